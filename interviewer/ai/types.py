@@ -1,0 +1,112 @@
+"""What the rest of the app knows about AI: the data that crosses the provider boundary.
+
+Every provider returns these pydantic models; nothing else of a provider leaks out.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+CRITERIA = ("correctness", "completeness", "clarity", "relevance")
+CATEGORIES = ("technical", "behavioural", "situational")
+
+
+class CriterionScore(BaseModel):
+    score: float = Field(ge=0, le=10)
+    reason: str = ""
+
+
+class Evaluation(BaseModel):
+    """One AI evaluation of one answer. The score is a proposal; HR's score is final."""
+
+    score: float = Field(ge=0, le=10)
+    feedback: str
+    criteria: dict[str, CriterionScore]
+    key_points_covered: list[str] = []
+    key_points_missed: list[str] = []
+    evidence: list[str] = []  # verbatim quotes from the answer, checked server-side
+    flags: list[str] = []
+    provider: str
+    model: str
+    prompt_version: str
+    latency_ms: int = 0
+    created_at: datetime | None = None
+
+
+class GeneratedQuestion(BaseModel):
+    text: str
+    category: str = "technical"  # one of CATEGORIES
+    difficulty: int = Field(default=3, ge=1, le=5)
+    tags: list[str] = []
+    reference_answer: str = ""
+    key_points: list[str] = []
+
+
+class JobSpec(BaseModel):
+    title: str
+    description: str = ""
+
+
+class BankQuestion(BaseModel):
+    """A question-bank entry as the AI layer sees it (the local generator picks from these)."""
+
+    key: str
+    text: str
+    category: str
+    difficulty: int
+    tags: list[str] = []
+    reference_answer: str = ""
+    key_points: list[str] = []
+
+
+class AIError(Exception):
+    """Base of every provider failure; `code` is stable and shown to HR, never to candidates."""
+
+    code = "ai_error"
+    retryable = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AIQuotaError(AIError):
+    code, retryable = "quota", True
+
+
+class AITimeoutError(AIError):
+    code, retryable = "timeout", True
+
+
+class AIServerError(AIError):
+    code, retryable = "server_error", True
+
+
+class AIBlockedError(AIError):
+    code = "blocked"
+
+
+class AISchemaError(AIError):
+    code = "bad_output"
+
+
+class AIConfigError(AIError):
+    code = "not_configured"
+
+
+class Provider(Protocol):
+    name: str
+    model: str
+
+    def generate_questions(
+        self,
+        job: JobSpec,
+        resume: str,
+        count: int,
+        mix: dict[str, int] | None = None,
+        bank: list[BankQuestion] | None = None,
+    ) -> list[GeneratedQuestion]: ...
+
+    def evaluate(self, question: str, reference: str, answer: str) -> Evaluation: ...
