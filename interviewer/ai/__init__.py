@@ -1,0 +1,88 @@
+"""AI layer: pick a provider from the app config.
+
+Config keys (all optional):
+    AI_PROVIDER             "auto" (default: gemini when GEMINI_API_KEY is set, else local),
+                            "local" or "gemini"
+    GEMINI_API_KEY          API key for Gemini
+    GEMINI_MODEL            model name (default gemini-2.5-flash)
+    GOOGLE_GEMINI_BASE_URL  alternative endpoint (proxy, or a fake server in tests)
+    AI_TIMEOUT              seconds per HTTP attempt (default 30)
+    AI_RETRIES              extra attempts on 429/5xx/timeouts (default 2)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .types import AIConfigError, Provider
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 2
+
+
+def _choice(config: Mapping[str, Any]) -> str:
+    choice = str(config.get("AI_PROVIDER") or "auto").strip().lower()
+    if choice == "auto":
+        return "gemini" if (config.get("GEMINI_API_KEY") or "").strip() else "local"
+    if choice not in ("local", "gemini"):
+        raise AIConfigError(f"Unknown AI_PROVIDER {choice!r}: use auto, local or gemini.")
+    return choice
+
+
+def _number(config: Mapping[str, Any], key: str, default: float, cast: type) -> Any:
+    raw = config.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return cast(default)
+    try:
+        value = cast(float(raw))
+    except (TypeError, ValueError):
+        raise AIConfigError(f"{key} must be a number, not {raw!r}.") from None
+    if value < 0:
+        raise AIConfigError(f"{key} must not be negative.")
+    return value
+
+
+def _model(config: Mapping[str, Any]) -> str:
+    from .gemini import DEFAULT_MODEL
+
+    return (config.get("GEMINI_MODEL") or "").strip() or DEFAULT_MODEL
+
+
+def get_provider(config: Mapping[str, Any]) -> Provider:
+    """Build the provider the config asks for; raises AIConfigError when it cannot."""
+    if _choice(config) == "local":
+        from .local import LocalProvider  # imported lazily: optional at import time
+
+        return LocalProvider()
+
+    api_key = (config.get("GEMINI_API_KEY") or "").strip()
+    if not api_key:
+        raise AIConfigError("AI_PROVIDER is gemini but GEMINI_API_KEY is not set.")
+    timeout = _number(config, "AI_TIMEOUT", DEFAULT_TIMEOUT, float)
+    if timeout <= 0:
+        raise AIConfigError("AI_TIMEOUT must be positive.")
+    from .gemini import GeminiProvider
+
+    return GeminiProvider(
+        api_key=api_key,
+        model=_model(config),
+        base_url=(config.get("GOOGLE_GEMINI_BASE_URL") or "").strip() or None,
+        timeout=timeout,
+        retries=_number(config, "AI_RETRIES", DEFAULT_RETRIES, int),
+    )
+
+
+def describe_provider(config: Mapping[str, Any]) -> str:
+    """Short label for the UI, e.g. "gemini (gemini-2.5-flash)" or "local (offline)"."""
+    try:
+        choice = _choice(config)
+    except AIConfigError:
+        return "not configured"
+    if choice == "local":
+        return "local (offline)"
+    if not (config.get("GEMINI_API_KEY") or "").strip():
+        return "gemini (not configured: GEMINI_API_KEY missing)"
+    return f"gemini ({_model(config)})"
+
+
+__all__ = ["get_provider", "describe_provider"]
