@@ -10,6 +10,7 @@ Notes on the SDK (google-genai 3.x, verified in the installed source):
   `HttpRetryOptions` it retries (tenacity) on the listed HTTP codes and on transport
   timeouts / connection errors, then re-raises the last error. `jitter` defaults to
   one second of random extra delay, so it is set explicitly.
+- The Gemini API version defaults to "v1" in 3.x (it was "v1beta"); we pin v1beta.
 - A failed `response_schema` parse is swallowed by the SDK (`response.parsed` is just
   None), so we validate `response.text` ourselves.
 """
@@ -42,6 +43,9 @@ from .types import (
 )
 
 DEFAULT_MODEL = "gemini-2.5-flash"
+# google-genai 3.x defaults the Gemini API to "v1"; v1beta is the version documented for
+# systemInstruction + responseSchema (older v1 rejected systemInstruction), so pin it.
+DEFAULT_API_VERSION = "v1beta"
 EVAL_PROMPT_VERSION = "eval-v1"
 QUESTIONS_PROMPT_VERSION = "questions-v1"
 RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
@@ -268,6 +272,7 @@ class GeminiProvider:
         retry_initial_delay: float = 1.0,
         retry_max_delay: float = 10.0,
         retry_jitter: float = 0.5,
+        api_version: str | None = DEFAULT_API_VERSION,
         temperature: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -286,6 +291,7 @@ class GeminiProvider:
         self._clock = clock
         http_options = gtypes.HttpOptions(
             base_url=base_url or None,
+            api_version=api_version or None,  # None: the SDK's default
             timeout=max(1, int(round(self.timeout * 1000))),  # milliseconds
             retry_options=gtypes.HttpRetryOptions(
                 attempts=self.retries + 1,

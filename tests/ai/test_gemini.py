@@ -1,8 +1,7 @@
 """GeminiProvider against a fake Gemini REST server (the real google-genai client, no network).
 
-The SDK calls POST /{api_version}/models/{model}:generateContent; google-genai 3.x
-defaults api_version to "v1" for the Gemini API (older releases used "v1beta"), so the
-fake accepts both.
+The SDK calls POST /{api_version}/models/{model}:generateContent; the provider pins
+api_version to v1beta (google-genai 3.x would otherwise default to "v1").
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from interviewer.ai.types import (
 )
 
 MODEL = "gemini-test-flash"
-PATH = re.compile(r"^/v1(beta)?/models/gemini-test-flash:generateContent$")
+PATH = "/v1beta/models/gemini-test-flash:generateContent"
 
 QUESTION = "Explain what a database index is and when you would add one."
 REFERENCE = "An index is a data structure (usually a B-tree) that speeds up lookups at the cost of writes and storage."
