@@ -15,12 +15,28 @@ FLAG_COPIES_QUESTION = "the answer copies the question"
 FLAG_INJECTION = "the answer contains text addressed to the evaluator"
 
 _INJECTION = re.compile(
-    r"(ignore|disregard|forget)\b.{0,40}\b(previous|above|prior|rubric|instructions?|rules?)"
-    r"|\b(give|award|assign|grade)\b.{0,30}\b(10|ten|full|maximum|max|perfect)\b.{0,15}(marks?|points?|score|/\s*10)?"
-    r"|\b(system prompt|as an ai|language model|evaluator|grader)\b"
-    r"|\b(score|rate|grade) (this|me|my answer)\b",
+    # "ignore the rubric", "disregard all previous instructions", "forget the rules"
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}?\b(previous|above|prior|earlier|rubric|"
+    r"instructions?|rules?|guidelines?|criteria|prompt|reference( answer)?|marking scheme)\b"
+    # "give this answer 10/10", "award full marks", "assign the maximum score"
+    r"|\b(give|giving|award|awarding|assign|grade|mark|rate|score)\b.{0,30}?"
+    r"(\b(10|ten|full|maximum|max|perfect|top|highest|100)\b|\b\d+\s*/\s*10\b)"
+    r".{0,20}?\b(marks?|points?|scores?|grades?|rating|percent|credit)\b"
+    r"|\b(10|ten)\s*(/|out of)\s*(10|ten)\b|\b(full|maximum|perfect|top)\s+(marks|score|points|credit)\b"
+    # "this answer deserves / should get ..."
+    r"|\b(this|my)\s+(answer|response|submission)\s+(deserves|should (get|receive|be (given|scored|graded|rated)))"
+    # role markers and words addressed to the evaluator
+    r"|(^|[\n.!?>]\s*|\[)\s*(system|assistant|developer|instruction|admin)\s*(prompt|message|note)?\s*[:\]]"
+    r"|\bsystem prompt\b|\bas an ai\b|\b(large )?language model\b.{0,30}\b(must|should|will|shall)\b"
+    r"|\b(note|message|instructions?) (to|for) (the )?(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b"
+    r"|\b(dear|hey|hi|attention:?)\s+(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b"
+    r"|\b(the |you, )?(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b.{0,20}?"
+    r"\b(must|should|shall|will|needs? to|has to|is (required|instructed) to)\b.{0,30}?"
+    r"\b(give|award|assign|score|grade|mark|rate|pass|ignore)\b"
+    r"|\b(score|rate|grade|mark) (this|me|my answer)\b",
     re.IGNORECASE | re.DOTALL,
 )
+_SENTENCE_SPLIT = re.compile(r"(?:<br\s*/?>|\r|\n)+|(?<=[.!?])\s+(?=\S)", re.IGNORECASE)
 
 
 def clamp(value: float, low: float = 0.0, high: float = 10.0) -> float:
@@ -35,6 +51,28 @@ def clamp(value: float, low: float = 0.0, high: float = 10.0) -> float:
 
 def looks_like_injection(answer: str) -> bool:
     return bool(_INJECTION.search(answer or ""))
+
+
+def strip_addressed_text(answer: str) -> str:
+    """The answer with text addressed to the evaluator cut out, for scoring only.
+
+    Each sentence holding an injection is cut from the start of the match (a sentence that
+    runs straight into "Ignore the rubric..." keeps its own beginning). Removing text can only
+    remove matching words, so an injection can never add to a lexical score.
+    """
+    if not answer or not looks_like_injection(answer):
+        return answer or ""
+    kept = []
+    for sentence in _SENTENCE_SPLIT.split(answer):
+        if not sentence:
+            continue
+        match = _INJECTION.search(sentence)
+        while match:
+            sentence = sentence[: match.start()].rstrip(" \t\"'([{:-")
+            match = _INJECTION.search(sentence)
+        if sentence.strip():
+            kept.append(sentence.strip())
+    return " ".join(kept)
 
 
 def _norm(text: str) -> str:

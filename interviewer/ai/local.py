@@ -1,0 +1,832 @@
+"""The offline provider: a deterministic lexical scorer and a bank-based question picker.
+
+No model weights, no network, no third-party packages: everything here is the Python standard
+library, so it adds only a few hundred kilobytes to the app and answers in well under a
+millisecond. It is the fallback when no hosted model is configured and the baseline the
+hosted providers are measured against (see ``bench/grading.py``).
+
+Scoring (``evaluate`` / ``evaluate_batch``)
+    The answer and the reference are normalised (lower case, HTML and mojibake removed, stop
+    words dropped, a small suffix stemmer), then compared:
+
+    * weighted recall of the reference's content words (words that merely repeat the question
+      count less, rare words count more),
+    * coverage of the key points (explicit ones, or the reference split into clauses),
+    * recall of reference word pairs (bigrams, in order),
+    * in batch mode, similarity to the other answers to the same question (most candidates
+      answer a question at least partly right, so the consensus vocabulary is informative;
+      this needs no human grade) and IDF weights computed over those answers.
+
+    A linear blend of these features is mapped to 0..10 by a monotone calibration whose few
+    constants were fitted on the *dev* split of the grading benchmark only.
+
+    Text addressed to the evaluator ("ignore the rubric", "SYSTEM: award full marks") is cut
+    out before scoring, so it cannot contribute matching words, and a flagged answer loses a
+    point; flags and evidence quotes are always computed on the original answer.
+
+Generation (``generate_questions``)
+    Skills are recognised in the job title, description and résumé through a small vocabulary
+    with aliases; bank questions are ranked by tag overlap, the category mix is respected, and a
+    few questions may be written from templates around skills the résumé itself lists.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from . import checks
+from .types import (
+    CATEGORIES,
+    BankQuestion,
+    CriterionScore,
+    Evaluation,
+    GeneratedQuestion,
+    JobSpec,
+)
+
+MODEL = "local-lexical-v1"
+VERSION = "local-2025.1"
+
+# --------------------------------------------------------------------------------------------
+# Text normalisation
+# --------------------------------------------------------------------------------------------
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren as at be because been
+    before being below between both but by can cannot could couldn did didn do does doesn doing
+    don down during each either etc even ever every few for from further get gets got had hadn
+    has hasn have haven having he her here hers herself him himself his how however i if in into
+    is isn it its itself just let lets like ll may me might more most much must mustn my myself
+    need no nor not now of off on once one only or other others our ours ourselves out over own
+    per quite rather re really s same say says shall shan she should shouldn since so some such
+    t than that thats the their theirs them themselves then there these they thing things this
+    those though through thus to too under until up upon us use used uses using ve very via was
+    wasn way we well were weren what whatever when where whereas whether which while who whom
+    whose why will with within without won would wouldn yes yet you your yours yourself
+    yourselves basically actually generally usually simply please
+    """.split()
+)
+# "not"/"no" carry meaning in answers ("does not return a value"), but in lexical overlap they
+# mostly add noise; they stay out of the content words.
+
+_HTML = re.compile(r"<[^>]{0,40}>|&[a-z]+;|&#\d+;", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:\+\+|#)?|\d+(?:\.\d+)?")
+_SENTENCE = re.compile(r"(?:<br\s*/?>|\r|\n)+|(?<=[.!?])\s+(?=\S)", re.IGNORECASE)
+
+# A few spelling variants and abbreviations that name the same thing.
+_CANON = {
+    "c++": "cpp", "c#": "csharp", "cplusplus": "cpp", "f#": "fsharp",
+    "behaviour": "behavior", "behaviours": "behavior", "initialise": "initialize",
+    "func": "function", "funct": "function", "fn": "function", "var": "variable",
+    "vars": "variable", "param": "parameter", "params": "parameter", "arg": "argument",
+    "args": "argument", "obj": "object", "ptr": "pointer", "addr": "address",
+    "mem": "memory", "char": "character", "chars": "character", "int": "integer",
+    "ints": "integer", "bool": "boolean", "init": "initialize", "def": "define",
+    "ref": "reference", "refs": "reference", "db": "database", "dbs": "database",
+    "info": "information", "config": "configuration", "env": "environment",
+    "dir": "directory", "auth": "authentication", "approx": "approximately",
+    "min": "minimum", "max": "maximum", "num": "number", "no.": "number",
+    "1st": "first", "2nd": "second", "3rd": "third", "w/": "with", "b/c": "because",
+}
+
+_STEM_SUFFIXES = (
+    "izations", "ization", "isations", "isation", "ational", "fulness", "iveness", "ousness",
+    "ations", "ation", "ements", "ement", "ments", "ment", "ingly", "ities", "ness", "ings",
+    "ing", "edly", "ities", "ity", "ies", "ied", "ers", "er", "ed", "ly", "izes", "ized",
+    "ize", "ises", "ised", "ise", "ives", "ive", "ables", "able", "ibles", "ible", "als", "al",
+    "es", "s",
+)
+_KEEP_S = ("ss", "us", "is", "ys")
+_stem_cache: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """A light suffix stemmer (Porter-like, one pass): compiles/compiled/compiler -> compil."""
+    cached = _stem_cache.get(word)
+    if cached is not None:
+        return cached
+    out = word
+    if len(word) > 3 and word.isalpha():
+        for suffix in _STEM_SUFFIXES:
+            if out.endswith(suffix) and len(out) - len(suffix) >= 3:
+                if suffix == "s" and out.endswith(_KEEP_S):
+                    break
+                if suffix in ("ies", "ied", "ities"):
+                    out = out[: -len(suffix)] + "i"
+                else:
+                    out = out[: -len(suffix)]
+                break
+        if len(out) > 3 and out.endswith("e"):
+            out = out[:-1]
+        if len(out) > 3 and out[-1] == out[-2] and out[-1] not in "aeiouls":
+            out = out[:-1]
+        if out.endswith("y") and len(out) > 3:
+            out = out[:-1] + "i"
+    if len(_stem_cache) < 200_000:
+        _stem_cache[word] = out
+    return out
+
+
+def clean_text(text: str) -> str:
+    """Lower case, HTML tags/entities and non-ASCII debris removed."""
+    text = _HTML.sub(" ", text or "")
+    text = text.encode("ascii", "ignore").decode("ascii")
+    return text.lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens: normalised, stop words removed, stemmed."""
+    out = []
+    for raw in _TOKEN.findall(clean_text(text)):
+        raw = _CANON.get(raw, raw)
+        if raw in STOP_WORDS or (len(raw) < 2 and not raw.isdigit()):
+            continue
+        out.append(stem(raw))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of the raw text, each a verbatim substring (HTML line breaks split too)."""
+    parts = [p.strip() for p in _SENTENCE.split(text or "")]
+    return [p for p in parts if p]
+
+
+def split_key_points(reference: str) -> list[str]:
+    """Key points of a reference: its sentences, long sentences further split at ; and ,."""
+    points: list[str] = []
+    for sentence in sentences(reference):
+        clauses = [c.strip(" ,;:-") for c in re.split(r";|,\s+(?:and\s+|but\s+|whereas\s+)?|\s+whereas\s+|\s+but\s+", sentence)]
+        clauses = [c for c in clauses if c]
+        if len(clauses) > 1 and all(len(tokens(c)) >= 2 for c in clauses):
+            points.extend(clauses)
+        elif tokens(sentence):
+            points.append(sentence.strip())
+    if not points and reference.strip():
+        points = [reference.strip()]
+    return points
+
+
+def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(toks, toks[1:]))
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------------
+
+# Calibrated constants (fitted on the dev split of the grading benchmark, assignments 1-6).
+QUESTION_WORD_WEIGHT = 0.3      # a reference word that only repeats the question
+W_RECALL = 0.45                 # weighted reference recall
+W_KEYPOINTS = 0.2               # mean key-point coverage
+W_BIGRAM = 0.1                  # reference bigram recall
+W_PEER = 0.25                   # similarity to the other answers (batch mode only)
+# Monotone map raw -> 0..10: piecewise linear through these knots.
+CALIBRATION = ((0.0, 0.0), (0.1, 3.0), (0.3, 6.5), (0.6, 9.0), (1.0, 10.0))
+INJECTION_PENALTY = 1.0
+
+
+@dataclass
+class _Context:
+    """Everything about one question (and its reference) that does not depend on the answer."""
+
+    question: str
+    reference: str
+    key_points: list[str]
+    q_tokens: set[str]
+    ref_tokens: list[str]
+    kp_tokens: list[list[str]]
+    ref_bigrams: set[tuple[str, str]]
+    idf: dict[str, float] = field(default_factory=dict)
+    peer_df: dict[str, int] = field(default_factory=dict)
+    peer_n: int = 0
+
+    def weight(self, tok: str) -> float:
+        w = self.idf.get(tok, 1.0) if self.idf else 1.0
+        if tok in self.q_tokens:
+            w *= QUESTION_WORD_WEIGHT
+        return w
+
+
+def _context(question: str, reference: str, key_points: list[str] | None) -> _Context:
+    points = [p for p in (key_points or []) if p and p.strip()] or split_key_points(reference)
+    ref_tokens = tokens(reference)
+    return _Context(
+        question=question,
+        reference=reference,
+        key_points=points,
+        q_tokens=set(tokens(question)),
+        ref_tokens=ref_tokens,
+        kp_tokens=[tokens(p) for p in points],
+        ref_bigrams=bigrams(ref_tokens),
+    )
+
+
+def _add_peers(ctx: _Context, answers: Iterable[list[str]]) -> None:
+    df: dict[str, int] = {}
+    n = 0
+    for toks in answers:
+        n += 1
+        for t in set(toks):
+            df[t] = df.get(t, 0) + 1
+    ctx.peer_df, ctx.peer_n = df, n
+    if n >= 5:
+        ctx.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        floor = math.log((n + 1) / (n + 0.5))
+        ctx.idf = {t: max(w, floor) for t, w in ctx.idf.items()}
+        default = math.log((n + 1) / 0.5)
+        for t in ctx.ref_tokens:
+            ctx.idf.setdefault(t, default)
+        # normalise so that the mean reference weight is 1
+        ref_set = set(ctx.ref_tokens)
+        if ref_set:
+            mean = sum(ctx.idf[t] for t in ref_set) / len(ref_set)
+            if mean > 0:
+                ctx.idf = {t: w / mean for t, w in ctx.idf.items()}
+
+
+def _recall(ctx: _Context, ref: Iterable[str], ans: set[str]) -> float:
+    ref = set(ref)
+    total = sum(ctx.weight(t) for t in ref)
+    if total <= 0:
+        return 0.0
+    return sum(ctx.weight(t) for t in ref if t in ans) / total
+
+
+def _peer_similarity(ctx: _Context, ans: list[str]) -> float:
+    """Share of the answer's words that other candidates also used (their document frequency)."""
+    if ctx.peer_n < 5 or not ans:
+        return -1.0
+    s = set(ans)
+    # leave-one-out: the answer itself is among the peers
+    shares = [(ctx.peer_df.get(t, 1) - 1) / (ctx.peer_n - 1) for t in s]
+    shares.sort(reverse=True)
+    top = shares[: max(3, min(len(shares), 8))]
+    return sum(top) / len(top)
+
+
+def _interp(x: float, knots: Sequence[tuple[float, float]]) -> float:
+    if x <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return knots[-1][1]
+
+
+@dataclass
+class Features:
+    recall: float
+    keypoints: float
+    bigram: float
+    peer: float
+    relevance: float
+    length: int
+    ref_length: int
+    covered: list[bool]
+
+    def raw(self) -> float:
+        if self.ref_length == 0:
+            # No reference: only the question and the answer's substance to go on.
+            body = min(1.0, self.length / 25.0)
+            return 0.25 * self.relevance + 0.35 * body + (0.2 * self.peer if self.peer >= 0 else 0.1)
+        parts = W_RECALL * self.recall + W_KEYPOINTS * self.keypoints + W_BIGRAM * self.bigram
+        if self.peer >= 0:
+            return parts + W_PEER * self.peer
+        return parts / (W_RECALL + W_KEYPOINTS + W_BIGRAM)
+
+
+def features(ctx: _Context, ans_tokens: list[str]) -> Features:
+    ans = set(ans_tokens)
+    recall = _recall(ctx, ctx.ref_tokens, ans)
+    kp_scores = [_recall(ctx, kp, ans) for kp in ctx.kp_tokens if kp]
+    keypoints = sum(kp_scores) / len(kp_scores) if kp_scores else recall
+    bigram = (
+        len(ctx.ref_bigrams & bigrams(ans_tokens)) / len(ctx.ref_bigrams) if ctx.ref_bigrams else recall
+    )
+    topic = ctx.q_tokens | set(ctx.ref_tokens)
+    relevance = len(ans & topic) / len(ans) if ans else 0.0
+    return Features(
+        recall=recall,
+        keypoints=keypoints,
+        bigram=bigram,
+        peer=_peer_similarity(ctx, ans_tokens),
+        relevance=relevance,
+        length=len(ans_tokens),
+        ref_length=len(ctx.ref_tokens),
+        covered=[s >= 0.5 for s in kp_scores],
+    )
+
+
+def raw_score(f: Features) -> float:
+    return f.raw()
+
+
+def _clarity(answer: str, n_tokens: int) -> tuple[float, str]:
+    words = answer.split()
+    if not words:
+        return 0.0, "No text to judge."
+    sents = sentences(answer) or [answer]
+    avg = len(words) / len(sents)
+    score = 7.0
+    if n_tokens < 3:
+        score -= 3.0
+    if avg > 40:
+        score -= 2.0
+    letters = sum(c.isalpha() for c in answer)
+    upper = sum(c.isupper() for c in answer)
+    if letters and upper / letters > 0.6:
+        score -= 2.0
+    if re.search(r"[.!?]\s*$", answer.strip()) or len(sents) > 1:
+        score += 1.0
+    if 8 <= len(words) <= 150:
+        score += 1.0
+    reason = (
+        "Short, hard to judge." if n_tokens < 3
+        else "Long run-on sentences." if avg > 40
+        else "Readable and structured."
+    )
+    return max(0.0, min(10.0, score)), reason
+
+
+class LocalProvider:
+    """Offline provider: reference-based lexical scorer and bank/template question picker."""
+
+    name = "local"
+    model = MODEL
+    version = VERSION
+
+    def __init__(self, calibration: Sequence[tuple[float, float]] | None = None):
+        self.calibration = tuple(calibration or CALIBRATION)
+
+    # ---- evaluation ------------------------------------------------------------------------
+
+    def evaluate(
+        self, question: str, reference: str, answer: str, key_points: list[str] | None = None
+    ) -> Evaluation:
+        return self.evaluate_batch([(question, reference, answer, key_points)])[0]
+
+    def evaluate_batch(self, items: Sequence[tuple]) -> list[Evaluation]:
+        """Score many answers at once; answers to the same question inform each other's weights.
+
+        ``items`` are ``(question, reference, answer)`` or ``(question, reference, answer,
+        key_points)`` tuples. Grouping needs no grades: only the answers' words are used.
+        """
+        started = time.perf_counter()
+        contexts: dict[tuple, _Context] = {}
+        prepared = []
+        for item in items:
+            question, reference, answer = (item[0] or ""), (item[1] or ""), (item[2] or "")
+            kps = item[3] if len(item) > 3 else None
+            key = (question, reference, tuple(kps or ()))
+            ctx = contexts.get(key)
+            if ctx is None:
+                ctx = contexts[key] = _context(question, reference, list(kps or []))
+            scored_text = checks.strip_addressed_text(answer)
+            prepared.append((ctx, question, answer, scored_text, tokens(scored_text)))
+        groups: dict[int, list[list[str]]] = {}
+        for ctx, _q, _a, _s, toks in prepared:
+            groups.setdefault(id(ctx), []).append(toks)
+        for ctx in contexts.values():
+            peers = groups.get(id(ctx), [])
+            if len(peers) >= 5:
+                _add_peers(ctx, peers)
+        out = [self._evaluation(ctx, q, a, s, t) for ctx, q, a, s, t in prepared]
+        elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
+        return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
+
+    def _evaluation(
+        self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str]
+    ) -> Evaluation:
+        flags: list[str] = []
+        if not answer.strip() or not ans_tokens:
+            return checks.finalize(self._empty(question, answer, not answer.strip()), question, answer)
+
+        f = features(ctx, ans_tokens)
+        score = _interp(raw_score(f), self.calibration)
+        copied = checks.copies_question(question, scored) or (
+            ctx.q_tokens and set(ans_tokens) <= ctx.q_tokens and not (set(ans_tokens) - ctx.q_tokens)
+            and len(ans_tokens) <= len(ctx.q_tokens) + 2
+        )
+        if copied:
+            score = min(score, 1.0)
+        injected = checks.looks_like_injection(answer)
+        if injected:
+            score = max(0.0, score - INJECTION_PENALTY)
+
+        covered = [p for p, c in zip([p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t], f.covered) if c]
+        missed = [p for p, c in zip([p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t], f.covered) if not c]
+        has_ref = f.ref_length > 0
+        clarity, clarity_reason = _clarity(scored, len(ans_tokens))
+        relevance = 10 * min(1.0, 0.3 + 1.2 * f.relevance) if not copied else 1.0
+        completeness = 10 * f.keypoints if has_ref else min(10.0, f.length / 3)
+        correctness = score
+        criteria = {
+            "correctness": CriterionScore(
+                score=correctness,
+                reason=(
+                    f"Matches {round(100 * f.recall)}% of the reference's key terms."
+                    if has_ref else "No reference answer; judged on relevance to the question."
+                ),
+            ),
+            "completeness": CriterionScore(
+                score=completeness,
+                reason=(
+                    f"Covers {len(covered)} of {len(covered) + len(missed)} key points."
+                    if has_ref else f"{f.length} content words."
+                ),
+            ),
+            "clarity": CriterionScore(score=clarity, reason=clarity_reason),
+            "relevance": CriterionScore(
+                score=relevance,
+                reason=f"{round(100 * f.relevance)}% of its content words are on the topic.",
+            ),
+        }
+        evidence = self._evidence(ctx, answer)
+        feedback = self._feedback(score, covered, missed, has_ref, copied, injected, f)
+        evaluation = Evaluation(
+            score=score,
+            feedback=feedback,
+            criteria=criteria,
+            key_points_covered=covered,
+            key_points_missed=missed,
+            evidence=evidence,
+            flags=flags,
+            provider=self.name,
+            model=self.model,
+            prompt_version=self.version,
+        )
+        return checks.finalize(evaluation, question, answer)
+
+    def _empty(self, question: str, answer: str, blank: bool) -> Evaluation:
+        zero = {name: CriterionScore(score=0, reason="Nothing to assess.") for name in
+                ("correctness", "completeness", "clarity", "relevance")}
+        return Evaluation(
+            score=0,
+            feedback="The answer is empty." if blank else "The answer has no assessable content.",
+            criteria=zero,
+            provider=self.name,
+            model=self.model,
+            prompt_version=self.version,
+        )
+
+    def _evidence(self, ctx: _Context, answer: str) -> list[str]:
+        topic = set(ctx.ref_tokens) or ctx.q_tokens
+        quotes = []
+        for sentence in sentences(answer):
+            if checks.looks_like_injection(sentence):
+                continue
+            toks = set(tokens(sentence))
+            hits = toks & topic
+            if hits and (len(hits) >= 2 or len(toks) <= 4):
+                quotes.append((len(hits), sentence))
+        quotes.sort(key=lambda x: -x[0])
+        return [q[:300] for _, q in quotes[:3] if len(q) <= 300] or [q[:300] for _, q in quotes[:1]]
+
+    @staticmethod
+    def _feedback(score, covered, missed, has_ref, copied, injected, f: Features) -> str:
+        parts = []
+        if copied:
+            parts.append("The answer mostly repeats the question and adds little of its own.")
+        elif not has_ref:
+            parts.append(
+                f"No reference answer was given, so this proposal rests on relevance to the "
+                f"question ({round(100 * f.relevance)}% on-topic words) and length; review it closely."
+            )
+        elif score >= 7.5:
+            parts.append("The answer matches the reference well.")
+        elif score >= 4.5:
+            parts.append("The answer partly matches the reference.")
+        else:
+            parts.append("The answer shares little with the reference.")
+        if has_ref and covered:
+            parts.append("Covered: " + "; ".join(_short(p) for p in covered[:3]) + ".")
+        if has_ref and missed:
+            parts.append("Missing or unclear: " + "; ".join(_short(p) for p in missed[:3]) + ".")
+        if injected:
+            parts.append("It contains text addressed to the evaluator, which was ignored and cost a point.")
+        if len(parts) < 2:
+            parts.append("This is a lexical comparison; wording that differs from the reference may be under-rated.")
+        return " ".join(parts[:4])
+
+    # ---- question generation ---------------------------------------------------------------
+
+    def generate_questions(
+        self,
+        job: JobSpec,
+        resume: str,
+        count: int,
+        mix: dict[str, int] | None = None,
+        bank: list[BankQuestion] | None = None,
+    ) -> list[GeneratedQuestion]:
+        return generate_questions(job, resume, count, mix=mix, bank=bank)
+
+
+def _short(point: str, limit: int = 80) -> str:
+    point = " ".join(point.split()).rstrip(".")
+    return point if len(point) <= limit else point[: limit - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# Question generation
+# --------------------------------------------------------------------------------------------
+
+# skill tag -> aliases as they appear in job ads and résumés (lower case, matched on word edges)
+SKILLS: dict[str, tuple[str, ...]] = {
+    "python": ("python", "django", "flask", "fastapi", "pandas", "pytest"),
+    "javascript": ("javascript", "js", "node.js", "nodejs", "node", "ecmascript", "typescript", "ts", "express"),
+    "react": ("react", "reactjs", "react.js", "redux", "next.js", "nextjs"),
+    "java": ("java", "spring", "spring boot", "jvm", "kotlin"),
+    "csharp": ("c#", "csharp", ".net", "dotnet", "asp.net"),
+    "cpp": ("c++", "cpp"),
+    "go": ("golang", "go"),
+    "sql": ("sql", "postgres", "postgresql", "mysql", "sqlite", "oracle", "t-sql", "mssql", "sql server", "relational database"),
+    "nosql": ("nosql", "mongodb", "mongo", "redis", "cassandra", "dynamodb", "elasticsearch"),
+    "kubernetes": ("kubernetes", "k8s", "helm", "openshift"),
+    "docker": ("docker", "containers", "containerization", "container"),
+    "cloud": ("aws", "azure", "gcp", "google cloud", "cloud", "lambda", "s3", "ec2"),
+    "devops": ("devops", "ci/cd", "ci", "cd", "jenkins", "github actions", "gitlab", "terraform", "ansible"),
+    "linux": ("linux", "unix", "bash", "shell"),
+    "git": ("git", "version control"),
+    "testing": ("testing", "unit test", "unit tests", "tdd", "qa", "test automation", "selenium", "pytest", "jest"),
+    "api": ("api", "apis", "rest", "restful", "graphql", "grpc", "microservices"),
+    "security": ("security", "owasp", "authentication", "authorization", "oauth", "encryption"),
+    "data": ("data analysis", "analytics", "etl", "data pipeline", "spark", "hadoop", "data engineering", "excel", "tableau", "power bi"),
+    "machine-learning": ("machine learning", "ml", "deep learning", "ai", "nlp", "scikit-learn", "tensorflow", "pytorch"),
+    "frontend": ("frontend", "front-end", "html", "css", "ui", "vue", "angular", "svelte"),
+    "backend": ("backend", "back-end", "server-side"),
+    "mobile": ("ios", "android", "swift", "mobile", "flutter", "react native"),
+    "architecture": ("architecture", "system design", "scalability", "distributed systems", "design patterns"),
+    "communication": ("communication", "communicate", "stakeholder", "stakeholders", "presentation", "writing", "client-facing"),
+    "leadership": ("leadership", "lead", "mentor", "mentoring", "manage", "management", "team lead", "manager"),
+    "teamwork": ("team", "teamwork", "collaboration", "collaborate", "cross-functional"),
+    "agile": ("agile", "scrum", "kanban", "sprint", "jira"),
+    "problem-solving": ("problem solving", "problem-solving", "troubleshooting", "debugging", "analytical"),
+    "customer": ("customer", "customers", "client", "clients", "support", "service"),
+    "sales": ("sales", "selling", "negotiation", "crm", "salesforce"),
+    "marketing": ("marketing", "seo", "campaigns", "social media", "content"),
+    "finance": ("finance", "accounting", "budget", "budgeting", "forecasting"),
+}
+# Tags too generic to stand for "a skill on the résumé" in a template question.
+_SOFT = {"communication", "leadership", "teamwork", "customer", "problem-solving", "agile"}
+_DISPLAY = {
+    "cpp": "C++", "csharp": "C#", "sql": "SQL", "nosql": "NoSQL databases", "api": "APIs",
+    "javascript": "JavaScript", "machine-learning": "machine learning", "devops": "CI/CD and DevOps",
+    "cloud": "cloud platforms", "git": "Git", "linux": "Linux", "go": "Go", "react": "React",
+    "kubernetes": "Kubernetes", "docker": "Docker", "python": "Python", "java": "Java",
+}
+_ALIAS_RE = [
+    (tag, re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True)) + r")(?![a-z0-9+#])"))
+    for tag, aliases in SKILLS.items()
+]
+_CANON_TAG = {alias: tag for tag, aliases in SKILLS.items() for alias in (*aliases, tag)}
+
+
+def find_skills(text: str) -> dict[str, int]:
+    """Skill tags mentioned in the text, with how often (aliases folded: postgres -> sql)."""
+    low = (text or "").lower()
+    found: dict[str, int] = {}
+    for tag, pattern in _ALIAS_RE:
+        hits = len(pattern.findall(low))
+        if hits:
+            found[tag] = hits
+    return found
+
+
+def canonical_tag(tag: str) -> str:
+    t = (tag or "").strip().lower()
+    return _CANON_TAG.get(t, t)
+
+
+def default_mix(count: int) -> dict[str, int]:
+    """Mostly technical: 5/8 technical, 2/8 behavioural, 1/8 situational (rounded, sums to count)."""
+    if count <= 0:
+        return {c: 0 for c in CATEGORIES}
+    shares = {"technical": 5 / 8, "behavioural": 2 / 8, "situational": 1 / 8}
+    out = {c: int(count * s) for c, s in shares.items()}
+    order = sorted(shares, key=lambda c: -(count * shares[c] - out[c]))
+    i = 0
+    while sum(out.values()) < count:
+        out[order[i % len(order)]] += 1
+        i += 1
+    return out
+
+
+_TEMPLATES = {
+    "technical": [
+        (
+            "Your résumé mentions {skill}. Describe a concrete problem you solved with it: what was "
+            "the situation, what did you do, and what was the result?",
+            [
+                "Describes a specific, real situation and the goal",
+                "Explains the technical approach and why it was chosen",
+                "Mentions a trade-off, difficulty or alternative considered",
+                "States a measurable or observable result",
+            ],
+        ),
+        (
+            "What is a common mistake or pitfall when working with {skill}, and how do you avoid it?",
+            [
+                "Names a specific, realistic pitfall",
+                "Explains why it causes problems",
+                "Gives a concrete way to prevent or detect it",
+            ],
+        ),
+    ],
+    "behavioural": [
+        (
+            "Tell us about a time you had to learn {skill} (or another tool) quickly for a piece of "
+            "work. How did you approach it?",
+            [
+                "Describes the situation and deadline",
+                "Explains a deliberate learning approach",
+                "Shows how the new knowledge was applied",
+                "Reflects on what they would do differently",
+            ],
+        ),
+        (
+            "Describe a disagreement with a colleague about a technical or work decision. How was it resolved?",
+            [
+                "Describes the disagreement fairly, including the other view",
+                "Explains how they communicated and listened",
+                "States the outcome and what was learned",
+            ],
+        ),
+    ],
+    "situational": [
+        (
+            "You join a project that uses {skill} and find a serious problem two days before a "
+            "deadline. What do you do?",
+            [
+                "Assesses impact and urgency before acting",
+                "Communicates early with the people affected",
+                "Proposes options (fix, workaround, postpone) with trade-offs",
+                "Follows up to prevent a repeat",
+            ],
+        ),
+        (
+            "A stakeholder asks for a change that you think is a bad idea. How do you handle it?",
+            [
+                "Seeks to understand the underlying need",
+                "Explains concerns with evidence, respectfully",
+                "Offers alternatives and accepts a reasoned decision",
+            ],
+        ),
+    ],
+}
+
+
+def _template_reference(points: list[str]) -> str:
+    return "A strong answer: " + "; ".join(p[0].lower() + p[1:] for p in points) + "."
+
+
+def _skill_name(tag: str) -> str:
+    return _DISPLAY.get(tag, tag.replace("-", " "))
+
+
+def generate_questions(
+    job: JobSpec,
+    resume: str,
+    count: int,
+    mix: dict[str, int] | None = None,
+    bank: list[BankQuestion] | None = None,
+) -> list[GeneratedQuestion]:
+    """Pick up to ``count`` questions: bank questions ranked by skill overlap, then templates."""
+    count = max(0, int(count or 0))
+    if count == 0:
+        return []
+    if mix:
+        wanted = {c: max(0, int(mix.get(c, 0) or 0)) for c in CATEGORIES}
+        for c, n in mix.items():  # tolerate spelling variants such as "behavioral"
+            c2 = "behavioural" if c.lower().startswith("behavio") else c.lower()
+            if c2 in CATEGORIES and c2 != c:
+                wanted[c2] = max(wanted[c2], max(0, int(n or 0)))
+        if sum(wanted.values()) > count:
+            wanted = _shrink(wanted, count)
+    else:
+        wanted = default_mix(count)
+
+    job_skills = find_skills(f"{job.title}\n{job.title}\n{job.description}")
+    resume_skills = find_skills(resume or "")
+    weights: dict[str, float] = {}
+    for tag, n in job_skills.items():
+        weights[tag] = weights.get(tag, 0) + 2.0 + min(n, 5) * 0.5
+    for tag, n in resume_skills.items():
+        weights[tag] = weights.get(tag, 0) + 1.0 + min(n, 3) * 0.2
+
+    chosen: list[GeneratedQuestion] = []
+    seen_text: set[str] = set()
+
+    def add(q: GeneratedQuestion) -> bool:
+        norm = " ".join(q.text.lower().split())
+        if norm in seen_text or len(chosen) >= count:
+            return False
+        seen_text.add(norm)
+        chosen.append(q)
+        return True
+
+    pool = list(bank or [])
+    by_cat: dict[str, list[BankQuestion]] = {c: [] for c in CATEGORIES}
+    for q in pool:
+        cat = "behavioural" if q.category.lower().startswith("behavio") else q.category.lower()
+        if cat in by_cat:
+            by_cat[cat].append(q)
+
+    def rank(q: BankQuestion) -> tuple:
+        tags = {canonical_tag(t) for t in q.tags}
+        overlap = sum(weights.get(t, 0) for t in tags)
+        return (-overlap, -len(tags & set(weights)), abs(q.difficulty - 3), q.key)
+
+    # Templates are built around the candidate's own technical skills, job skills first.
+    template_skills = [t for t, _ in sorted(resume_skills.items(), key=lambda kv: (-(kv[0] in job_skills), -kv[1], kv[0])) if t not in _SOFT]
+    template_skills += [t for t in sorted(job_skills, key=lambda t: (-job_skills[t], t)) if t not in _SOFT and t not in template_skills]
+    used_templates: dict[str, int] = {c: 0 for c in CATEGORIES}
+
+    def template(category: str, index: int) -> GeneratedQuestion | None:
+        options = _TEMPLATES[category]
+        skills = template_skills or ["the tools you use most"]
+        combos = [(t, s) for s in skills for t in options] if "{skill}" in options[0][0] else []
+        combos = [(t, s) for s in skills for t in options]
+        while index < len(combos):
+            (text, points), skill = combos[index]
+            index += 1
+            used_templates[category] = index
+            name = _skill_name(skill) if skill in SKILLS else skill
+            filled = text.format(skill=name)
+            tags = [skill] if skill in SKILLS else []
+            q = GeneratedQuestion(
+                text=filled,
+                category=category,
+                difficulty=3,
+                tags=tags,
+                reference_answer=_template_reference(points),
+                key_points=list(points),
+            )
+            if " ".join(filled.lower().split()) not in seen_text:
+                return q
+        return None
+
+    for category in CATEGORIES:
+        need = wanted.get(category, 0)
+        ranked = sorted(by_cat[category], key=rank)
+        # Relevant bank questions first; one résumé template for the technical part when the
+        # résumé names a skill, so every interview has something personal.
+        relevant = [q for q in ranked if rank(q)[0] < 0]
+        rest = [q for q in ranked if rank(q)[0] == 0]
+        picks: list[GeneratedQuestion] = []
+        personal = category == "technical" and resume_skills and need >= 3
+        quota_bank = need - 1 if personal else need
+        for q in relevant + rest:
+            if len(picks) >= quota_bank:
+                break
+            norm = " ".join(q.text.lower().split())
+            if norm in seen_text or any(norm == " ".join(p.text.lower().split()) for p in picks):
+                continue
+            picks.append(_from_bank(q, category))
+        for p in picks:
+            add(p)
+        missing = need - len(picks)
+        while missing > 0:
+            q = template(category, used_templates[category])
+            if q is None or not add(q):
+                break
+            missing -= 1
+    # The mix may ask for fewer than ``count``; top up with the best remaining bank questions.
+    if len(chosen) < count and not mix:
+        leftovers = sorted((q for q in pool), key=rank)
+        for q in leftovers:
+            if len(chosen) >= count:
+                break
+            cat = "behavioural" if q.category.lower().startswith("behavio") else q.category.lower()
+            add(_from_bank(q, cat if cat in CATEGORIES else "technical"))
+    return chosen[:count]
+
+
+def _shrink(wanted: dict[str, int], count: int) -> dict[str, int]:
+    total = sum(wanted.values())
+    out = {c: int(n * count / total) for c, n in wanted.items()}
+    order = sorted(wanted, key=lambda c: (-(wanted[c] * count / total - out[c]), CATEGORIES.index(c)))
+    i = 0
+    while sum(out.values()) < count:
+        out[order[i % len(order)]] += 1
+        i += 1
+    return out
+
+
+def _from_bank(q: BankQuestion, category: str) -> GeneratedQuestion:
+    points = list(q.key_points) or split_key_points(q.reference_answer)
+    reference = q.reference_answer or (_template_reference(points) if points else "")
+    if not points:
+        points = ["Gives a specific, relevant example", "Explains reasoning and trade-offs", "States the outcome"]
+        reference = _template_reference(points)
+    return GeneratedQuestion(
+        text=q.text,
+        category=category,
+        difficulty=min(5, max(1, int(q.difficulty or 3))),
+        tags=[canonical_tag(t) for t in q.tags],
+        reference_answer=reference,
+        key_points=points,
+    )
