@@ -9,16 +9,17 @@ Scoring (``evaluate`` / ``evaluate_batch``)
     The answer and the reference are normalised (lower case, HTML and mojibake removed, stop
     words dropped, a small suffix stemmer), then compared:
 
-    * weighted recall of the reference's content words (words that merely repeat the question
-      count less, rare words count more),
-    * coverage of the key points (explicit ones, or the reference split into clauses),
-    * recall of reference word pairs (bigrams, in order),
-    * in batch mode, similarity to the other answers to the same question (most candidates
-      answer a question at least partly right, so the consensus vocabulary is informative;
-      this needs no human grade) and IDF weights computed over those answers.
+    * recall of the reference's content words (words that merely repeat the question count
+      less),
+    * in batch mode (``evaluate_batch``, used for files), the answers to the same question
+      inform each other without any grades: reference words most candidates used weigh more,
+      and each answer is compared with the centroid of the *other* answers (most candidates are
+      at least partly right, so the consensus vocabulary is informative).
 
-    A linear blend of these features is mapped to 0..10 by a monotone calibration whose few
-    constants were fitted on the *dev* split of the grading benchmark only.
+    A square-root-then-linear map of these gives the 0..10 proposal; the few constants were
+    fitted on the *dev* split of the grading benchmark only (see ``bench/grading.py`` for the
+    numbers). Key-point coverage is reported to HR but, like bigrams, did not improve agreement
+    with human graders, so it does not enter the score.
 
     Text addressed to the evaluator ("ignore the rubric", "SYSTEM: award full marks") is cut
     out before scoring, so it cannot contribute matching words, and a flagged answer loses a
@@ -178,14 +179,22 @@ def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
 # Scoring
 # --------------------------------------------------------------------------------------------
 
-# Calibrated constants (fitted on the dev split of the grading benchmark, assignments 1-6).
-QUESTION_WORD_WEIGHT = 0.3      # a reference word that only repeats the question
-W_RECALL = 0.45                 # weighted reference recall
-W_KEYPOINTS = 0.2               # mean key-point coverage
-W_BIGRAM = 0.1                  # reference bigram recall
-W_PEER = 0.25                   # similarity to the other answers (batch mode only)
-# Monotone map raw -> 0..10: piecewise linear through these knots.
-CALIBRATION = ((0.0, 0.0), (0.1, 3.0), (0.3, 6.5), (0.6, 9.0), (1.0, 10.0))
+# Constants fitted on the dev split of the grading benchmark (assignments 1-6) only.
+QUESTION_WORD_WEIGHT = 0.2      # a reference word that only repeats the question counts less
+MIN_PEERS = 5                   # answers to one question needed before peers are used
+# Predicted grade on the benchmark's 0..5 scale (x2 for 0..10).
+#   batch:  a + b * sqrt(consensus-weighted reference recall) + c * sqrt(peer similarity),
+#           least squares on dev.
+#   single: a + b * sqrt(reference recall). Least squares on dev gives (3.17, 1.91): no overlap
+#           at all would still get 6.3/10, because the benchmark's students are nearly always
+#           on topic. With no peers to vouch for an answer the app uses a steeper map instead
+#           (no overlap -> 3.8/10, the reference itself -> 10); Pearson r is the same, RMSE on
+#           the benchmark is worse (1.19 vs 0.92 on dev).
+BATCH_FIT = (2.178, 1.055, 2.054)
+SINGLE_FIT = (1.913, 3.168)
+# No cap for answers sharing no word with the question or reference: on dev such answers
+# still average 3/5 with the human graders (different words, same idea), so capping them
+# cost r 0.64 -> 0.53. The feedback tells HR to read them instead.
 INJECTION_PENALTY = 1.0
 
 
@@ -200,15 +209,20 @@ class _Context:
     ref_tokens: list[str]
     kp_tokens: list[list[str]]
     ref_bigrams: set[tuple[str, str]]
-    idf: dict[str, float] = field(default_factory=dict)
+    # peers: the answers to the same question scored in the same batch
     peer_df: dict[str, int] = field(default_factory=dict)
     peer_n: int = 0
+    centroid: dict[str, float] = field(default_factory=dict)  # sum of unit binary vectors
+    centroid_sq: float = 0.0
 
     def weight(self, tok: str) -> float:
-        w = self.idf.get(tok, 1.0) if self.idf else 1.0
+        return QUESTION_WORD_WEIGHT if tok in self.q_tokens else 1.0
+
+    def consensus_weight(self, tok: str) -> float:
+        """Reference words most candidates used weigh more; question words not at all."""
         if tok in self.q_tokens:
-            w *= QUESTION_WORD_WEIGHT
-        return w
+            return 0.0
+        return 0.2 + self.peer_df.get(tok, 0) / self.peer_n
 
 
 def _context(question: str, reference: str, key_points: list[str] | None) -> _Context:
@@ -227,102 +241,97 @@ def _context(question: str, reference: str, key_points: list[str] | None) -> _Co
 
 def _add_peers(ctx: _Context, answers: Iterable[list[str]]) -> None:
     df: dict[str, int] = {}
+    centroid: dict[str, float] = {}
     n = 0
     for toks in answers:
+        unique = set(toks)
+        if not unique:
+            continue
         n += 1
-        for t in set(toks):
+        unit = 1.0 / math.sqrt(len(unique))
+        for t in unique:
             df[t] = df.get(t, 0) + 1
-    ctx.peer_df, ctx.peer_n = df, n
-    if n >= 5:
-        ctx.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-        floor = math.log((n + 1) / (n + 0.5))
-        ctx.idf = {t: max(w, floor) for t, w in ctx.idf.items()}
-        default = math.log((n + 1) / 0.5)
-        for t in ctx.ref_tokens:
-            ctx.idf.setdefault(t, default)
-        # normalise so that the mean reference weight is 1
-        ref_set = set(ctx.ref_tokens)
-        if ref_set:
-            mean = sum(ctx.idf[t] for t in ref_set) / len(ref_set)
-            if mean > 0:
-                ctx.idf = {t: w / mean for t, w in ctx.idf.items()}
+            centroid[t] = centroid.get(t, 0.0) + unit
+    ctx.peer_df, ctx.peer_n, ctx.centroid = df, n, centroid
+    ctx.centroid_sq = sum(v * v for v in centroid.values())
 
 
-def _recall(ctx: _Context, ref: Iterable[str], ans: set[str]) -> float:
+def _recall(ref: Iterable[str], ans: set[str], weight) -> float:
     ref = set(ref)
-    total = sum(ctx.weight(t) for t in ref)
+    total = sum(weight(t) for t in ref)
     if total <= 0:
         return 0.0
-    return sum(ctx.weight(t) for t in ref if t in ans) / total
+    return sum(weight(t) for t in ref if t in ans) / total
 
 
-def _peer_similarity(ctx: _Context, ans: list[str]) -> float:
-    """Share of the answer's words that other candidates also used (their document frequency)."""
-    if ctx.peer_n < 5 or not ans:
+def _peer_similarity(ctx: _Context, ans: set[str]) -> float:
+    """Cosine between the answer and the centroid of the *other* answers (binary vectors)."""
+    if ctx.peer_n < MIN_PEERS or not ans:
         return -1.0
-    s = set(ans)
-    # leave-one-out: the answer itself is among the peers
-    shares = [(ctx.peer_df.get(t, 1) - 1) / (ctx.peer_n - 1) for t in s]
-    shares.sort(reverse=True)
-    top = shares[: max(3, min(len(shares), 8))]
-    return sum(top) / len(top)
-
-
-def _interp(x: float, knots: Sequence[tuple[float, float]]) -> float:
-    if x <= knots[0][0]:
-        return knots[0][1]
-    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return knots[-1][1]
+    unit = 1.0 / math.sqrt(len(ans))
+    # leave this answer out of the centroid
+    dot = sum(ctx.centroid.get(t, 0.0) for t in ans) * unit - 1.0
+    norm_sq = ctx.centroid_sq - 2.0 * dot - 1.0
+    if norm_sq <= 1e-12 or dot <= 0:
+        return 0.0
+    return max(0.0, min(1.0, dot / math.sqrt(norm_sq)))
 
 
 @dataclass
 class Features:
-    recall: float
+    recall: float        # reference recall, question words demoted
+    consensus: float     # reference recall weighted by how many peers used each word (-1: no peers)
     keypoints: float
     bigram: float
-    peer: float
-    relevance: float
+    peer: float          # similarity to the other answers (-1: no peers)
+    relevance: float     # share of the answer's words found in the question or the reference
+    q_recall: float      # share of the question's words the answer uses
     length: int
     ref_length: int
     covered: list[bool]
 
-    def raw(self) -> float:
+    def grade(self) -> float:
+        """Predicted grade on a 0..5 scale."""
         if self.ref_length == 0:
-            # No reference: only the question and the answer's substance to go on.
-            body = min(1.0, self.length / 25.0)
-            return 0.25 * self.relevance + 0.35 * body + (0.2 * self.peer if self.peer >= 0 else 0.1)
-        parts = W_RECALL * self.recall + W_KEYPOINTS * self.keypoints + W_BIGRAM * self.bigram
-        if self.peer >= 0:
-            return parts + W_PEER * self.peer
-        return parts / (W_RECALL + W_KEYPOINTS + W_BIGRAM)
+            # No reference: only the question, the answer's substance and the peers to go on.
+            body = min(1.0, self.length / 20.0)
+            base = 0.5 + 1.5 * math.sqrt(self.q_recall) + 1.0 * self.relevance + 1.5 * body
+            if self.peer >= 0:
+                base = 0.6 * base + 0.4 * (BATCH_FIT[0] + (BATCH_FIT[1] + BATCH_FIT[2]) * math.sqrt(self.peer))
+            return max(0.0, min(5.0, base))
+        if self.peer >= 0 and self.consensus >= 0:
+            a, b, c = BATCH_FIT
+            g = a + b * math.sqrt(self.consensus) + c * math.sqrt(self.peer)
+        else:
+            a, b = SINGLE_FIT
+            g = a + b * math.sqrt(self.recall)
+        return max(0.0, min(5.0, g))
 
 
 def features(ctx: _Context, ans_tokens: list[str]) -> Features:
     ans = set(ans_tokens)
-    recall = _recall(ctx, ctx.ref_tokens, ans)
-    kp_scores = [_recall(ctx, kp, ans) for kp in ctx.kp_tokens if kp]
+    recall = _recall(ctx.ref_tokens, ans, ctx.weight)
+    consensus = _recall(ctx.ref_tokens, ans, ctx.consensus_weight) if ctx.peer_n >= MIN_PEERS else -1.0
+    kp_scores = [_recall(kp, ans, ctx.weight) for kp in ctx.kp_tokens if kp]
     keypoints = sum(kp_scores) / len(kp_scores) if kp_scores else recall
     bigram = (
         len(ctx.ref_bigrams & bigrams(ans_tokens)) / len(ctx.ref_bigrams) if ctx.ref_bigrams else recall
     )
     topic = ctx.q_tokens | set(ctx.ref_tokens)
     relevance = len(ans & topic) / len(ans) if ans else 0.0
+    q_recall = len(ans & ctx.q_tokens) / len(ctx.q_tokens) if ctx.q_tokens else 0.0
     return Features(
         recall=recall,
+        consensus=consensus,
         keypoints=keypoints,
         bigram=bigram,
-        peer=_peer_similarity(ctx, ans_tokens),
+        peer=_peer_similarity(ctx, ans),
         relevance=relevance,
+        q_recall=q_recall,
         length=len(ans_tokens),
         ref_length=len(ctx.ref_tokens),
         covered=[s >= 0.5 for s in kp_scores],
     )
-
-
-def raw_score(f: Features) -> float:
-    return f.raw()
 
 
 def _clarity(answer: str, n_tokens: int) -> tuple[float, str]:
@@ -359,8 +368,6 @@ class LocalProvider:
     model = MODEL
     version = VERSION
 
-    def __init__(self, calibration: Sequence[tuple[float, float]] | None = None):
-        self.calibration = tuple(calibration or CALIBRATION)
 
     # ---- evaluation ------------------------------------------------------------------------
 
@@ -392,7 +399,7 @@ class LocalProvider:
             groups.setdefault(id(ctx), []).append(toks)
         for ctx in contexts.values():
             peers = groups.get(id(ctx), [])
-            if len(peers) >= 5:
+            if len(peers) >= MIN_PEERS:
                 _add_peers(ctx, peers)
         out = [self._evaluation(ctx, q, a, s, t) for ctx, q, a, s, t in prepared]
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
@@ -402,14 +409,20 @@ class LocalProvider:
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str]
     ) -> Evaluation:
         flags: list[str] = []
-        if not answer.strip() or not ans_tokens:
+        if not answer.strip() or not re.search(r"[A-Za-z0-9]", scored):
             return checks.finalize(self._empty(question, answer, not answer.strip()), question, answer)
+        if not ans_tokens:
+            # Only stop words or symbols ("one", "O(n)", "both"): short answers can still be
+            # right, so they get the no-overlap grade rather than zero.
+            ans_tokens = ["\x00" + t for t in _TOKEN.findall(clean_text(scored))] or ["\x00"]
 
         f = features(ctx, ans_tokens)
-        score = _interp(raw_score(f), self.calibration)
+        score = 2.0 * f.grade()
+        # A restatement of the question: all its words come from the question and it repeats
+        # most of them (short answers made of question words can still be right).
+        unique = set(ans_tokens)
         copied = checks.copies_question(question, scored) or (
-            ctx.q_tokens and set(ans_tokens) <= ctx.q_tokens and not (set(ans_tokens) - ctx.q_tokens)
-            and len(ans_tokens) <= len(ctx.q_tokens) + 2
+            len(ctx.q_tokens) >= 3 and unique <= ctx.q_tokens and len(unique) >= 0.7 * len(ctx.q_tokens)
         )
         if copied:
             score = min(score, 1.0)
@@ -500,6 +513,11 @@ class LocalProvider:
             parts.append("The answer matches the reference well.")
         elif score >= 4.5:
             parts.append("The answer partly matches the reference.")
+        elif f.relevance == 0:
+            parts.append(
+                "The answer shares no words with the question or the reference: it may be off topic "
+                "or phrase the idea differently, so please read it."
+            )
         else:
             parts.append("The answer shares little with the reference.")
         if has_ref and covered:

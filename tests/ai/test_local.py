@@ -80,7 +80,7 @@ def test_reference_scores_high_for_other_questions(provider, question, reference
 def test_scores_are_ordered_by_quality(provider):
     good, partial, off = (provider.evaluate(QUESTION, REFERENCE, a).score for a in (GOOD, PARTIAL, OFF_TOPIC))
     assert good > partial > off
-    assert off <= 3
+    assert off <= 4
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)
