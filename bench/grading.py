@@ -41,14 +41,12 @@ Tried and dropped on dev: key-point coverage, reference bigram recall, TF-IDF co
 reference, within-question percentiles, answer length, keeping number/time words out of the stop
 list (all flat or worse once recall and peer similarity were in).
 """
-"""
 from __future__ import annotations
 
 import argparse
 import io
 import json
 import math
-import os
 import sys
 import time
 import tracemalloc
@@ -56,6 +54,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 
 def rss_kb() -> int:
     try:

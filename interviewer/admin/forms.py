@@ -1,0 +1,20 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+
+class StaffForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=[("hr", "HR"), ("admin", "Admin")])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=8, max=1024)])
+
+
+class QuestionForm(FlaskForm):
+    text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
+    category = SelectField("Category", choices=[("technical", "Technical"), ("behavioural", "Behavioural"),
+                                                ("situational", "Situational")])
+    difficulty = IntegerField("Difficulty (1–5)", default=3, validators=[NumberRange(1, 5)])
+    tags = StringField("Tags (comma-separated)")
+    reference_answer = TextAreaField("Reference answer")
+    key_points = TextAreaField("Key points (one per line)")

@@ -1,0 +1,178 @@
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
+
+from ..db import get_repos
+from ..errors import ValidationError
+from ..forms import apply_errors
+from ..htmx import redirect_to, render, wants_fragment
+from ..services import questions as question_service
+from ..services import users as user_service
+from . import bp
+from .forms import QuestionForm, StaffForm
+
+
+def _user_filters() -> dict:
+    active = request.args.get("active", "")
+    return {
+        "query": request.args.get("q", "").strip()[:100],
+        "role": request.args.get("role") if request.args.get("role") in ("candidate", "hr", "admin") else None,
+        "status": request.args.get("status") if request.args.get("status") in ("registered", "assigned") else None,
+        "active": {"yes": True, "no": False}.get(active),
+    }
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _row(user, error: str | None = None, status: int = 200):
+    hr_users = get_repos().users.list(role="hr", active=True)
+    html = render_template("admin/_user_row.html", user=user, hr_users=hr_users, hr_names=_hr_names(),
+                           row_error=error)
+    return html, status, {"HX-Trigger": "users-changed"}
+
+
+def _hr_names() -> dict:
+    return {u.id: u.name for u in get_repos().users.list(role="hr")}
+
+
+@bp.get("/users")
+def users():
+    """List, search and filter accounts."""
+    repos = get_repos()
+    page = repos.users.search(**_user_filters(), page=_page_number(), per_page=20)
+    return render(
+        "admin/users.html", "admin/_users_table.html",
+        page=page, hr_users=repos.users.list(role="hr", active=True), hr_names=_hr_names(),
+        stats=user_service.stats(repos), form=StaffForm(), filters=request.args,
+    )
+
+
+@bp.get("/stats")
+def stats():
+    """The stats panel alone (refreshed after every change)."""
+    return render_template("admin/_stats.html", stats=user_service.stats(get_repos()))
+
+
+@bp.post("/users")
+def create_user():
+    """Create an HR or admin account."""
+    repos = get_repos()
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            user = user_service.create_user(repos, form.email.data, form.name.data, form.password.data,
+                                            form.role.data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"Created {user.role} account for {user.email}.", "success")
+            return redirect_to(url_for("admin.users"))
+    if wants_fragment():
+        return render_template("admin/_staff_form.html", form=form), 422
+    page = repos.users.search(page=1)
+    return render_template("admin/users.html", page=page, hr_users=repos.users.list(role="hr", active=True),
+                           hr_names=_hr_names(), stats=user_service.stats(repos), form=form, filters={}), 422
+
+
+@bp.post("/users/<user_id>/assign")
+def assign(user_id: str):
+    """Assign a candidate to the chosen HR user (inline)."""
+    repos = get_repos()
+    try:
+        user = user_service.assign(repos, user_id, request.form.get("hr_id", ""))
+    except ValidationError as exc:
+        return _row(user_service.get_candidate(repos, user_id), exc.message, 422)
+    if not wants_fragment():
+        flash(f"{user.name} is assigned.", "success")
+        return redirect_to(url_for("admin.users"))
+    return _row(user)
+
+
+@bp.post("/users/<user_id>/unassign")
+def unassign(user_id: str):
+    """Unassign a candidate (inline)."""
+    user = user_service.unassign(get_repos(), user_id)
+    if not wants_fragment():
+        flash(f"{user.name} is unassigned.", "success")
+        return redirect_to(url_for("admin.users"))
+    return _row(user)
+
+
+@bp.post("/users/<user_id>/active")
+def set_active(user_id: str):
+    """Deactivate or reactivate an account (inline)."""
+    active = request.form.get("active") == "1"
+    user = user_service.set_active(get_repos(), user_id, active, current_user.id)
+    if not wants_fragment():
+        flash(f"{user.name} is {'reactivated' if active else 'deactivated'}.", "success")
+        return redirect_to(url_for("admin.users"))
+    return _row(user)
+
+
+@bp.get("/questions")
+def questions():
+    """The question bank, with inline editing."""
+    items = get_repos().questions.list(enabled=None)
+    return render_template("admin/questions.html", questions=items, form=QuestionForm())
+
+
+@bp.post("/questions")
+def add_question():
+    """Add a question to the bank."""
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = question_service.add(get_repos(), form.data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"Added question “{question.text[:60]}”.", "success")
+            return redirect_to(url_for("admin.questions"))
+    if wants_fragment():
+        return render_template("admin/_question_form.html", form=form), 422
+    return render_template("admin/questions.html", questions=get_repos().questions.list(enabled=None),
+                           form=form), 422
+
+
+@bp.get("/questions/<question_id>")
+def question_row(question_id: str):
+    """One bank row, read-only (used by Cancel)."""
+    return render_template("admin/_question_row.html", q=question_service.get(get_repos(), question_id))
+
+
+@bp.get("/questions/<question_id>/edit")
+def edit_question(question_id: str):
+    """One bank row as an edit form."""
+    question = question_service.get(get_repos(), question_id)
+    form = QuestionForm(data={**question.__dict__, "tags": ", ".join(question.tags),
+                              "key_points": "\n".join(question.key_points)})
+    return render_template("admin/_question_edit.html", q=question, form=form)
+
+
+@bp.post("/questions/<question_id>")
+def update_question(question_id: str):
+    """Save an edited bank row."""
+    repos = get_repos()
+    question = question_service.get(repos, question_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = question_service.update(repos, question_id, form.data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if not wants_fragment():
+                return redirect_to(url_for("admin.questions"))
+            return render_template("admin/_question_row.html", q=question)
+    return render_template("admin/_question_edit.html", q=question, form=form), 422
+
+
+@bp.post("/questions/<question_id>/enabled")
+def toggle_question(question_id: str):
+    """Disable or re-enable a bank question."""
+    question = question_service.set_enabled(get_repos(), question_id, request.form.get("enabled") == "1")
+    if not wants_fragment():
+        return redirect_to(url_for("admin.questions"))
+    return render_template("admin/_question_row.html", q=question)

@@ -1,0 +1,64 @@
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..db import get_repos
+from ..errors import ValidationError
+from ..forms import apply_errors
+from ..security import home_for, safe_next
+from ..services import users
+from . import bp
+from .forms import LoginForm, RegisterForm
+
+
+@bp.get("/")
+def index():
+    """Send the visitor to their home page, or to sign in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(get_repos(), form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append("Wrong e-mail or password.")
+        else:
+            session.clear()  # no fixation: a fresh session for every sign-in
+            login_user(user)
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", form=form), 200 if not form.errors and not form.form_errors else 422
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Candidate self-registration, with an optional resume."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        upload = form.resume.data
+        resume = (upload.filename, upload.read(users.RESUME_MAX_BYTES + 1)) if upload and upload.filename else None
+        try:
+            user = users.register_candidate(get_repos(), form.email.data, form.name.data, form.password.data, resume)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            session.clear()
+            login_user(user)
+            flash("Your account is ready. An administrator will assign you to a recruiter.", "success")
+            return redirect(url_for("candidate.dashboard"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/register.html", form=form), status

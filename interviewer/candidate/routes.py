@@ -1,0 +1,176 @@
+from flask import Response as FlaskResponse
+from flask import abort, flash, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from ..clock import utcnow
+from ..db import get_repos
+from ..errors import DomainError
+from ..htmx import redirect_to
+from ..models import COMPLETED, EVALUATED, SCHEDULED
+from ..services import interviews as svc
+from . import bp
+
+
+@bp.get("/")
+def dashboard():
+    """Upcoming, in-progress and past interviews."""
+    now = utcnow()
+    return render_template("candidate/dashboard.html", board=svc.dashboard(get_repos(), current_user, now), now=now)
+
+
+def _own(interview_id: str):
+    now = utcnow()
+    return svc.get_visible(get_repos(), current_user, interview_id, now), now
+
+
+@bp.get("/interviews/<interview_id>")
+def start(interview_id: str):
+    """Resume where the candidate left off: the first unanswered question."""
+    interview, now = _own(interview_id)
+    if interview.status in (COMPLETED, EVALUATED):
+        return redirect_to(url_for("candidate.history_detail", interview_id=interview.id))
+    problem = svc.answering_problem(interview, now)
+    if problem:
+        return render_template("candidate/closed.html", interview=interview, problem=problem, now=now)
+    responses = get_repos().responses.for_interview(interview.id)
+    n = svc.first_unanswered(interview, responses) + 1
+    return redirect_to(url_for("candidate.question", interview_id=interview.id, n=n))
+
+
+def _question_page(interview, now, n: int, error: str | None = None, draft: str | None = None, status: int = 200):
+    responses = get_repos().responses.for_interview(interview.id)
+    q = interview.questions[n - 1]
+    r = responses.get(q.id)
+    return render_template(
+        "candidate/question.html", interview=interview, q=q, n=n, total=len(interview.questions), r=r,
+        answer=draft if draft is not None else (r.answer if r else ""), responses=responses,
+        answered=svc.answered_count(interview, responses), error=error, now=now,
+    ), status
+
+
+@bp.get("/interviews/<interview_id>/q/<int:n>")
+def question(interview_id: str, n: int):
+    """One question per screen."""
+    interview, now = _own(interview_id)
+    if not 1 <= n <= len(interview.questions):
+        abort(404)
+    problem = svc.answering_problem(interview, now)
+    if problem:
+        if interview.status in (COMPLETED, EVALUATED):
+            return redirect_to(url_for("candidate.history_detail", interview_id=interview.id))
+        return render_template("candidate/closed.html", interview=interview, problem=problem, now=now)
+    return _question_page(interview, now, n)
+
+
+@bp.post("/interviews/<interview_id>/q/<int:n>")
+def answer_form(interview_id: str, n: int):
+    """Save the answer (a plain form post) and go where the button said: previous, next, a number, submit."""
+    interview, now = _own(interview_id)
+    if not 1 <= n <= len(interview.questions):
+        abort(404)
+    q = interview.questions[n - 1]
+    text = request.form.get("answer", "")
+    try:
+        svc.save_answer(get_repos(), current_user, interview.id, q.id, text, now,
+                        seq=request.form.get("seq") or None, cleared=request.form.get("cleared") == "1")
+    except DomainError as exc:
+        if svc.answering_problem(interview, now):
+            flash(exc.message, "error")
+            return redirect_to(url_for("candidate.start", interview_id=interview.id))
+        return _question_page(interview, now, n, exc.message, text, exc.status)
+    go = request.form.get("go", "next")
+    total = len(interview.questions)
+    if go == "submit":
+        return redirect_to(url_for("candidate.confirm_submit", interview_id=interview.id))
+    if go == "prev":
+        target = max(1, n - 1)
+    elif go.isdigit() and 1 <= int(go) <= total:
+        target = int(go)
+    elif go == "stay":
+        target = n
+    else:
+        target = n + 1
+        if target > total:
+            return redirect_to(url_for("candidate.confirm_submit", interview_id=interview.id))
+    return redirect_to(url_for("candidate.question", interview_id=interview.id, n=target))
+
+
+@bp.post("/interviews/<interview_id>/answers/<question_id>")
+def autosave(interview_id: str, question_id: str):
+    """Autosave from the page's script: JSON in, JSON out, ordered by the client's `seq`."""
+    now = utcnow()
+    try:
+        result = svc.save_answer(get_repos(), current_user, interview_id, question_id,
+                                 request.form.get("answer", ""), now, seq=request.form.get("seq"),
+                                 cleared=request.form.get("cleared") == "1")
+    except DomainError as exc:
+        response = jsonify(error={"code": exc.code, "message": exc.message, "details": exc.details})
+        response.status_code = exc.status
+        return response
+    r = result.response
+    return jsonify(saved=result.applied, reason=result.reason, seq=r.seq if r else None,
+                   saved_at=r.saved_at.isoformat() if r and r.saved_at else None,
+                   stored_length=len(r.answer) if r else 0)
+
+
+@bp.get("/interviews/<interview_id>/submit")
+def confirm_submit(interview_id: str):
+    """Before handing in: which questions are still unanswered."""
+    interview, now = _own(interview_id)
+    problem = svc.answering_problem(interview, now)
+    if problem:
+        return redirect_to(url_for("candidate.start", interview_id=interview.id))
+    responses = get_repos().responses.for_interview(interview.id)
+    unanswered = [(i + 1, q) for i, q in enumerate(interview.questions)
+                  if not (responses.get(q.id) and responses[q.id].answer.strip())]
+    return render_template("candidate/confirm_submit.html", interview=interview, unanswered=unanswered)
+
+
+@bp.post("/interviews/<interview_id>/submit")
+def submit(interview_id: str):
+    """Hand in: the interview is completed and its answers read-only."""
+    interview = svc.submit(get_repos(), current_user, interview_id, utcnow())
+    return redirect_to(url_for("candidate.receipt", interview_id=interview.id))
+
+
+@bp.get("/interviews/<interview_id>/receipt")
+def receipt(interview_id: str):
+    """Proof of submission: when, and how many answers."""
+    interview, _ = _own(interview_id)
+    if interview.status not in (COMPLETED, EVALUATED):
+        return redirect_to(url_for("candidate.start", interview_id=interview.id))
+    responses = get_repos().responses.for_interview(interview.id)
+    return render_template("candidate/receipt.html", interview=interview,
+                           answered=svc.answered_count(interview, responses))
+
+
+@bp.get("/interviews/<interview_id>/invite.ics")
+def invitation(interview_id: str):
+    """The interview as a calendar invitation."""
+    from ..services.calendar import invitation_ics
+
+    interview, _ = _own(interview_id)
+    if interview.status != SCHEDULED and interview.status != "in_progress":
+        abort(404)
+    body = invitation_ics(interview, url_for("candidate.start", interview_id=interview.id, _external=True))
+    return FlaskResponse(body, mimetype="text/calendar",
+                         headers={"Content-Disposition": f'attachment; filename="interview-{interview.id}.ics"'})
+
+
+@bp.get("/history")
+def history():
+    """Completed interviews."""
+    now = utcnow()
+    return render_template("candidate/history.html", board=svc.dashboard(get_repos(), current_user, now), now=now)
+
+
+@bp.get("/history/<interview_id>")
+def history_detail(interview_id: str):
+    """A completed interview with its answers, and the result once HR shares it."""
+    interview, now = _own(interview_id)
+    if interview.status not in (COMPLETED, EVALUATED):
+        return redirect_to(url_for("candidate.start", interview_id=interview.id))
+    score, feedback = svc.candidate_result(interview)
+    return render_template("candidate/history_detail.html", interview=interview,
+                           responses=get_repos().responses.for_interview(interview.id),
+                           score=score, feedback=feedback)

@@ -1,0 +1,100 @@
+"""Command-line operations: `flask --app wsgi db|users|demo|ai ...`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .db import get_db, get_repos
+from .errors import DomainError
+from .models import ROLES
+
+db_cli = AppGroup("db", help="Database migrations.")
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+def fail(message: str, code: int = 2):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations (safe to run twice)."""
+    from .migrate import upgrade
+
+    applied = upgrade(get_db())
+    click.echo(f"Applied: {', '.join(applied)}" if applied else "Database is up to date.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
+@click.option("--name", required=True)
+@click.option("--password", help="Prompted for (hidden, twice) when omitted.")
+def users_create(email: str, role: str, name: str, password: str | None):
+    """Create an account; prints the new user's id last."""
+    from .services import users
+
+    if role not in ROLES:
+        fail(f"unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = users.create_user(get_repos(), email, name, password, role)
+    except DomainError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        fail("; ".join(details.values()) or exc.message)
+    click.echo(f"Created {user.role} {user.email}")
+    click.echo(user.id)
+
+
+def _user_by_email(email: str, role: str):
+    user = get_repos().users.by_email(email)
+    if user is None or user.role != role:
+        fail(f"no {role} with e-mail {email}.")
+    return user
+
+
+@users_cli.command("assign")
+@click.argument("candidate_email")
+@click.argument("hr_email")
+def users_assign(candidate_email: str, hr_email: str):
+    """Assign a candidate to an HR user."""
+    from .services import users
+
+    candidate = _user_by_email(candidate_email, "candidate")
+    hr = _user_by_email(hr_email, "hr")
+    try:
+        users.assign(get_repos(), candidate.id, hr.id)
+    except DomainError as exc:
+        fail(exc.message)
+    click.echo(f"{candidate.email} is assigned to {hr.email}.")
+
+
+@users_cli.command("unassign")
+@click.argument("candidate_email")
+def users_unassign(candidate_email: str):
+    """Unassign a candidate (status back to registered)."""
+    from .services import users
+
+    candidate = _user_by_email(candidate_email, "candidate")
+    users.unassign(get_repos(), candidate.id)
+    click.echo(f"{candidate.email} is unassigned.")
+
+
+@click.command("demo")
+def demo():
+    """Create the demo accounts once and print how to sign in (idempotent)."""
+    from .services.demo import ensure_demo
+
+    for line in ensure_demo(get_repos()):
+        click.echo(line)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,57 @@
+"""Settings, read from the environment once at start-up."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two workers starting together agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    MONGO_URI = os.environ.get("MONGO_URI", "")
+    MONGO_DB = os.environ.get("MONGO_DB", "interviewer")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # The CSRF token lives as long as the session: a candidate may sit on one
+    # question for hours and must not lose an answer to an expired token.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = _bool("SESSION_COOKIE_SECURE")
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # the 5 MiB resume plus the rest of the form
+    RESUME_MAX_BYTES = 5 * 1024 * 1024
+    ANSWER_MAX_CHARS = 20_000
+    PAGE_SIZE = 20
+    AI_PROVIDER = os.environ.get("AI_PROVIDER", "auto")
+    GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
+    GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
+    GOOGLE_GEMINI_BASE_URL = os.environ.get("GOOGLE_GEMINI_BASE_URL", "")
+    AI_TIMEOUT = float(os.environ.get("AI_TIMEOUT", "30"))
+    AI_RETRIES = int(os.environ.get("AI_RETRIES", "3"))
+    AI_CONCURRENCY = int(os.environ.get("AI_CONCURRENCY", "4"))
+    AI_JOB_TIMEOUT = int(os.environ.get("AI_JOB_TIMEOUT", "180"))
+    API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))

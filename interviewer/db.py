@@ -1,0 +1,69 @@
+"""The one module that knows how to reach the database.
+
+`MONGO_URI` picks the backend (DESIGN.md §2):
+  mongodb://… or mongodb+srv://…  pymongo, a real MongoDB (production)
+  unset                          tinymongo's sqlite backend under instance/data (the default)
+  tinymongo:///some/folder       the same, in a folder of your choice (tests)
+  mongomock://                   mongomock, in memory (fast tests)
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+_EXT = "interviewer.db"
+
+
+def connect(uri: str, db_name: str, instance_path: str) -> Any:
+    """Open a client for `uri` and return its database handle."""
+    if uri.startswith(("mongodb://", "mongodb+srv://")):
+        import pymongo
+        from pymongo.write_concern import WriteConcern
+
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+        return client.get_database(db_name, write_concern=WriteConcern("majority"))
+    if uri.startswith("mongomock://"):
+        import mongomock
+
+        return mongomock.MongoClient()[db_name]
+    if uri == "" or uri.startswith("tinymongo://"):
+        import tinymongo
+
+        folder = uri[len("tinymongo://"):] if uri else str(Path(instance_path) / "data")
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return tinymongo.TinyMongoClient(folder, backend="sqlite")[db_name]
+    raise ValueError(f"MONGO_URI has an unknown scheme: {uri.split(':', 1)[0]!r}")
+
+
+def backend_name(uri: str) -> str:
+    if uri.startswith(("mongodb://", "mongodb+srv://")):
+        return "mongodb"
+    if uri.startswith("mongomock://"):
+        return "mongomock"
+    return "tinymongo"
+
+
+def get_db(app: Flask | None = None) -> Any:
+    """The database of this app, opened once per process (after a fork, again)."""
+    app = app or current_app
+    holder = app.extensions.setdefault(_EXT, {})
+    if holder.get("pid") != os.getpid():
+        holder["db"] = connect(app.config["MONGO_URI"], app.config["MONGO_DB"], app.instance_path)
+        holder["pid"] = os.getpid()
+        holder.pop("repos", None)
+    return holder["db"]
+
+
+def get_repos(app: Flask | None = None):
+    """The repositories over this app's database."""
+    from .repositories import Repositories
+
+    app = app or current_app
+    db = get_db(app)
+    holder = app.extensions[_EXT]
+    if "repos" not in holder:
+        holder["repos"] = Repositories(db)
+    return holder["repos"]

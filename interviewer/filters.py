@@ -1,0 +1,31 @@
+"""Template filters: times shown in the viewer's zone with UTC beside them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+
+def utc_text(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def time_tag(value: datetime | None) -> Markup:
+    """`<time>` with the UTC text; static/app.js adds the viewer's local time in front of it."""
+    if value is None:
+        return Markup("—")
+    iso = value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return Markup(f'<time class="dt" datetime="{escape(iso)}">{escape(utc_text(value))}</time>')
+
+
+def status_label(status: str) -> str:
+    return (status or "").replace("_", " ")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(time_tag, "dt")
+    app.add_template_filter(utc_text, "utc")
+    app.add_template_filter(status_label, "status")

@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+from ..security import role_required
+
+bp = Blueprint("hr", __name__)
+bp.before_request(role_required("hr", "admin"))
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,330 @@
+import csv
+import io
+
+from flask import Response as FlaskResponse
+from flask import current_app, flash, render_template, request, url_for
+from flask_login import current_user
+
+from ..clock import utcnow
+from ..db import get_repos
+from ..errors import DomainError, ValidationError
+from ..htmx import redirect_to, render, wants_fragment
+from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES, IN_PROGRESS
+from ..services import interviews as svc
+from ..timeparse import parse_local, to_local_input, zone_names
+from . import bp
+
+DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _candidates_by_id(ids) -> dict:
+    repos = get_repos()
+    return {i: repos.users.get(i) for i in set(ids)}
+
+
+@bp.get("/interviews")
+def interviews():
+    """Interviews I may see, filtered, sorted by start and paginated; live progress for those in progress."""
+    repos, now = get_repos(), utcnow()
+    status = request.args.get("status", "")
+    page = svc.list_for(
+        repos, current_user, now,
+        statuses=[status] if status in INTERVIEW_STATUSES else None,
+        candidate_id=request.args.get("candidate_id", "")[:40],
+        job_title=request.args.get("job_title", "").strip()[:100],
+        sort_desc=request.args.get("sort", "desc") != "asc",
+        page=_page_number(),
+    )
+    people = _candidates_by_id([i.candidate_id for i in page.items])
+    progress = {i.id: svc.progress(repos, i) for i in page.items}
+    candidates = (repos.users.list(role="candidate", hr_id=current_user.id) if current_user.role == "hr"
+                  else repos.users.list(role="candidate"))
+    return render("hr/interviews.html", "hr/_interviews_table.html", page=page, people=people, progress=progress,
+                  candidates=candidates, filters=request.args, statuses=INTERVIEW_STATUSES, now=now)
+
+
+@bp.get("/interviews/<interview_id>/progress")
+def progress(interview_id: str):
+    """One row's live progress cell; it stops polling once the interview is no longer in progress."""
+    repos = get_repos()
+    interview = svc.get_visible(repos, current_user, interview_id, utcnow())
+    return render_template("hr/_progress.html", interview=interview, p=svc.progress(repos, interview))
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+def _schedule_request() -> tuple[svc.ScheduleRequest, dict]:
+    form = request.form
+    tz = form.get("tz") or "UTC"
+    raw_num = form.get("num_questions", "")
+    errors = {}
+    starts_at = parse_local(form.get("starts_at"), tz)
+    deadline = parse_local(form.get("deadline"), tz)
+    if form.get("starts_at") and starts_at is None:
+        errors["starts_at"] = "Enter a valid date and time."
+    if form.get("deadline") and deadline is None:
+        errors["deadline"] = "Enter a valid date and time."
+    req = svc.ScheduleRequest(
+        candidate_id=form.get("candidate_id", ""),
+        job_title=form.get("job_title", ""),
+        job_description=form.get("job_description", ""),
+        starts_at=starts_at,
+        deadline=deadline,
+        num_questions=int(raw_num) if raw_num.isdigit() and len(raw_num) < 4 else -1,
+        source=form.get("question_source", "default"),
+        picked_ids=form.getlist("picked"),
+    )
+    return req, errors
+
+
+def _draft_items() -> list[dict]:
+    lists = {name: request.form.getlist(f"q_{name}") for name in DRAFT_FIELDS}
+    count = len(lists["text"])
+    return [{name: (lists[name][i] if i < len(lists[name]) else "") for name in DRAFT_FIELDS} for i in range(count)]
+
+
+def _apply_op(items: list[dict], op: str) -> list[dict]:
+    """Reorder, remove or add draft questions, as asked by the button pressed."""
+    name, _, arg = op.partition(":")
+    index = int(arg) if arg.isdigit() else -1
+    if name == "up" and 0 < index < len(items):
+        items[index - 1], items[index] = items[index], items[index - 1]
+    elif name == "down" and 0 <= index < len(items) - 1:
+        items[index + 1], items[index] = items[index], items[index + 1]
+    elif name == "remove" and 0 <= index < len(items):
+        items.pop(index)
+    elif name == "add":
+        items.append({"id": svc.new_question_id(), "text": "", "category": "technical", "difficulty": "3",
+                      "tags": "", "reference_answer": "", "key_points": "", "source": "custom"})
+    elif name == "bank":
+        question = get_repos().questions.get(arg)
+        if question is not None and question.enabled:
+            q = svc._from_bank(question)
+            items.append({**q.__dict__, "tags": ", ".join(q.tags), "key_points": "\n".join(q.key_points)})
+    return items
+
+
+def _item_from_question(q) -> dict:
+    return {**q.__dict__, "tags": ", ".join(q.tags), "key_points": "\n".join(q.key_points)}
+
+
+def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
+                   notice: str = ""):
+    repos = get_repos()
+    tz = request.form.get("tz") or request.args.get("tz") or "UTC"
+    form = request.form if request.method == "POST" else request.args
+    context = dict(
+        step=step, values=form, errors=errors or {}, items=items or [], notice=notice, tz=tz, zones=zone_names(),
+        candidates=svc.schedulable_candidates(repos, current_user),
+        bank=repos.questions.list(enabled=True), picked=set(form.getlist("picked")),
+    )
+    if step == "review" and wants_fragment() and request.form.get("op"):
+        return render_template("hr/_draft.html", **context), status
+    return render_template("hr/schedule.html", **context), status
+
+
+@bp.get("/schedule")
+def schedule():
+    """Step 1: the candidate, the job, the window and where the questions come from."""
+    return _schedule_page("details")
+
+
+@bp.post("/schedule/draft")
+def schedule_draft():
+    """Step 2: draft the questions for review."""
+    req, errors = _schedule_request()
+    if errors:
+        return _schedule_page("details", 422, errors)
+    provider = None
+    if req.source == "generated":
+        provider = _provider()
+    try:
+        draft = svc.draft_questions(get_repos(), current_user, req, utcnow(), provider)
+    except DomainError as exc:
+        field_errors = exc.details if isinstance(exc.details, dict) else {}
+        return _schedule_page("details", exc.status, {**field_errors, "_form": exc.message})
+    return _schedule_page("review", items=[_item_from_question(q) for q in draft.questions], notice=draft.notice)
+
+
+def _provider():
+    try:
+        from ..ai import get_provider
+
+        return get_provider(current_app.config)
+    except Exception:  # an unconfigured or broken provider: fall back to the bank, visibly
+        return None
+
+
+@bp.post("/schedule/review")
+def schedule_review():
+    """Edit the draft: reorder, remove, add (a blank question or one from the bank)."""
+    op = request.form.get("op", "")
+    if op == "bank":
+        op = "bank:" + request.form.get("bank_pick", "")
+    items = _apply_op(_draft_items(), op)
+    return _schedule_page("review", items=items)
+
+
+@bp.post("/schedule/confirm")
+def schedule_confirm():
+    """Create the interview from the reviewed draft."""
+    req, errors = _schedule_request()
+    items = _draft_items()
+    if errors:
+        return _schedule_page("review", 422, errors, items)
+    try:
+        interview = svc.schedule(get_repos(), current_user, req, items, utcnow())
+    except DomainError as exc:
+        field_errors = exc.details if isinstance(exc.details, dict) else {}
+        return _schedule_page("review", exc.status, {**field_errors, "_form": exc.message}, items)
+    flash(f"Interview “{interview.job_title}” scheduled with {len(interview.questions)} questions.", "success")
+    return redirect_to(url_for("hr.interview", interview_id=interview.id))
+
+
+# --- one interview ---------------------------------------------------------------------------
+
+def _interview_context(interview, now):
+    repos = get_repos()
+    return dict(
+        interview=interview, responses=repos.responses.for_interview(interview.id),
+        candidate=repos.users.get(interview.candidate_id), p=svc.progress(repos, interview), now=now,
+        missed=svc.is_missed(interview, now), reviewable=interview.status in (COMPLETED, EVALUATED),
+    )
+
+
+@bp.get("/interviews/<interview_id>")
+def interview(interview_id: str):
+    """Every question with its answer, HR scores, the AI slot and the overall result."""
+    now = utcnow()
+    item = svc.get_visible(get_repos(), current_user, interview_id, now)
+    return render_template("hr/interview.html", **_interview_context(item, now))
+
+
+@bp.post("/interviews/<interview_id>/questions/<question_id>/score")
+def score(interview_id: str, question_id: str):
+    """Save HR's score and feedback for one answer; swaps just that row."""
+    repos, now = get_repos(), utcnow()
+    error = None
+    try:
+        svc.score_response(repos, current_user, interview_id, question_id, request.form.get("score"),
+                           request.form.get("feedback"), now)
+    except ValidationError as exc:
+        error = next(iter(exc.details.values()), exc.message) if isinstance(exc.details, dict) else exc.message
+    if not wants_fragment() and error is None:
+        flash("Score saved.", "success")
+        return redirect_to(url_for("hr.interview", interview_id=interview_id) + f"#row-{question_id}")
+    item = svc.get_visible(repos, current_user, interview_id, now)
+    ctx = _interview_context(item, now)
+    index = item.index_of(question_id)
+    html = render_template("hr/_answer_row.html", q=item.questions[index], n=index + 1, score_error=error,
+                           submitted=request.form if error else None, **ctx)
+    if not wants_fragment():
+        return render_template("hr/interview.html", **ctx, score_errors={question_id: error},
+                               submitted=request.form), 422
+    return html, 422 if error else 200
+
+
+@bp.post("/interviews/<interview_id>/result")
+def result(interview_id: str):
+    """Save the overall score and feedback: the interview becomes evaluated."""
+    repos, now = get_repos(), utcnow()
+    share = request.form.get("share") == "1" if "share_field" in request.form else None
+    errors = {}
+    try:
+        svc.record_result(repos, current_user, interview_id, request.form.get("overall_score"),
+                          request.form.get("overall_feedback"), now, share)
+    except ValidationError as exc:
+        errors = exc.details if isinstance(exc.details, dict) else {"overall_score": exc.message}
+    item = svc.get_visible(repos, current_user, interview_id, now)
+    if not errors and not wants_fragment():
+        flash("Overall result saved.", "success")
+        return redirect_to(url_for("hr.interview", interview_id=interview_id))
+    ctx = {**_interview_context(item, now), "result_errors": errors, "submitted": request.form if errors else None}
+    if not wants_fragment():
+        return render_template("hr/interview.html", **ctx), 422
+    return render_template("hr/_result.html", **ctx), 422 if errors else 200
+
+
+@bp.post("/interviews/<interview_id>/share")
+def share(interview_id: str):
+    """Share the overall result with the candidate, or stop sharing it."""
+    repos, now = get_repos(), utcnow()
+    svc.set_shared(repos, current_user, interview_id, request.form.get("shared") == "1", now)
+    item = svc.get_visible(repos, current_user, interview_id, now)
+    if not wants_fragment():
+        return redirect_to(url_for("hr.interview", interview_id=interview_id))
+    return render_template("hr/_result.html", **_interview_context(item, now))
+
+
+@bp.post("/interviews/<interview_id>/cancel")
+def cancel(interview_id: str):
+    """Cancel an interview that is not completed."""
+    svc.cancel(get_repos(), current_user, interview_id, utcnow())
+    flash("The interview is cancelled.", "info")
+    return redirect_to(url_for("hr.interview", interview_id=interview_id))
+
+
+# --- results ----------------------------------------------------------------------------------
+
+@bp.get("/results")
+def results():
+    """Completed and evaluated interviews."""
+    repos, now = get_repos(), utcnow()
+    page = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=_page_number())
+    people = _candidates_by_id([i.candidate_id for i in page.items])
+    return render_template("hr/results.html", page=page, people=people)
+
+
+def _csv(rows: list[list], filename: str) -> FlaskResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        # A leading = + - @ makes spreadsheets run the cell as a formula: neutralise it.
+        writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return FlaskResponse(buffer.getvalue(), mimetype="text/csv",
+                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/results.csv")
+def results_csv():
+    """Export results: one row per interview, or per response with `?per=response`."""
+    repos, now = get_repos(), utcnow()
+    items, page = [], 1
+    while True:
+        chunk = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=page, per_page=100)
+        items.extend(chunk.items)
+        if not chunk.has_next:
+            break
+        page += 1
+    people = _candidates_by_id([i.candidate_id for i in items])
+    iso = lambda d: d.isoformat() if d else ""  # noqa: E731
+    if request.args.get("per") == "response":
+        rows = [["interview_id", "candidate", "email", "job_title", "question_no", "question", "answer", "score",
+                 "feedback", "ai_score"]]
+        for i in items:
+            responses = repos.responses.for_interview(i.id)
+            for n, q in enumerate(i.questions, start=1):
+                r = responses.get(q.id)
+                ai = (r.ai_evaluation or {}).get("score") if r else None
+                rows.append([i.id, people[i.candidate_id].name, people[i.candidate_id].email, i.job_title, n, q.text,
+                             r.answer if r else "", r.score if r else "", r.feedback if r else "", ai if ai is not None else ""])
+        return _csv(rows, "responses.csv")
+    rows = [["interview_id", "candidate", "email", "job_title", "status", "starts_at", "deadline", "completed_at",
+             "answered", "questions", "overall_score", "overall_feedback", "shared"]]
+    for i in items:
+        rows.append([i.id, people[i.candidate_id].name, people[i.candidate_id].email, i.job_title, i.status,
+                     iso(i.starts_at), iso(i.deadline), iso(i.completed_at), repos.responses.count_answered(i.id),
+                     len(i.questions), "" if i.overall_score is None else i.overall_score, i.overall_feedback,
+                     "yes" if i.shared else "no"])
+    return _csv(rows, "interviews.csv")
+
+
+@bp.get("/questions")
+def default_questions():
+    """The default question bank, read-only."""
+    return render_template("hr/default_questions.html", questions=get_repos().questions.list(enabled=True))

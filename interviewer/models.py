@@ -1,0 +1,146 @@
+"""Domain objects: what services take and return. Ids are strings outside the repositories."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ROLES = ("candidate", "hr", "admin")
+CANDIDATE_STATUSES = ("registered", "assigned")
+
+SCHEDULED, IN_PROGRESS, COMPLETED, EVALUATED, CANCELLED = (
+    "scheduled",
+    "in_progress",
+    "completed",
+    "evaluated",
+    "cancelled",
+)
+INTERVIEW_STATUSES = (SCHEDULED, IN_PROGRESS, COMPLETED, EVALUATED, CANCELLED)
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    name: str
+    role: str
+    password_hash: str = ""
+    active: bool = True
+    status: str = "active"  # candidates: registered | assigned
+    hr_id: str | None = None
+    resume_text: str = ""
+    resume_filename: str = ""
+    created_at: datetime | None = None
+
+    # flask-login's protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.id
+
+
+@dataclass
+class BankQuestion:
+    id: str
+    key: str
+    text: str
+    category: str
+    difficulty: int
+    tags: list[str] = field(default_factory=list)
+    reference_answer: str = ""
+    key_points: list[str] = field(default_factory=list)
+    enabled: bool = True
+    builtin: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Question:
+    """A question as frozen into one interview (a snapshot; bank edits never reach it)."""
+
+    id: str
+    text: str
+    category: str = "technical"
+    difficulty: int = 3
+    tags: list[str] = field(default_factory=list)
+    reference_answer: str = ""
+    key_points: list[str] = field(default_factory=list)
+    source: str = "custom"  # bank:<key> | generated | custom
+
+
+@dataclass
+class Interview:
+    id: str
+    candidate_id: str
+    hr_id: str | None
+    job_title: str
+    job_description: str
+    starts_at: datetime
+    deadline: datetime
+    status: str
+    questions: list[Question]
+    question_source: str = "default"
+    created_by: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    evaluated_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    closed_reason: str | None = None  # submitted | deadline
+    last_activity_at: datetime | None = None
+    overall_score: float | None = None
+    overall_feedback: str = ""
+    shared: bool = False
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def index_of(self, question_id: str) -> int:
+        return next((i for i, q in enumerate(self.questions) if q.id == question_id), -1)
+
+
+@dataclass
+class Response:
+    id: str
+    interview_id: str
+    question_id: str
+    candidate_id: str
+    answer: str = ""
+    seq: int = 0
+    saved_at: datetime | None = None
+    score: float | None = None
+    feedback: str = ""
+    scored_by: str | None = None
+    scored_at: datetime | None = None
+    ai_evaluation: dict[str, Any] | None = None
+    ai_job: dict[str, Any] | None = None
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages

@@ -1,0 +1,20 @@
+"""Repositories: the only code that knows collection names and Mongo syntax."""
+from __future__ import annotations
+
+from typing import Any
+
+from .interviews import InterviewRepository
+from .questions import QuestionRepository
+from .responses import ResponseRepository
+from .users import UserRepository
+
+
+class Repositories:
+    """All repositories over one database handle."""
+
+    def __init__(self, db: Any):
+        self.db = db
+        self.users = UserRepository(db)
+        self.questions = QuestionRepository(db)
+        self.interviews = InterviewRepository(db)
+        self.responses = ResponseRepository(db)

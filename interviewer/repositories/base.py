@@ -1,0 +1,47 @@
+"""Conversions at the database boundary: ObjectIds, UTC datetimes, safe search patterns."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+
+def oid(value: Any) -> ObjectId | None:
+    """The ObjectId for `value`, or None when it is not a well-formed id (never raises)."""
+    if isinstance(value, ObjectId):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+def to_db(dt: datetime | None) -> datetime | None:
+    """Store datetimes as naive UTC: the one form all three backends keep unchanged."""
+    if dt is None:
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt
+
+
+def from_db(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def contains_pattern(text: str) -> dict[str, str]:
+    """A case-insensitive substring filter; user text is escaped so it is never a regex."""
+    return {"$regex": re.escape(text), "$options": "i"}
+
+
+def page_args(page: int, per_page: int) -> tuple[int, int]:
+    page = max(1, int(page or 1))
+    per_page = max(1, min(100, int(per_page or 20)))
+    return (page - 1) * per_page, per_page

@@ -1,0 +1,102 @@
+"""The `interviews` collection; questions are embedded as a snapshot."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from ..models import Interview, Page, Question
+from .base import contains_pattern, from_db, oid, page_args, to_db
+
+_TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
+          "cancelled_at", "last_activity_at")
+
+
+class InterviewRepository:
+    def __init__(self, db: Any):
+        self.col = db.interviews
+
+    @staticmethod
+    def _to_interview(doc: dict | None) -> Interview | None:
+        if doc is None:
+            return None
+        return Interview(
+            id=str(doc["_id"]),
+            candidate_id=str(doc["candidate_id"]),
+            hr_id=str(doc["hr_id"]) if doc.get("hr_id") else None,
+            job_title=doc["job_title"],
+            job_description=doc.get("job_description", ""),
+            status=doc["status"],
+            questions=[Question(**q) for q in doc.get("questions", [])],
+            question_source=doc.get("question_source", "default"),
+            created_by=str(doc["created_by"]) if doc.get("created_by") else None,
+            closed_reason=doc.get("closed_reason"),
+            overall_score=doc.get("overall_score"),
+            overall_feedback=doc.get("overall_feedback", ""),
+            shared=doc.get("shared", False),
+            **{name: from_db(doc.get(name)) for name in _TIMES},
+        )
+
+    def insert(self, interview: Interview) -> Interview:
+        doc = asdict(interview)
+        doc.pop("id")
+        for name in _TIMES:
+            doc[name] = to_db(doc[name])
+        for name in ("candidate_id", "hr_id", "created_by"):
+            doc[name] = oid(doc[name])
+        return self.get(self.col.insert_one(doc).inserted_id)
+
+    def get(self, interview_id: Any) -> Interview | None:
+        """The interview, or None when missing or the id is malformed."""
+        key = oid(interview_id)
+        return self._to_interview(self.col.find_one({"_id": key})) if key else None
+
+    def transition(self, interview_id: str, from_statuses: tuple[str, ...], to_status: str,
+                   **fields: Any) -> bool:
+        """Move to `to_status` only if still in one of `from_statuses` (compare-and-set)."""
+        update = {"status": to_status, **{k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}}
+        result = self.col.update_one(
+            {"_id": oid(interview_id), "status": {"$in": list(from_statuses)}}, {"$set": update}
+        )
+        return result.modified_count == 1
+
+    def set_fields(self, interview_id: str, when_status: tuple[str, ...] | None = None, **fields: Any) -> bool:
+        filt: dict[str, Any] = {"_id": oid(interview_id)}
+        if when_status:
+            filt["status"] = {"$in": list(when_status)}
+        update = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        return self.col.update_one(filt, {"$set": update}).matched_count == 1
+
+    def search(
+        self,
+        candidate_ids: list[str] | None = None,
+        statuses: list[str] | None = None,
+        job_title: str = "",
+        sort: str = "starts_at",
+        descending: bool = True,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page:
+        """Interviews matching the filters; `candidate_ids=None` means any candidate."""
+        filt: dict[str, Any] = {}
+        if candidate_ids is not None:
+            filt["candidate_id"] = {"$in": [oid(c) for c in candidate_ids if oid(c)]}
+        if statuses:
+            filt["status"] = {"$in": list(statuses)}
+        if job_title:
+            filt["job_title"] = contains_pattern(job_title)
+        skip, limit = page_args(page, per_page)
+        total = self.col.count_documents(filt)
+        direction = -1 if descending else 1
+        docs = self.col.find(filt).sort([(sort, direction), ("_id", direction)]).skip(skip).limit(limit)
+        return Page([self._to_interview(d) for d in docs], skip // limit + 1, limit, total)
+
+    def for_candidate(self, candidate_id: str, statuses: list[str] | None = None) -> list[Interview]:
+        filt: dict[str, Any] = {"candidate_id": oid(candidate_id)}
+        if statuses:
+            filt["status"] = {"$in": statuses}
+        return [self._to_interview(d) for d in self.col.find(filt).sort([("starts_at", -1), ("_id", -1)])]
+
+    def past_deadline(self, now: datetime, statuses: list[str]) -> list[Interview]:
+        docs = self.col.find({"status": {"$in": statuses}, "deadline": {"$lte": to_db(now)}})
+        return [self._to_interview(d) for d in docs]

@@ -1,0 +1,116 @@
+"""The `users` collection."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Page, User
+from .base import contains_pattern, from_db, oid, page_args, to_db
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+class UserRepository:
+    def __init__(self, db: Any):
+        self.col = db.users
+
+    @staticmethod
+    def _to_user(doc: dict | None) -> User | None:
+        if doc is None:
+            return None
+        return User(
+            id=str(doc["_id"]),
+            email=doc["email"],
+            name=doc.get("name", ""),
+            role=doc["role"],
+            password_hash=doc.get("password_hash", ""),
+            active=doc.get("active", True),
+            status=doc.get("status", "active"),
+            hr_id=str(doc["hr_id"]) if doc.get("hr_id") else None,
+            resume_text=doc.get("resume_text", ""),
+            resume_filename=doc.get("resume_filename", ""),
+            created_at=from_db(doc.get("created_at")),
+        )
+
+    def insert(self, user: User) -> User:
+        """Insert a new user; raises DuplicateKeyError when the e-mail is taken."""
+        doc = {
+            "email": user.email.strip(),
+            "email_norm": normalise_email(user.email),
+            "name": user.name,
+            "role": user.role,
+            "password_hash": user.password_hash,
+            "active": user.active,
+            "status": user.status,
+            "hr_id": oid(user.hr_id),
+            "resume_text": user.resume_text,
+            "resume_filename": user.resume_filename,
+            "created_at": to_db(user.created_at),
+        }
+        result = self.col.insert_one(doc)
+        return self.get(result.inserted_id)
+
+    def get(self, user_id: Any) -> User | None:
+        """The user with this id, or None (also for a malformed id)."""
+        key = oid(user_id)
+        return self._to_user(self.col.find_one({"_id": key})) if key else None
+
+    def by_email(self, email: str) -> User | None:
+        return self._to_user(self.col.find_one({"email_norm": normalise_email(email)}))
+
+    def set_fields(self, user_id: str, **fields: Any) -> bool:
+        key = oid(user_id)
+        if key is None:
+            return False
+        if "hr_id" in fields:
+            fields["hr_id"] = oid(fields["hr_id"])
+        return self.col.update_one({"_id": key}, {"$set": fields}).matched_count == 1
+
+    def set_assignment(self, candidate_id: str, hr_id: str | None, status: str) -> bool:
+        """Assign (or unassign, hr_id None) a candidate; only candidates are touched."""
+        key = oid(candidate_id)
+        if key is None:
+            return False
+        result = self.col.update_one(
+            {"_id": key, "role": "candidate"},
+            {"$set": {"hr_id": oid(hr_id) if hr_id else None, "status": status}},
+        )
+        return result.matched_count == 1
+
+    def search(
+        self,
+        query: str = "",
+        role: str | None = None,
+        status: str | None = None,
+        active: bool | None = None,
+        hr_id: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page:
+        """Users matching all the given filters, newest first."""
+        filt: dict[str, Any] = {}
+        if query:
+            filt["$or"] = [{"name": contains_pattern(query)}, {"email_norm": contains_pattern(query)}]
+        if role:
+            filt["role"] = role
+        if status:
+            filt["status"] = status
+        if active is not None:
+            filt["active"] = active
+        if hr_id:
+            filt["hr_id"] = oid(hr_id)
+        skip, limit = page_args(page, per_page)
+        total = self.col.count_documents(filt)
+        docs = self.col.find(filt).sort([("created_at", -1), ("_id", -1)]).skip(skip).limit(limit)
+        return Page([self._to_user(d) for d in docs], skip // limit + 1, limit, total)
+
+    def list(self, **filters: Any) -> list[User]:
+        filt = {k: (oid(v) if k == "hr_id" else v) for k, v in filters.items()}
+        return [self._to_user(d) for d in self.col.find(filt).sort([("name", 1)])]
+
+    def ids_assigned_to(self, hr_id: str) -> list[str]:
+        return [str(d["_id"]) for d in self.col.find({"hr_id": oid(hr_id), "role": "candidate"}, {"_id": 1})]
+
+    def count(self, **filters: Any) -> int:
+        return self.col.count_documents(filters)

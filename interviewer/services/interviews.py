@@ -1,0 +1,538 @@
+"""The interview lifecycle: scheduling, access, the state machine, answers, submission, results.
+
+States: scheduled → in_progress (first saved answer) → completed → evaluated, and
+cancelled from scheduled or in_progress. Every transition goes through `transition`.
+
+Deadline rule: once the deadline passes, no answer is accepted. An interview in
+progress is completed automatically, as it stands, with `closed_reason="deadline"`
+(every saved answer kept). One that was never started stays `scheduled` and is shown
+as missed; HR may cancel it. Closing happens on the next read of the interview or of
+a list (and by `flask interviews close-expired`, for a cron job).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..models import (
+    CANCELLED,
+    COMPLETED,
+    EVALUATED,
+    IN_PROGRESS,
+    SCHEDULED,
+    Interview,
+    Page,
+    Question,
+    Response,
+    User,
+)
+from . import questions as question_service
+
+MAX_QUESTIONS = 50
+ANSWER_MAX_CHARS = 20_000
+FEEDBACK_MAX_CHARS = 5_000
+SOURCES = ("default", "generated", "custom")
+MAX_SEQ = 2**53  # what a browser's Number holds exactly
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SCHEDULED: (IN_PROGRESS, CANCELLED),
+    IN_PROGRESS: (COMPLETED, CANCELLED),
+    COMPLETED: (EVALUATED,),
+    EVALUATED: (),
+    CANCELLED: (),
+}
+_WHY = {
+    (SCHEDULED, COMPLETED): "An interview must be started before it can be completed.",
+    (SCHEDULED, EVALUATED): "Only a completed interview can be evaluated.",
+    (IN_PROGRESS, EVALUATED): "Only a completed interview can be evaluated; the candidate has not submitted yet.",
+    (COMPLETED, CANCELLED): "A completed interview cannot be cancelled.",
+    (EVALUATED, CANCELLED): "An evaluated interview cannot be cancelled.",
+    (CANCELLED, IN_PROGRESS): "This interview was cancelled.",
+    (CANCELLED, COMPLETED): "This interview was cancelled.",
+    (COMPLETED, IN_PROGRESS): "This interview is completed; its answers are read-only.",
+    (EVALUATED, IN_PROGRESS): "This interview is evaluated; its answers are read-only.",
+}
+
+
+def new_question_id() -> str:
+    return "q" + secrets.token_hex(5)
+
+
+# --- the state machine -------------------------------------------------------------------
+
+def check_transition(current: str, target: str) -> None:
+    """Raise InvalidTransition with a clear message unless current → target is legal."""
+    if target not in TRANSITIONS.get(current, ()):
+        message = _WHY.get((current, target),
+                           f"An interview that is {current.replace('_', ' ')} cannot become {target.replace('_', ' ')}.")
+        raise InvalidTransition(message, {"from": current, "to": target})
+
+
+def transition(repos, interview: Interview, target: str, **fields: Any) -> Interview:
+    """Apply a legal transition atomically (compare-and-set on the current status)."""
+    check_transition(interview.status, target)
+    if not repos.interviews.transition(interview.id, (interview.status,), target, **fields):
+        fresh = repos.interviews.get(interview.id)
+        if fresh is None:
+            raise NotFound("No such interview.")
+        if fresh.status == target:
+            return fresh
+        check_transition(fresh.status, target)
+        raise InvalidTransition("The interview changed meanwhile; reload and try again.")
+    return repos.interviews.get(interview.id)
+
+
+# --- access --------------------------------------------------------------------------------
+
+def may_see(repos, user: User, interview: Interview) -> bool:
+    """Admins see all; HR the interviews of candidates assigned to them now; a candidate their own."""
+    if user.role == "admin":
+        return True
+    if user.role == "candidate":
+        return interview.candidate_id == user.id
+    if user.role == "hr":
+        candidate = repos.users.get(interview.candidate_id)
+        return candidate is not None and candidate.hr_id == user.id
+    return False
+
+
+def get_visible(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    """The interview if `user` may see it, closed first if its deadline passed; else NotFound."""
+    interview = repos.interviews.get(interview_id)
+    if interview is None or not may_see(repos, user, interview):
+        raise NotFound("No such interview.")
+    return close_if_expired(repos, interview, now)
+
+
+def _require_staff(user: User) -> None:
+    if user.role not in ("hr", "admin"):
+        raise NotFound("No such interview.")
+
+
+def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
+    """Complete an in-progress interview whose deadline has passed (keeping every answer)."""
+    if interview.status == IN_PROGRESS and now >= interview.deadline:
+        try:
+            return transition(repos, interview, COMPLETED, completed_at=interview.deadline, closed_reason="deadline")
+        except InvalidTransition:
+            return repos.interviews.get(interview.id)
+    return interview
+
+
+def close_expired(repos, now: datetime) -> int:
+    """Close every in-progress interview past its deadline; returns how many."""
+    closed = 0
+    for interview in repos.interviews.past_deadline(now, [IN_PROGRESS]):
+        if close_if_expired(repos, interview, now).status == COMPLETED:
+            closed += 1
+    return closed
+
+
+def is_missed(interview: Interview, now: datetime) -> bool:
+    return interview.status == SCHEDULED and now >= interview.deadline
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+def schedulable_candidates(repos, user: User) -> list[User]:
+    """Candidates `user` may schedule: assigned to them (HR) or assigned to anyone (admin)."""
+    if user.role == "admin":
+        return [c for c in repos.users.list(role="candidate", status="assigned") if c.active]
+    if user.role == "hr":
+        return [c for c in repos.users.list(role="candidate", status="assigned", hr_id=user.id) if c.active]
+    return []
+
+
+def schedulable_candidate(repos, user: User, candidate_id: str) -> User:
+    """The candidate, if `user` may schedule them now; NotFound or Conflict otherwise."""
+    candidate = repos.users.get(candidate_id)
+    if candidate is None or candidate.role != "candidate":
+        raise NotFound("No such candidate.", {"candidate_id": "Choose a candidate."})
+    if user.role == "hr" and candidate.hr_id != user.id:
+        raise NotFound("No such candidate.", {"candidate_id": "Choose one of your candidates."})
+    if candidate.status != "assigned":
+        raise Conflict(f"{candidate.name} is not assigned to an HR user yet, so cannot be interviewed.",
+                       {"candidate_id": "This candidate is not assigned."})
+    if not candidate.active:
+        raise Conflict(f"{candidate.name}'s account is deactivated.", {"candidate_id": "Deactivated account."})
+    return candidate
+
+
+@dataclass
+class ScheduleRequest:
+    candidate_id: str
+    job_title: str
+    job_description: str
+    starts_at: datetime | None
+    deadline: datetime | None
+    num_questions: int
+    source: str = "default"
+    picked_ids: list[str] = field(default_factory=list)
+
+
+def validate_request(req: ScheduleRequest, now: datetime, drafting: bool = True) -> None:
+    """Field checks for the scheduling form; `drafting` also asks hand-picked sources for picks."""
+    errors: dict[str, str] = {}
+    if not (req.job_title or "").strip():
+        errors["job_title"] = "Enter the job title."
+    elif len(req.job_title) > 200:
+        errors["job_title"] = "A job title has at most 200 characters."
+    if len(req.job_description or "") > 20_000:
+        errors["job_description"] = "A job description has at most 20,000 characters."
+    if req.starts_at is None:
+        errors["starts_at"] = "Enter when the interview opens."
+    if req.deadline is None:
+        errors["deadline"] = "Enter the deadline."
+    if req.starts_at and req.deadline:
+        if req.deadline <= req.starts_at:
+            errors["deadline"] = "The deadline must be after the start."
+        elif req.deadline <= now:
+            errors["deadline"] = "The deadline is in the past."
+    if not isinstance(req.num_questions, int) or not 1 <= req.num_questions <= MAX_QUESTIONS:
+        errors["num_questions"] = f"Choose between 1 and {MAX_QUESTIONS} questions."
+    if req.source not in SOURCES:
+        errors["question_source"] = "Choose default, generated or custom."
+    elif drafting and req.source == "custom" and not req.picked_ids:
+        errors["questions"] = "Pick at least one question from the bank."
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+
+
+def _from_bank(bank_question) -> Question:
+    return Question(
+        id=new_question_id(), text=bank_question.text, category=bank_question.category,
+        difficulty=bank_question.difficulty, tags=list(bank_question.tags),
+        reference_answer=bank_question.reference_answer, key_points=list(bank_question.key_points),
+        source=f"bank:{bank_question.key}",
+    )
+
+
+@dataclass
+class Draft:
+    questions: list[Question]
+    notice: str = ""
+
+
+def draft_questions(repos, user: User, req: ScheduleRequest, now: datetime, provider=None) -> Draft:
+    """The questions HR reviews before confirming: default set, generated, or hand-picked."""
+    validate_request(req, now)
+    candidate = schedulable_candidate(repos, user, req.candidate_id)
+    if req.source == "custom":
+        picked = repos.questions.by_ids(req.picked_ids)
+        if not picked:
+            raise ValidationError("None of the picked questions exist.", {"questions": "Pick questions from the bank."})
+        return Draft([_from_bank(q) for q in picked[:MAX_QUESTIONS]])
+    if req.source == "generated":
+        notice = ""
+        if provider is None:
+            notice = "Question generation is not available; these questions come from the default set instead."
+        else:
+            try:
+                generated = generate(repos, provider, req, candidate)
+            except Exception as exc:  # any provider failure falls back to the bank, visibly
+                notice = (f"Question generation failed ({getattr(exc, 'message', None) or exc.__class__.__name__}); "
+                          "these questions come from the default set instead.")
+            else:
+                if generated:
+                    return Draft(generated)
+                notice = "The generator returned no questions; these come from the default set instead."
+        return Draft([_from_bank(q) for q in question_service.default_set(repos, req.num_questions)], notice)
+    return Draft([_from_bank(q) for q in question_service.default_set(repos, req.num_questions)])
+
+
+def generate(repos, provider, req: ScheduleRequest, candidate: User) -> list[Question]:
+    from ..ai.types import BankQuestion as AIBankQuestion
+    from ..ai.types import JobSpec
+
+    bank = [AIBankQuestion(key=q.key, text=q.text, category=q.category, difficulty=q.difficulty, tags=q.tags,
+                           reference_answer=q.reference_answer, key_points=q.key_points)
+            for q in repos.questions.list(enabled=True)]
+    items = provider.generate_questions(JobSpec(title=req.job_title, description=req.job_description),
+                                        candidate.resume_text, req.num_questions, None, bank)
+    result = []
+    for item in items[: req.num_questions]:
+        try:
+            fields = question_service.clean_question_fields(item.model_dump())
+        except ValidationError:
+            continue
+        result.append(Question(id=new_question_id(), source="generated", **fields))
+    return result
+
+
+def clean_draft(items: list[dict[str, Any]]) -> list[Question]:
+    """Validate HR's edited draft; errors are keyed `questions.<n>.<field>` (1-based n)."""
+    if not items:
+        raise ValidationError("An interview needs at least one question.", {"questions": "Add at least one question."})
+    if len(items) > MAX_QUESTIONS:
+        raise ValidationError(f"An interview has at most {MAX_QUESTIONS} questions.",
+                              {"questions": f"At most {MAX_QUESTIONS} questions."})
+    result, errors, seen = [], {}, set()
+    for n, item in enumerate(items, start=1):
+        try:
+            fields = question_service.clean_question_fields(item)
+        except ValidationError as exc:
+            errors.update({f"questions.{n}.{k}": v for k, v in exc.details.items()})
+            continue
+        qid = str(item.get("id") or "")
+        if not qid or len(qid) > 40 or not qid.isalnum() or qid in seen:
+            qid = new_question_id()
+        seen.add(qid)
+        source = str(item.get("source") or "custom")[:80]
+        result.append(Question(id=qid, source=source, **fields))
+    if errors:
+        raise ValidationError("Some questions need attention.", errors)
+    return result
+
+
+def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]], now: datetime) -> Interview:
+    """Create the interview with its question snapshot."""
+    _require_staff(user)
+    validate_request(req, now, drafting=False)
+    candidate = schedulable_candidate(repos, user, req.candidate_id)
+    questions = clean_draft(items)
+    interview = Interview(
+        id="", candidate_id=candidate.id, hr_id=candidate.hr_id, job_title=req.job_title.strip(),
+        job_description=(req.job_description or "").strip(), starts_at=req.starts_at, deadline=req.deadline,
+        status=SCHEDULED, questions=questions, question_source=req.source, created_by=user.id, created_at=now,
+    )
+    return repos.interviews.insert(interview)
+
+
+def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    _require_staff(user)
+    interview = get_visible(repos, user, interview_id, now)
+    return transition(repos, interview, CANCELLED, cancelled_at=now)
+
+
+# --- the candidate's side ------------------------------------------------------------------
+
+def _own(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    if user.role != "candidate":
+        raise NotFound("No such interview.")
+    return get_visible(repos, user, interview_id, now)
+
+
+def answering_problem(interview: Interview, now: datetime) -> str | None:
+    """Why no answer can be saved now, or None when answers are accepted."""
+    if interview.status == CANCELLED:
+        return "This interview was cancelled."
+    if interview.status in (COMPLETED, EVALUATED):
+        return "This interview is completed; its answers are read-only."
+    if now < interview.starts_at:
+        return f"This interview opens at {interview.starts_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC."
+    if now >= interview.deadline:
+        return "The deadline has passed; no more answers are accepted."
+    return None
+
+
+def open_for_answers(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    interview = _own(repos, user, interview_id, now)
+    problem = answering_problem(interview, now)
+    if problem:
+        raise Conflict(problem)
+    return interview
+
+
+@dataclass
+class SaveResult:
+    response: Response | None
+    applied: bool
+    reason: str = "saved"  # saved | stale | kept
+
+
+def save_answer(repos, user: User, interview_id: str, question_id: str, answer: Any, now: datetime,
+                seq: Any = None, cleared: bool = False) -> SaveResult:
+    """Save one answer (idempotent per interview + question).
+
+    `seq` orders saves of the same answer: the server keeps the highest. Form posts
+    without one count as newest. An empty save never erases a non-empty answer unless
+    `cleared` says the candidate emptied it on purpose.
+    """
+    if not isinstance(answer, str):
+        raise ValidationError("The answer must be text.", {"answer": "The answer must be text."})
+    answer = answer.replace("\r\n", "\n")
+    if len(answer) > ANSWER_MAX_CHARS:
+        raise ValidationError(f"An answer has at most {ANSWER_MAX_CHARS:,} characters (this one has {len(answer):,}).",
+                              {"answer": f"At most {ANSWER_MAX_CHARS:,} characters."})
+    interview = open_for_answers(repos, user, interview_id, now)
+    if not isinstance(question_id, str) or interview.question(question_id) is None:
+        raise ValidationError("This interview has no such question.", {"question_id": "Unknown question."})
+    existing = repos.responses.find(interview.id, question_id)
+    if seq is None or seq == "":
+        seq = max(int(now.timestamp() * 1000), (existing.seq + 1) if existing else 0)
+    else:
+        try:
+            seq = int(seq)
+        except (TypeError, ValueError):
+            raise ValidationError("Bad sequence number.", {"seq": "Must be a whole number."}) from None
+        if not 0 <= seq < MAX_SEQ:
+            raise ValidationError("Bad sequence number.", {"seq": "Out of range."})
+    if not answer.strip() and not cleared and existing is not None and existing.answer.strip():
+        return SaveResult(existing, False, "kept")
+    response, applied = repos.responses.save_answer(interview.id, question_id, user.id, answer, seq, now)
+    if applied:
+        if interview.status == SCHEDULED:
+            try:
+                transition(repos, interview, IN_PROGRESS, started_at=now)
+            except InvalidTransition:
+                pass  # a parallel save started it, or it was closed meanwhile
+        repos.interviews.set_fields(interview.id, last_activity_at=now)
+    return SaveResult(response, applied, "saved" if applied else "stale")
+
+
+def submit(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    """The candidate hands in: completed, answers read-only."""
+    interview = open_for_answers(repos, user, interview_id, now)
+    if interview.status == SCHEDULED:
+        interview = transition(repos, interview, IN_PROGRESS, started_at=now)
+    return transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
+
+
+def first_unanswered(interview: Interview, responses: dict[str, Response]) -> int:
+    """Index of the first question without a non-empty answer (the last one when all are answered)."""
+    for i, q in enumerate(interview.questions):
+        r = responses.get(q.id)
+        if r is None or not r.answer.strip():
+            return i
+    return max(0, len(interview.questions) - 1)
+
+
+def answered_count(interview: Interview, responses: dict[str, Response]) -> int:
+    return sum(1 for q in interview.questions if responses.get(q.id) and responses[q.id].answer.strip())
+
+
+@dataclass
+class Dashboard:
+    upcoming: list[Interview]
+    in_progress: list[Interview]
+    history: list[Interview]
+    cancelled: list[Interview]
+
+
+def dashboard(repos, user: User, now: datetime) -> Dashboard:
+    items = [close_if_expired(repos, i, now) for i in repos.interviews.for_candidate(user.id)]
+    upcoming = sorted([i for i in items if i.status == SCHEDULED and not is_missed(i, now)], key=lambda i: i.starts_at)
+    return Dashboard(
+        upcoming=upcoming,
+        in_progress=[i for i in items if i.status == IN_PROGRESS],
+        history=[i for i in items if i.status in (COMPLETED, EVALUATED) or is_missed(i, now)],
+        cancelled=[i for i in items if i.status == CANCELLED],
+    )
+
+
+def candidate_result(interview: Interview) -> tuple[float | None, str]:
+    """What the candidate may see of the overall result: only once HR has shared it."""
+    if interview.status == EVALUATED and interview.shared:
+        return interview.overall_score, interview.overall_feedback
+    return None, ""
+
+
+# --- HR review ----------------------------------------------------------------------------
+
+def list_for(repos, user: User, now: datetime, statuses: list[str] | None = None, candidate_id: str = "",
+             job_title: str = "", sort_desc: bool = True, page: int = 1, per_page: int = 20) -> Page:
+    """Interviews `user` may see, filtered and paginated (expired ones closed first)."""
+    _require_staff(user)
+    close_expired(repos, now)
+    if user.role == "hr":
+        ids = repos.users.ids_assigned_to(user.id)
+        candidate_ids = [c for c in ids if c == candidate_id] if candidate_id else ids
+    else:
+        candidate_ids = [candidate_id] if candidate_id else None
+    return repos.interviews.search(candidate_ids=candidate_ids, statuses=statuses, job_title=job_title,
+                                   descending=sort_desc, page=page, per_page=per_page)
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+    last_activity_at: datetime | None
+
+
+def progress(repos, interview: Interview) -> Progress:
+    return Progress(repos.responses.count_answered(interview.id), len(interview.questions),
+                    interview.last_activity_at)
+
+
+def parse_score(value: Any, field_name: str = "score") -> float:
+    """A score from 0 to 10 with at most one decimal; ValidationError with the field otherwise."""
+    message = "A score is a number from 0 to 10 (one decimal at most)."
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValidationError(message, {field_name: message})
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise ValidationError(message, {field_name: message}) from None
+    if number != number or not 0 <= number <= 10 or abs(round(number, 1) - number) > 1e-9:
+        raise ValidationError(message, {field_name: message})
+    return round(number, 1)
+
+
+def _reviewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    _require_staff(user)
+    interview = get_visible(repos, user, interview_id, now)
+    if interview.status not in (COMPLETED, EVALUATED):
+        raise Conflict("Answers can be scored once the interview is completed.")
+    return interview
+
+
+def visible_response(repos, user: User, response_id: str, now: datetime) -> tuple[Interview, Response]:
+    response = repos.responses.get(response_id)
+    if response is None:
+        raise NotFound("No such response.")
+    interview = get_visible(repos, user, response.interview_id, now)
+    return interview, response
+
+
+def ensure_response(repos, interview: Interview, question_id: str) -> Response:
+    """The response for a question, creating an empty one so an unanswered question can be scored."""
+    existing = repos.responses.find(interview.id, question_id)
+    if existing is not None:
+        return existing
+    response, _ = repos.responses.save_answer(interview.id, question_id, interview.candidate_id, "", 0,
+                                              interview.completed_at or interview.deadline)
+    return response
+
+
+def score_response(repos, user: User, interview_id: str, question_id: str, score: Any, feedback: Any,
+                   now: datetime) -> Response:
+    """HR's score and feedback for one answer (final; the AI only proposes)."""
+    interview = _reviewable(repos, user, interview_id, now)
+    if interview.question(question_id) is None:
+        raise NotFound("No such question in this interview.")
+    value = parse_score(score)
+    feedback = str(feedback or "").strip()
+    if len(feedback) > FEEDBACK_MAX_CHARS:
+        raise ValidationError("Feedback is too long.", {"feedback": f"At most {FEEDBACK_MAX_CHARS:,} characters."})
+    response = ensure_response(repos, interview, question_id)
+    repos.responses.set_fields(response.id, score=value, feedback=feedback, scored_by=user.id, scored_at=now)
+    return repos.responses.get(response.id)
+
+
+def record_result(repos, user: User, interview_id: str, overall_score: Any, overall_feedback: Any, now: datetime,
+                  share: bool | None = None) -> Interview:
+    """The overall result: completed → evaluated (or an update of an evaluated interview)."""
+    interview = _reviewable(repos, user, interview_id, now)
+    score = parse_score(overall_score, "overall_score")
+    feedback = str(overall_feedback or "").strip()
+    if len(feedback) > FEEDBACK_MAX_CHARS:
+        raise ValidationError("Feedback is too long.", {"overall_feedback": f"At most {FEEDBACK_MAX_CHARS:,} characters."})
+    fields: dict[str, Any] = {"overall_score": score, "overall_feedback": feedback, "evaluated_at": now}
+    if share is not None:
+        fields["shared"] = bool(share)
+    if interview.status == COMPLETED:
+        return transition(repos, interview, EVALUATED, **fields)
+    repos.interviews.set_fields(interview.id, when_status=(EVALUATED,), **fields)
+    return repos.interviews.get(interview.id)
+
+
+def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime) -> Interview:
+    interview = _reviewable(repos, user, interview_id, now)
+    if interview.status != EVALUATED and shared:
+        raise Conflict("Record an overall result before sharing it with the candidate.")
+    repos.interviews.set_fields(interview.id, shared=bool(shared))
+    return repos.interviews.get(interview.id)

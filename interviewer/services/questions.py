@@ -1,0 +1,119 @@
+"""The question bank: validation, admin edits, and the picks used for scheduling."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from ..clock import utcnow
+from ..errors import NotFound, ValidationError
+from ..models import BankQuestion
+
+CATEGORIES = ("technical", "behavioural", "situational")
+MAX_TEXT = 2000
+
+
+def _split_list(value: Any, sep: str) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        items = value
+    else:
+        items = str(value or "").split(sep)
+    return [str(i).strip() for i in items if str(i).strip()]
+
+
+def clean_question_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate question fields (shared by the bank and by interview drafts)."""
+    errors: dict[str, str] = {}
+    text = str(data.get("text") or "").strip()
+    if not text:
+        errors["text"] = "Enter the question."
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"A question has at most {MAX_TEXT} characters."
+    category = str(data.get("category") or "technical").strip()
+    if category not in CATEGORIES:
+        errors["category"] = f"Choose one of: {', '.join(CATEGORIES)}."
+    try:
+        difficulty = int(data.get("difficulty") or 3)
+        if not 1 <= difficulty <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["difficulty"] = "Difficulty is a whole number from 1 to 5."
+        difficulty = 3
+    reference = str(data.get("reference_answer") or "").strip()
+    if len(reference) > 5000:
+        errors["reference_answer"] = "A reference answer has at most 5000 characters."
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    return {
+        "text": text,
+        "category": category,
+        "difficulty": difficulty,
+        "tags": [t.lower() for t in _split_list(data.get("tags"), ",")][:20],
+        "reference_answer": reference,
+        "key_points": _split_list(data.get("key_points"), "\n")[:10],
+    }
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower())[:6]
+    return "-".join(words) or "question"
+
+
+def add(repos, data: dict[str, Any]) -> BankQuestion:
+    fields = clean_question_fields(data)
+    base = _slug(fields["text"])
+    for n in range(50):
+        key = base if n == 0 else f"{base}-{n + 1}"
+        try:
+            return repos.questions.insert(BankQuestion(id="", key=key, enabled=True, builtin=False,
+                                                       updated_at=utcnow(), **fields))
+        except DuplicateKeyError:
+            continue
+    raise ValidationError("Could not find a free key for this question.", {"text": "Too many similar questions."})
+
+
+def update(repos, question_id: str, data: dict[str, Any]) -> BankQuestion:
+    if repos.questions.get(question_id) is None:
+        raise NotFound("No such question.")
+    repos.questions.update(question_id, updated_at=utcnow(), **clean_question_fields(data))
+    return repos.questions.get(question_id)
+
+
+def set_enabled(repos, question_id: str, enabled: bool) -> BankQuestion:
+    if not repos.questions.update(question_id, enabled=enabled, updated_at=utcnow()):
+        raise NotFound("No such question.")
+    return repos.questions.get(question_id)
+
+
+def get(repos, question_id: str) -> BankQuestion:
+    question = repos.questions.get(question_id)
+    if question is None:
+        raise NotFound("No such question.")
+    return question
+
+
+def default_set(repos, count: int) -> list[BankQuestion]:
+    """The default interview: a spread over categories and difficulties, stable for a given bank."""
+    by_category = {c: repos.questions.list(enabled=True, category=c) for c in CATEGORIES}
+    # Roughly 60 % technical, 25 % behavioural, 15 % situational.
+    wanted = {"technical": round(count * 0.6), "behavioural": round(count * 0.25)}
+    wanted["situational"] = max(0, count - wanted["technical"] - wanted["behavioural"])
+    picked: list[BankQuestion] = []
+    for category in CATEGORIES:
+        pool = sorted(by_category[category], key=lambda q: (q.difficulty, q.key))
+        picked.extend(_spread(pool, wanted[category]))
+    if len(picked) < count:  # a thin category: top up from the rest
+        rest = [q for c in CATEGORIES for q in by_category[c] if q not in picked]
+        picked.extend(rest[: count - len(picked)])
+    return picked[:count]
+
+
+def _spread(pool: list[BankQuestion], n: int) -> list[BankQuestion]:
+    """n items evenly spaced through `pool` (so difficulties range from easy to hard)."""
+    if n <= 0 or not pool:
+        return []
+    if n >= len(pool):
+        return list(pool)
+    step = len(pool) / n
+    return [pool[int(i * step)] for i in range(n)]

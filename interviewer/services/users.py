@@ -1,0 +1,162 @@
+"""Accounts: registration, sign-in, staff creation, assignment and deactivation."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from pymongo.errors import DuplicateKeyError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..clock import utcnow
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import ROLES, User
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+RESUME_MAX_BYTES = 5 * 1024 * 1024
+# Computed once so that a sign-in for an unknown e-mail costs as much as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
+    errors = {}
+    if not EMAIL.match((email or "").strip()) or len(email) > 254:
+        errors["email"] = "Enter a valid e-mail address."
+    if not (name or "").strip():
+        errors["name"] = "Enter a name."
+    elif len(name) > 120:
+        errors["name"] = "A name has at most 120 characters."
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = f"A password has at least {MIN_PASSWORD} characters."
+    elif len(password) > 1024:
+        errors["password"] = "A password has at most 1024 characters."
+    return errors
+
+
+def create_user(repos, email: str, name: str, password: str, role: str, resume_text: str = "",
+                resume_filename: str = "") -> User:
+    """Create an account; raises ValidationError (with the field) on bad input or a taken e-mail."""
+    if role not in ROLES:
+        raise ValidationError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.", {"role": "Unknown role."})
+    errors = _check_identity(email, name, password)
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    user = User(
+        id="",
+        email=email.strip(),
+        name=name.strip(),
+        role=role,
+        password_hash=generate_password_hash(password),
+        status="registered" if role == "candidate" else "active",
+        resume_text=resume_text,
+        resume_filename=resume_filename,
+        created_at=utcnow(),
+    )
+    try:
+        return repos.users.insert(user)
+    except DuplicateKeyError:
+        raise ValidationError("An account with this e-mail already exists.",
+                              {"email": "An account with this e-mail already exists."}) from None
+
+
+def register_candidate(repos, email: str, name: str, password: str, resume: tuple[str, bytes] | None = None) -> User:
+    """Self-registration: always a candidate. `resume` is (filename, bytes) or None."""
+    text, filename = "", ""
+    if resume and resume[1]:
+        filename = resume[0]
+        text = extract_resume_text(filename, resume[1])
+    return create_user(repos, email, name, password, "candidate", text, filename)
+
+
+def extract_resume_text(filename: str, data: bytes) -> str:
+    """Plain text of a PDF or text resume; ValidationError on the `resume` field when unreadable."""
+    if len(data) > RESUME_MAX_BYTES:
+        raise ValidationError("The resume is larger than 5 MiB.", {"resume": "The file is larger than 5 MiB."})
+    lower = (filename or "").lower()
+    if data.startswith(b"%PDF") or lower.endswith(".pdf"):
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            text = "\n".join((page.extract_text() or "") for page in reader.pages)
+        except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
+            raise ValidationError("The PDF could not be read.",
+                                  {"resume": "This PDF could not be read. Try another file or a .txt copy."}) from None
+        if not text.strip():
+            raise ValidationError("The PDF has no text.",
+                                  {"resume": "No text was found in this PDF (is it a scan?). Upload a .txt copy."})
+        return text.strip()[:100_000]
+    if lower.endswith((".txt", ".md")) or not lower:
+        try:
+            return data.decode("utf-8").strip()[:100_000]
+        except UnicodeDecodeError:
+            raise ValidationError("The text file is not UTF-8.",
+                                  {"resume": "The text file is not UTF-8 text."}) from None
+    raise ValidationError("Unsupported resume type.", {"resume": "Upload a PDF or a plain-text (.txt) file."})
+
+
+def authenticate(repos, email: str, password: str) -> User | None:
+    """The active user with these credentials, else None (one answer for every failure)."""
+    user = repos.users.by_email(email or "")
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def get_candidate(repos, candidate_id: str) -> User:
+    user = repos.users.get(candidate_id)
+    if user is None or user.role != "candidate":
+        raise NotFound("No such candidate.")
+    return user
+
+
+def assign(repos, candidate_id: str, hr_id: str) -> User:
+    """Assign a candidate to an active HR user: status becomes `assigned`."""
+    candidate = get_candidate(repos, candidate_id)
+    hr = repos.users.get(hr_id)
+    if hr is None or hr.role != "hr":
+        raise ValidationError("Choose an HR user.", {"hr_id": "Choose an HR user."})
+    if not hr.active:
+        raise ValidationError("This HR user is deactivated.", {"hr_id": "This HR user is deactivated."})
+    if not candidate.active:
+        raise Conflict("A deactivated candidate cannot be assigned.")
+    repos.users.set_assignment(candidate.id, hr.id, "assigned")
+    return repos.users.get(candidate.id)
+
+
+def unassign(repos, candidate_id: str) -> User:
+    """Back to `registered`, with no HR user."""
+    candidate = get_candidate(repos, candidate_id)
+    repos.users.set_assignment(candidate.id, None, "registered")
+    return repos.users.get(candidate.id)
+
+
+def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = None) -> User:
+    """Deactivate or reactivate an account; an admin cannot deactivate themself."""
+    user = repos.users.get(user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if not active and user.id == acting_user_id:
+        raise Conflict("You cannot deactivate your own account.")
+    repos.users.set_fields(user.id, active=active)
+    return repos.users.get(user.id)
+
+
+@dataclass
+class Stats:
+    per_role: dict[str, int]
+    candidates_per_status: dict[str, int]
+    deactivated: int
+
+
+def stats(repos) -> Stats:
+    return Stats(
+        per_role={role: repos.users.count(role=role) for role in ROLES},
+        candidates_per_status={s: repos.users.count(role="candidate", status=s) for s in ("registered", "assigned")},
+        deactivated=repos.users.count(active=False),
+    )

@@ -1,0 +1,166 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Times: the server writes UTC; show the viewer's local time first, UTC beside it.
+  function localiseTimes(root) {
+    root.querySelectorAll("time.dt:not([data-local])").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      var local = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      el.textContent = local + " (" + el.textContent + ")";
+      el.setAttribute("data-local", "1");
+    });
+    root.querySelectorAll("input[data-browser-tz]").forEach(function (el) {
+      if (!el.value || el.value === "UTC") {
+        try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
+      }
+    });
+    root.querySelectorAll("select[data-browser-tz]").forEach(function (el) {
+      if (el.dataset.touched) return;
+      try {
+        var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (tz && el.querySelector('option[value="' + tz + '"]') && el.value === "UTC") el.value = tz;
+      } catch (e) { /* keep UTC */ }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
+  document.addEventListener("htmx:load", function (evt) { localiseTimes(evt.detail.elt.parentNode || document); });
+
+  function showError(message) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("role", "alert");
+    p.textContent = message;
+    box.replaceChildren(p);
+  }
+  // htmx does not swap 5xx or network failures: say so instead of failing silently.
+  document.addEventListener("htmx:responseError", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.closest("[data-autosave]")) return; // autosave has its own status line
+    showError("The server could not complete this request (" + evt.detail.xhr.status + "). Try again.");
+  });
+  document.addEventListener("htmx:sendError", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.closest("[data-autosave]")) return;
+    showError("The server cannot be reached. Check your connection and try again.");
+  });
+
+
+  // Autosave: each answer is sent ~1 s after typing stops, on blur and before Next/Previous.
+  // One request at a time per answer; every save carries a sequence number that only grows,
+  // so the server keeps the newest text even when requests arrive out of order (or from two tabs).
+  // Unsent text stays in the page and in localStorage until the server confirms it.
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function clock(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function setupAutosave(form) {
+    var area = form.querySelector("textarea[name=answer]");
+    var status = form.querySelector("[data-save-status]");
+    var url = form.getAttribute("data-save-url");
+    var storeKey = "interviewer:answer:" + form.getAttribute("data-key");
+    var lastSeq = parseInt(form.getAttribute("data-seq"), 10) || 0;
+    var savedText = area.value;
+    var confirmedSeq = lastSeq; // the server's sequence number this page's text builds on
+    var inFlight = false, queued = false, timer = null, retryTimer = null, delay = 1000, stopped = false;
+
+    function nextSeq() { lastSeq = Math.max(Date.now(), lastSeq + 1); return lastSeq; }
+    function say(text, isError) {
+      status.textContent = text;
+      status.classList.toggle("error", !!isError);
+    }
+    function backup() {
+      try { localStorage.setItem(storeKey, JSON.stringify({ text: area.value, base: confirmedSeq })); } catch (e) { /* storage full or off */ }
+    }
+    function dropBackup() { try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ } }
+    function markAnswered(answered) {
+      var link = document.querySelector('[data-overview-qid="' + form.getAttribute("data-key").split(":")[1] + '"]');
+      if (link) link.classList.toggle("answered", answered);
+    }
+
+    function retry(message) {
+      say(message + " — retrying in " + Math.round(delay / 1000) + " s. Your text is kept on this page.", true);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(save, delay);
+      delay = Math.min(delay * 2, 30000);
+    }
+
+    function save() {
+      clearTimeout(timer);
+      if (stopped) return;
+      if (inFlight) { queued = true; return; }
+      var text = area.value;
+      if (text === savedText) { say(status.textContent, false); return; }
+      inFlight = true;
+      var body = new URLSearchParams({ answer: text, seq: String(nextSeq()), cleared: text.trim() === "" ? "1" : "0" });
+      say("Saving…", false);
+      fetch(url, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) { return { res: res, data: data }; });
+      }).then(function (out) {
+        inFlight = false;
+        var res = out.res, data = out.data;
+        if (res.ok) {
+          delay = 1000;
+          savedText = text;
+          confirmedSeq = Math.max(confirmedSeq, data.seq || 0);
+          if (area.value === text) dropBackup();
+          markAnswered(text.trim() !== "" || data.reason === "kept");
+          say(data.reason === "stale" ? "Saved " + clock(data.saved_at) + " (a newer version from another tab is kept)"
+                                      : "Saved " + clock(data.saved_at), false);
+          if (queued || area.value !== savedText) { queued = false; save(); }
+        } else if (res.status === 409 || res.status === 422) {
+          stopped = res.status === 409;
+          say("Not saved — " + ((data.error && data.error.message) || "the server refused this answer."), true);
+        } else if (res.status === 401 || res.status === 400) {
+          retry("Not saved — your session has expired; sign in again in another tab");
+        } else {
+          retry("Not saved (server error " + res.status + ")");
+        }
+      }).catch(function () {
+        inFlight = false;
+        retry("Not saved — the server cannot be reached");
+      });
+    }
+
+    // Text typed while offline survives a reload: restore it if it differs from what the server has.
+    try {
+      var kept = JSON.parse(localStorage.getItem(storeKey) || "null");
+      // Only when nothing newer reached the server since (e.g. from another tab).
+      if (kept && typeof kept.text === "string" && kept.text !== area.value && (kept.base || 0) >= confirmedSeq) {
+        area.value = kept.text;
+        say("Restored text that had not reached the server; saving it now…", false);
+        setTimeout(save, 0);
+      } else if (kept) { dropBackup(); }
+    } catch (e) { /* ignore */ }
+
+    area.addEventListener("input", function () {
+      backup();
+      say("Unsaved changes…", false);
+      clearTimeout(timer);
+      timer = setTimeout(save, 1000);
+    });
+    area.addEventListener("blur", save);
+    form.addEventListener("submit", function () {
+      // The form post itself saves (and is ordered after every autosave by its sequence number).
+      form.querySelector("input[name=seq]").value = String(nextSeq());
+      form.querySelector("input[name=cleared]").value = area.value.trim() === "" ? "1" : "0";
+      savedText = area.value;
+    });
+    window.addEventListener("beforeunload", function (evt) {
+      if (area.value !== savedText) { evt.preventDefault(); evt.returnValue = ""; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(setupAutosave);
+  });
+
+  window.Interviewer = { localiseTimes: localiseTimes, showError: showError };
+})();

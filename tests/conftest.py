@@ -1,0 +1,138 @@
+"""Shared fixtures: the app on mongomock by default, on tinymongo with TEST_BACKEND=tinymongo,
+on a real MongoDB when TEST_MONGO_URI is set (each test gets its own database)."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from interviewer import create_app
+from interviewer.db import get_db, get_repos
+from interviewer.migrate import upgrade
+from interviewer.services import users as user_service
+
+PASSWORD = "correct-horse-9"
+
+
+def backend_uri(tmp_path) -> tuple[str, str]:
+    """(MONGO_URI, database name) for the backend this run tests."""
+    if os.environ.get("TEST_MONGO_URI"):
+        return os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
+    if os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
+        return f"tinymongo://{tmp_path / 'db'}", "interviewer"
+    return "mongomock://", "interviewer"
+
+
+@pytest.fixture
+def app(tmp_path):
+    uri, name = backend_uri(tmp_path)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "MONGO_URI": uri,
+        "MONGO_DB": name,
+        "WTF_CSRF_ENABLED": False,
+        "AI_PROVIDER": "local",
+        "GEMINI_API_KEY": "",
+    })
+    with app.app_context():
+        upgrade(get_db())
+    yield app
+    if os.environ.get("TEST_MONGO_URI"):
+        with app.app_context():
+            get_db().client.drop_database(name)
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    """The app with CSRF protection on, as in production."""
+    uri, name = backend_uri(tmp_path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "MONGO_URI": uri, "MONGO_DB": name,
+                      "AI_PROVIDER": "local"})
+    with app.app_context():
+        upgrade(get_db())
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def repos(app):
+    with app.app_context():
+        yield get_repos()
+
+
+@pytest.fixture
+def make_user(repos):
+    counter = {"n": 0}
+
+    def make(role="candidate", email=None, name=None, hr=None, **extra):
+        counter["n"] += 1
+        email = email or f"{role}{counter['n']}@example.com"
+        user = user_service.create_user(repos, email, name or f"{role.title()} {counter['n']}", PASSWORD, role, **extra)
+        if hr is not None:
+            user = user_service.assign(repos, user.id, hr.id)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password=PASSWORD, c=None):
+        c = c or client
+        response = c.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return do
+
+
+@pytest.fixture
+def now():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def world(make_user):
+    """Two HR users with one assigned candidate each, an unassigned candidate, an admin."""
+    hr_a, hr_b = make_user("hr", name="HR A"), make_user("hr", name="HR B")
+    return {
+        "admin": make_user("admin"),
+        "hr_a": hr_a,
+        "hr_b": hr_b,
+        "cand_a": make_user("candidate", name="Cand A", hr=hr_a),
+        "cand_b": make_user("candidate", name="Cand B", hr=hr_b),
+        "cand_free": make_user("candidate", name="Cand Free"),
+    }
+
+
+@pytest.fixture
+def schedule(repos):
+    """Schedule an interview through the service (default set unless items are given)."""
+    from interviewer.services import interviews as svc
+
+    def do(hr, candidate, start=None, deadline=None, n=3, items=None):
+        now = datetime.now(timezone.utc)
+        req = svc.ScheduleRequest(candidate_id=candidate.id, job_title="Backend engineer",
+                                  job_description="Python, Flask, MongoDB", starts_at=start or now - timedelta(hours=1),
+                                  deadline=deadline or now + timedelta(days=1), num_questions=n)
+        if items is None:
+            draft = svc.draft_questions(repos, hr, req, now)
+            items = [q.__dict__ for q in draft.questions]
+        return svc.schedule(repos, hr, req, items, now)
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
