@@ -19,6 +19,8 @@ Last run (local-lexical-v1, 2-core machine):
     batch    all     2273  0.611      0.869
     single   dev     1074  0.551      1.192
     single   test    1199  0.545      1.218
+    (test r 0.598 is just under the 0.60 human-vs-human target; above Mohler 2011's 0.52 and
+    level with Sultan 2016's trained 0.59. Single-answer mode has no peers: recall only.)
     speed: ~1,600 answers/s (batch), ~1,300 answers/s (single)
     memory: importing the provider and scoring one answer ~2.6 MB traced; scoring the whole
     file in one batch peaks at ~24 MB traced (~31 MB RSS), mostly the 2,273 evaluations kept.

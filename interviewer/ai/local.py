@@ -766,7 +766,6 @@ def generate_questions(
     def template(category: str, index: int) -> GeneratedQuestion | None:
         options = _TEMPLATES[category]
         skills = template_skills or ["the tools you use most"]
-        combos = [(t, s) for s in skills for t in options] if "{skill}" in options[0][0] else []
         combos = [(t, s) for s in skills for t in options]
         while index < len(combos):
             (text, points), skill = combos[index]
