@@ -95,6 +95,9 @@ def demo():
 
 
 def register_cli(app: Flask) -> None:
+    from .ai.cli import ai_cli
+
+    app.cli.add_command(ai_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo)

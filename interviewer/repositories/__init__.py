@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .questions import QuestionRepository
 from .responses import ResponseRepository
@@ -18,3 +19,4 @@ class Repositories:
         self.questions = QuestionRepository(db)
         self.interviews = InterviewRepository(db)
         self.responses = ResponseRepository(db)
+        self.evaluations = EvaluationRepository(db)

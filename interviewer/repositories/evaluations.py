@@ -1,0 +1,130 @@
+"""AI evaluations: the append-only `evaluations` history, and the job state kept on `responses`.
+
+Each response carries its latest AI result in `ai_evaluation` and its job in `ai_job`. Every
+change of `ai_job` is a compare-and-set on `ai_job.rev`, a nonce rewritten by each change, so
+two processes (or threads) can never both claim, finish or re-queue the same job. Only
+equality conditions are used: they behave the same on MongoDB, mongomock and tinymongo.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from .base import from_db, oid, to_db
+
+_JOB_TIMES = ("requested_at", "started_at", "heartbeat_at", "finished_at")
+
+
+def new_rev() -> str:
+    return secrets.token_hex(8)
+
+
+def _job_to_db(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_db(v) if isinstance(v, datetime) else v for k, v in job.items()}
+
+
+def job_from_db(job: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The job with UTC-aware datetimes (None when no job was ever queued)."""
+    if not job:
+        return None
+    return {k: from_db(v) if k in _JOB_TIMES else v for k, v in job.items()}
+
+
+def summary_from_db(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not summary:
+        return None
+    return {**summary, "created_at": from_db(summary.get("created_at"))}
+
+
+class EvaluationRepository:
+    def __init__(self, db: Any):
+        self.col = db.evaluations
+        self.responses = db.responses
+
+    # --- history ------------------------------------------------------------------------
+
+    @staticmethod
+    def _to_record(doc: dict) -> dict:
+        record = {k: v for k, v in doc.items() if k != "_id"}
+        record["id"] = str(doc["_id"])
+        for key in ("response_id", "interview_id"):
+            record[key] = str(doc[key]) if doc.get(key) is not None else None
+        record["created_at"] = from_db(doc.get("created_at"))
+        return record
+
+    @staticmethod
+    def new_id() -> str:
+        return str(ObjectId())
+
+    def add(self, evaluation_id: str, record: dict[str, Any]) -> str:
+        """Append one evaluation result (never updated afterwards); returns its id."""
+        doc = {k: to_db(v) if isinstance(v, datetime) else v for k, v in record.items()}
+        doc["_id"] = oid(evaluation_id)
+        doc["response_id"] = oid(record["response_id"])
+        doc["interview_id"] = oid(record["interview_id"])
+        self.col.insert_one(doc)
+        return evaluation_id
+
+    def history(self, response_id: str, limit: int = 50) -> list[dict]:
+        """Evaluations of one response, newest first."""
+        key = oid(response_id)
+        if key is None:
+            return []
+        docs = self.col.find({"response_id": key}).sort("created_at", -1).limit(limit)
+        return [self._to_record(d) for d in docs]
+
+    def count(self, response_id: str) -> int:
+        key = oid(response_id)
+        return self.col.count_documents({"response_id": key}) if key else 0
+
+    # --- job state on the response -------------------------------------------------------
+
+    def job_doc(self, response_id: str) -> dict | None:
+        """The raw stored `ai_job` (naive datetimes) of a response, or None."""
+        key = oid(response_id)
+        doc = self.responses.find_one({"_id": key}) if key else None
+        return None if doc is None else (doc.get("ai_job") or {})
+
+    def replace_job(self, response_id: str, expected_rev: str | None, job: dict[str, Any],
+                    evaluation: dict[str, Any] | None = None) -> bool:
+        """Write a new `ai_job` (with a fresh rev) only if the stored one still has `expected_rev`.
+
+        `expected_rev=None` means "no job was ever stored". Returns whether this write won.
+        `evaluation`, when given, becomes the response's latest `ai_evaluation` in the same write.
+        """
+        key = oid(response_id)
+        if key is None:
+            return False
+        condition: dict[str, Any] = {"_id": key}
+        if expected_rev is None:
+            condition["ai_job"] = None  # matches a missing field too
+        else:
+            condition["ai_job.rev"] = expected_rev
+        update: dict[str, Any] = {"ai_job": _job_to_db(job)}
+        if evaluation is not None:
+            update["ai_evaluation"] = {k: to_db(v) if isinstance(v, datetime) else v for k, v in evaluation.items()}
+        return self.responses.update_one(condition, {"$set": update}).matched_count == 1
+
+    def scored_pairs(self, interview_ids: list[str] | None) -> list[dict]:
+        """Responses that have both an HR score and an AI score, limited to `interview_ids`
+        (None: all). Each item: interview_id, question_id, hr_score, ai_score."""
+        query: dict[str, Any] = {"score": {"$ne": None}, "ai_evaluation.score": {"$ne": None}}
+        wanted = None if interview_ids is None else {str(i) for i in interview_ids}
+        if wanted is not None:
+            if not wanted:
+                return []
+            query["interview_id"] = {"$in": [oid(i) for i in wanted if oid(i) is not None]}
+        out = []
+        for doc in self.responses.find(query):
+            interview_id = str(doc["interview_id"])
+            if wanted is not None and interview_id not in wanted:
+                continue
+            ai = (doc.get("ai_evaluation") or {}).get("score")
+            if doc.get("score") is None or ai is None:
+                continue
+            out.append({"interview_id": interview_id, "question_id": doc["question_id"],
+                        "hr_score": float(doc["score"]), "ai_score": float(ai)})
+        return out

@@ -1,0 +1,384 @@
+"""AI evaluation of answers: jobs that run off the request thread, their history, and agreement.
+
+A job lives on its response (`ai_job`), so any process can answer a poll:
+
+    (none|done|failed) --queue--> pending --claim--> running --> done | failed
+                                     ^                  |
+                                     +---- recover -----+  (worker died: stale heartbeat)
+
+Every change is a compare-and-set on the job's `rev` (see repositories/evaluations.py):
+exactly one worker claims a pending job; a running job whose heartbeat is older than the job
+timeout is re-queued by whoever polls it while attempts < MAX_ATTEMPTS, and failed with
+"timeout" after that. Each successful result is appended to the `evaluations` history and
+becomes the response's latest `ai_evaluation`; HR's score stays the final one.
+
+Where the work runs is the caller's choice: `submit(response_id)` may run `run_job` inline
+(tests) or hand it to a `PoolRunner` (the app), which bounds concurrency.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..ai import checks
+from ..ai.types import AIError, Evaluation
+from ..clock import utcnow
+from ..errors import Conflict, NotFound
+from ..models import COMPLETED, EVALUATED, Interview, Response, User
+from ..repositories.evaluations import job_from_db, new_rev, summary_from_db
+from . import interviews as interview_service
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+ACTIVE = (PENDING, RUNNING)
+MAX_ATTEMPTS = 2
+DEFAULT_JOB_TIMEOUT = 180
+GENERIC_CODE = "internal_error"
+GENERIC_MESSAGE = "The evaluation failed unexpectedly. Try again; if it keeps failing, tell an administrator."
+
+Submit = Callable[[str], Any]
+ProviderFactory = Callable[[], Any]
+
+
+# --- reading the state -----------------------------------------------------------------------
+
+def job_of(response: Response | None) -> dict[str, Any] | None:
+    """The response's job with aware datetimes, or None when it was never evaluated."""
+    return job_from_db(response.ai_job) if response is not None else None
+
+
+def latest_of(response: Response | None) -> dict[str, Any] | None:
+    return summary_from_db(response.ai_evaluation) if response is not None else None
+
+
+def is_stale(job: dict[str, Any], now: datetime, timeout: float) -> bool:
+    """A running job whose worker stopped beating, or a pending job nobody picked up in time."""
+    cutoff = now - timedelta(seconds=timeout)
+    if job["state"] == RUNNING:
+        seen = job.get("heartbeat_at") or job.get("started_at")
+        return seen is None or seen < cutoff
+    if job["state"] == PENDING:
+        requested = job.get("requested_at")
+        return requested is None or requested < cutoff
+    return False
+
+
+# --- access ----------------------------------------------------------------------------------
+
+def _require_staff(user: User) -> None:
+    if user.role not in ("hr", "admin"):
+        raise NotFound("No such response.")
+
+
+def visible_response(repos, user: User, response_id: str, now: datetime) -> tuple[Interview, Response]:
+    """The response and its interview if `user` is staff and may see it; NotFound otherwise."""
+    _require_staff(user)
+    return interview_service.visible_response(repos, user, response_id, now)
+
+
+def evaluable_response(repos, user: User, response_id: str, now: datetime) -> tuple[Interview, Response]:
+    """As `visible_response`, and the interview must be completed or evaluated (Conflict)."""
+    interview, response = visible_response(repos, user, response_id, now)
+    if interview.status not in (COMPLETED, EVALUATED):
+        raise Conflict("Answers can be evaluated once the interview is completed.")
+    return interview, response
+
+
+# --- job transitions -------------------------------------------------------------------------
+
+def _blank_job(requested_by: str | None, now: datetime) -> dict[str, Any]:
+    return {"state": PENDING, "attempts": 0, "error_code": None, "error_message": None, "requested_at": now,
+            "requested_by": requested_by, "started_at": None, "heartbeat_at": None, "finished_at": None,
+            "worker": None, "rev": new_rev()}
+
+
+def queue(repos, response_id: str, requested_by: str | None, now: datetime) -> bool:
+    """Make the job pending unless one is already pending or running; True if this call queued it."""
+    for _ in range(3):
+        job = job_from_db(repos.evaluations.job_doc(response_id))
+        if job is not None and job["state"] in ACTIVE:
+            return False
+        if repos.evaluations.replace_job(response_id, job["rev"] if job else None, _blank_job(requested_by, now)):
+            return True
+    return False
+
+
+def claim(repos, response_id: str, worker: str, now: datetime, timeout: float) -> dict[str, Any] | None:
+    """Take the job for `worker`: pending → running, or reclaim a stale running one.
+
+    Returns the claimed job, or None when there is nothing to do or someone else won.
+    """
+    job = job_from_db(repos.evaluations.job_doc(response_id))
+    if job is None:
+        return None
+    if job["state"] == RUNNING:
+        if not is_stale(job, now, timeout) or job.get("attempts", 0) >= MAX_ATTEMPTS:
+            return None
+    elif job["state"] != PENDING:
+        return None
+    claimed = {**job, "state": RUNNING, "attempts": int(job.get("attempts") or 0) + 1, "started_at": now,
+               "heartbeat_at": now, "finished_at": None, "worker": worker, "rev": new_rev()}
+    return claimed if repos.evaluations.replace_job(response_id, job["rev"], claimed) else None
+
+
+def _fail(repos, response_id: str, job: dict[str, Any], code: str, message: str, now: datetime) -> dict | None:
+    failed = {**job, "state": FAILED, "error_code": code, "error_message": message[:500], "finished_at": now,
+              "rev": new_rev()}
+    return failed if repos.evaluations.replace_job(response_id, job["rev"], failed) else None
+
+
+def recover(repos, response_id: str, now: datetime, timeout: float) -> bool:
+    """Deal with a job whose worker is gone; True when it was re-queued (the caller submits it)."""
+    job = job_from_db(repos.evaluations.job_doc(response_id))
+    if job is None or not is_stale(job, now, timeout):
+        return False
+    attempts = int(job.get("attempts") or 0)
+    if attempts >= MAX_ATTEMPTS:
+        _fail(repos, response_id, job, "timeout",
+              f"The evaluation did not finish within {int(timeout)} seconds ({attempts} attempts).", now)
+        return False
+    requeued = {**job, "state": PENDING, "requested_at": now, "worker": None, "heartbeat_at": None,
+                "rev": new_rev()}
+    return repos.evaluations.replace_job(response_id, job["rev"], requeued)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _evaluate(provider, interview: Interview, response: Response) -> Evaluation:
+    question = interview.question(response.question_id)
+    if question is None:
+        raise AIError("The question of this answer no longer exists in the interview.")
+    if getattr(provider, "name", "") == "local":
+        result = provider.evaluate(question.text, question.reference_answer, response.answer,
+                                   key_points=list(question.key_points))
+    else:
+        result = provider.evaluate(question.text, question.reference_answer, response.answer)
+    # Whatever the provider did, the server-side checks have the last word.
+    return checks.finalize(result, question.text, response.answer)
+
+
+def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datetime) -> dict[str, Any]:
+    return {
+        "id": evaluation_id,
+        "score": evaluation.score,
+        "feedback": evaluation.feedback,
+        "criteria": {name: {"score": c.score, "reason": c.reason} for name, c in evaluation.criteria.items()},
+        "key_points_covered": list(evaluation.key_points_covered),
+        "key_points_missed": list(evaluation.key_points_missed),
+        "evidence": list(evaluation.evidence),
+        "flags": list(evaluation.flags),
+        "provider": evaluation.provider,
+        "model": evaluation.model,
+        "prompt_version": evaluation.prompt_version,
+        "latency_ms": int(evaluation.latency_ms or 0),
+        "created_at": created_at,
+    }
+
+
+def run_job(repos, response_id: str, provider_factory: ProviderFactory, *, clock: Callable[[], datetime] = utcnow,
+            timeout: float = DEFAULT_JOB_TIMEOUT, worker: str | None = None) -> dict[str, Any] | None:
+    """Claim and run one job to done or failed; returns the job as this worker left it
+    (None when there was nothing to claim). Never raises for provider failures."""
+    worker = worker or worker_name()
+    job = claim(repos, response_id, worker, clock(), timeout)
+    if job is None:
+        return None
+    try:
+        response = repos.responses.get(response_id)
+        interview = repos.interviews.get(response.interview_id) if response else None
+        if response is None or interview is None:
+            return _fail(repos, response_id, job, "gone", "The answer no longer exists.", clock())
+        provider = provider_factory()
+        try:
+            evaluation = _evaluate(provider, interview, response)
+        finally:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+    except AIError as exc:
+        return _fail(repos, response_id, job, exc.code, exc.message or str(exc), clock())
+    except Exception:
+        log.exception("AI evaluation of response %s failed", response_id)
+        return _fail(repos, response_id, job, GENERIC_CODE, GENERIC_MESSAGE, clock())
+
+    now = clock()
+    created_at = evaluation.created_at or now
+    evaluation_id = repos.evaluations.new_id()
+    summary = summary_fields(evaluation, evaluation_id, created_at)
+    done = {**job, "state": DONE, "error_code": None, "error_message": None, "finished_at": now,
+            "heartbeat_at": now, "rev": new_rev()}
+    if not repos.evaluations.replace_job(response_id, job["rev"], done, summary):
+        log.warning("AI job for response %s was taken over before %s finished; result dropped", response_id, worker)
+        return None
+    record = {k: v for k, v in summary.items() if k != "id"}
+    record.update(response_id=response.id, interview_id=response.interview_id, question_id=response.question_id,
+                  requested_by=job.get("requested_by"), attempt=job["attempts"], worker=worker)
+    repos.evaluations.add(evaluation_id, record)
+    return done
+
+
+# --- what the views call ---------------------------------------------------------------------
+
+def request_evaluation(repos, user: User, response_id: str, now: datetime, submit: Submit,
+                       timeout: float = DEFAULT_JOB_TIMEOUT) -> Response:
+    """Queue an evaluation of one answer (a no-op while one is pending or running)."""
+    _interview, response = evaluable_response(repos, user, response_id, now)
+    if not response.answer.strip():
+        raise Conflict("There is no answer to evaluate.")
+    if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
+        submit(response.id)
+    return repos.responses.get(response.id)
+
+
+def poll(repos, user: User, response_id: str, now: datetime, submit: Submit,
+         timeout: float = DEFAULT_JOB_TIMEOUT) -> Response:
+    """The response as it stands; a job whose worker died is re-queued (or failed) on the way."""
+    _interview, response = visible_response(repos, user, response_id, now)
+    job = job_of(response)
+    if job is None or job["state"] not in ACTIVE:
+        return response
+    if recover(repos, response.id, now, timeout):
+        submit(response.id)
+    return repos.responses.get(response.id)
+
+
+def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Submit,
+                 timeout: float = DEFAULT_JOB_TIMEOUT) -> list[str]:
+    """Queue every answered response of the interview; returns the ids handed to `submit`."""
+    _require_staff(user)
+    interview = interview_service._reviewable(repos, user, interview_id, now)
+    responses = repos.responses.for_interview(interview.id)
+    queued = []
+    for question in interview.questions:
+        response = responses.get(question.id)
+        if response is None or not response.answer.strip():
+            continue
+        if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
+            queued.append(response.id)
+    for response_id in queued:
+        submit(response_id)
+    return queued
+
+
+def history(repos, response_id: str, limit: int = 50) -> list[dict]:
+    """Stored evaluations of a response, newest first."""
+    return repos.evaluations.history(response_id, limit)
+
+
+# --- where jobs run --------------------------------------------------------------------------
+
+class PoolRunner:
+    """A bounded in-process pool; `run(response_id)` does one job (with whatever context it needs).
+
+    The pool only decides *when* work runs; the job state in the database decides *whether*
+    it runs, so a job submitted twice is still done once.
+    """
+
+    def __init__(self, workers: int, run: Callable[[str], Any]):
+        self.workers = max(1, int(workers))
+        self._run = run
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ai-job")
+
+    def _safe(self, response_id: str) -> Any:
+        try:
+            return self._run(response_id)
+        except Exception:  # run_job handles provider failures; this is the last line of defence
+            log.exception("AI job runner crashed on response %s", response_id)
+            return None
+
+    def submit(self, response_id: str) -> Future:
+        return self._pool.submit(self._safe, response_id)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait)
+
+
+# --- agreement between HR and AI scores -------------------------------------------------------
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's r, or None when it is undefined or meaningless (n < 3, or no variance)."""
+    n = len(xs)
+    if n != len(ys) or n < 3:
+        return None
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    sxx = math.fsum((x - mx) ** 2 for x in xs)
+    syy = math.fsum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def mean_abs_diff(xs: list[float], ys: list[float]) -> float | None:
+    if not xs or len(xs) != len(ys):
+        return None
+    return math.fsum(abs(x - y) for x, y in zip(xs, ys)) / len(xs)
+
+
+@dataclass
+class Agreement:
+    label: str
+    n: int
+    r: float | None
+    mad: float | None
+    key: str = ""
+
+
+def agreement(pairs: Iterable[tuple[float, float]], label: str = "", key: str = "") -> Agreement:
+    """Agreement of (hr, ai) score pairs."""
+    pairs = list(pairs)
+    hr, ai = [p[0] for p in pairs], [p[1] for p in pairs]
+    return Agreement(label=label, n=len(pairs), r=pearson(hr, ai), mad=mean_abs_diff(hr, ai), key=key)
+
+
+@dataclass
+class AgreementReport:
+    overall: Agreement
+    per_question: list[Agreement] = field(default_factory=list)
+
+
+def question_key(source: str, text: str) -> str:
+    """Questions from the bank group by their key; others by their normalised text."""
+    if source.startswith("bank:"):
+        return source
+    return "text:" + " ".join(text.lower().split())
+
+
+def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
+    """HR vs AI agreement over the interviews `user` may see (HR: theirs; admin: all)."""
+    _require_staff(user)
+    interviews: dict[str, Interview] = {}
+    page = 1
+    while True:
+        chunk = interview_service.list_for(repos, user, now, statuses=[COMPLETED, EVALUATED], page=page,
+                                           per_page=100)
+        interviews.update({i.id: i for i in chunk.items})
+        if not chunk.has_next:
+            break
+        page += 1
+    groups: dict[str, list[tuple[float, float]]] = {}
+    labels: dict[str, str] = {}
+    overall: list[tuple[float, float]] = []
+    for pair in repos.evaluations.scored_pairs(list(interviews)):
+        interview = interviews.get(pair["interview_id"])
+        question = interview.question(pair["question_id"]) if interview else None
+        if question is None:
+            continue
+        key = question_key(question.source or "", question.text)
+        labels.setdefault(key, question.text)
+        groups.setdefault(key, []).append((pair["hr_score"], pair["ai_score"]))
+        overall.append((pair["hr_score"], pair["ai_score"]))
+    per_question = [agreement(p, labels[k], k) for k, p in groups.items()]
+    per_question.sort(key=lambda a: (-a.n, a.label.lower()))
+    return AgreementReport(overall=agreement(overall, "All questions"), per_question=per_question)
