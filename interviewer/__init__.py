@@ -51,4 +51,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(candidate_bp, url_prefix="/candidate")
+    from .api import bp as api_bp
+    app.register_blueprint(api_bp)
     return app

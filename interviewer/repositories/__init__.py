@@ -7,6 +7,7 @@ from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .questions import QuestionRepository
 from .responses import ResponseRepository
+from .tokens import TokenRepository
 from .users import UserRepository
 
 
@@ -20,3 +21,4 @@ class Repositories:
         self.interviews = InterviewRepository(db)
         self.responses = ResponseRepository(db)
         self.evaluations = EvaluationRepository(db)
+        self.tokens = TokenRepository(db)

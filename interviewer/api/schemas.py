@@ -1,0 +1,292 @@
+"""Request and response models of the JSON API (pydantic v2).
+
+The same classes validate requests and produce the OpenAPI document (see openapi.py), so the
+two cannot disagree. Request bodies are strict and closed: `extra="forbid"` turns an unknown
+field into a 422 (no mass assignment), and strict types turn `{"$ne": null}` given for a
+string into a 422 instead of a query operator. Limits mirror the services' own checks; the
+services stay the authority, the schema only refuses early and documents.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.types import AwareDatetime
+
+from ..models import INTERVIEW_STATUSES
+from ..services.interviews import ANSWER_MAX_CHARS, FEEDBACK_MAX_CHARS, MAX_QUESTIONS
+from ..services.questions import CATEGORIES, MAX_TEXT
+
+Status = Literal["scheduled", "in_progress", "completed", "evaluated", "cancelled"]
+assert set(Status.__args__) == set(INTERVIEW_STATUSES)
+Role = Literal["candidate", "hr", "admin"]
+Category = Literal["technical", "behavioural", "situational"]
+assert set(Category.__args__) == set(CATEGORIES)
+
+ObjectIdStr = Annotated[str, Field(description="A 24-hex-digit ObjectId", examples=["65f1c0ffee0000000000abcd"])]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValueError("the time is out of range once converted to UTC") from None
+
+
+# Input: ISO 8601 with an offset (naive times are refused); converted to UTC.
+InTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+# Output: ISO 8601 with an explicit +00:00 offset.
+OutTime = Annotated[
+    datetime,
+    PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    # Query strings are text: numbers are parsed (lax); unknown parameters are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = Field(None, description="Field name → message for validation errors; else null or an object")
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+class TokenRequest(Request):
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: OutTime
+
+
+class Me(BaseModel):
+    id: ObjectIdStr
+    email: str
+    name: str
+    role: Role
+    status: str = Field(description="Candidates: registered | assigned; staff: active")
+    active: bool
+
+
+# --- questions -----------------------------------------------------------------------------------
+
+class QuestionIn(Request):
+    """A question written by HR (question_source `custom`)."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    category: Category = "technical"
+    difficulty: Annotated[int, Field(ge=1, le=5)] = 3
+    tags: Annotated[list[Annotated[str, StringConstraints(max_length=50)]], Field(max_length=20)] = []
+    reference_answer: Annotated[str, StringConstraints(max_length=5000)] = ""
+    key_points: Annotated[list[Annotated[str, StringConstraints(max_length=500)]], Field(max_length=10)] = []
+
+
+class QuestionOut(BaseModel):
+    id: str
+    text: str
+    category: str
+    difficulty: int
+    tags: list[str] = []
+    reference_answer: str | None = Field(None, description="null for candidates")
+    key_points: list[str] | None = Field(None, description="null for candidates")
+
+
+class DefaultQuestions(BaseModel):
+    items: list[QuestionOut]
+
+
+# --- interviews ------------------------------------------------------------------------------------
+
+class ScheduleIn(Request):
+    candidate_id: Id
+    job_title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    job_description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    starts_at: InTime
+    deadline: InTime
+    question_source: Literal["default", "generated", "custom"] = "default"
+    num_questions: Annotated[int, Field(ge=1, le=MAX_QUESTIONS)] = 5
+    questions: Annotated[list[QuestionIn], Field(max_length=MAX_QUESTIONS)] | None = Field(
+        None, description="Required for `custom`, refused otherwise")
+
+
+class InterviewOut(BaseModel):
+    id: ObjectIdStr
+    candidate_id: ObjectIdStr
+    hr_id: ObjectIdStr | None
+    job_title: str
+    job_description: str
+    status: Status
+    question_source: str
+    questions: list[QuestionOut]
+    starts_at: OutTime
+    deadline: OutTime
+    started_at: OutTime | None = None
+    completed_at: OutTime | None = None
+    evaluated_at: OutTime | None = None
+    closed_reason: str | None = None
+    overall_score: float | None = Field(None, description="For candidates: null until HR shares the result")
+    overall_feedback: str = ""
+    shared: bool = False
+
+
+class InterviewList(BaseModel):
+    items: list[InterviewOut]
+    page: int
+    limit: int
+    total: int
+    next_page: int | None
+
+
+class ListQuery(Query):
+    status: Status | None = None
+    candidate_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class PageQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class CandidateInterviews(BaseModel):
+    items: list[InterviewOut]
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+Answer = Annotated[str, StringConstraints(max_length=ANSWER_MAX_CHARS)]
+
+
+class AnswerIn(Request):
+    interview_id: Id
+    question_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    answer: Answer
+
+
+class AnswerItem(Request):
+    question_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    answer: Answer
+
+
+class SubmitAllIn(Request):
+    interview_id: Id
+    responses: Annotated[list[AnswerItem], Field(max_length=MAX_QUESTIONS)]
+
+
+class AIJobOut(BaseModel):
+    state: Literal["pending", "running", "done", "failed"]
+    attempts: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    requested_at: OutTime | None = None
+    finished_at: OutTime | None = None
+
+
+class AIEvaluationOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    score: float | None = None
+    feedback: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    created_at: OutTime | None = None
+
+
+class ResponseOut(BaseModel):
+    id: ObjectIdStr
+    interview_id: ObjectIdStr
+    question_id: str
+    answer: str
+    saved_at: OutTime | None = None
+    score: float | None = Field(None, description="HR's score; for candidates null until the result is shared")
+    feedback: str = ""
+    ai_evaluation: AIEvaluationOut | None = Field(None, description="The latest AI evaluation; null for candidates")
+    ai_job: AIJobOut | None = Field(None, description="The AI evaluation job; null for candidates")
+
+
+class SavedAnswer(ResponseOut):
+    saved: bool = Field(description="false when a newer save was already stored, or an empty save kept the answer")
+    reason: Literal["saved", "stale", "kept"]
+
+
+class ResponseList(BaseModel):
+    items: list[ResponseOut]
+
+
+class SubmitAllOut(BaseModel):
+    interview: InterviewOut
+    responses: list[ResponseOut]
+
+
+# --- results -------------------------------------------------------------------------------------
+
+Score = Annotated[float, Field(ge=0, le=10, description="0 to 10, at most one decimal")]
+Feedback = Annotated[str, StringConstraints(max_length=FEEDBACK_MAX_CHARS)]
+
+
+class ResponseScoreIn(Request):
+    response_id: Id
+    score: Score
+    feedback: Feedback = ""
+
+
+class ResultsIn(Request):
+    overall_score: Score
+    overall_feedback: Feedback = ""
+    responses: Annotated[list[ResponseScoreIn], Field(max_length=MAX_QUESTIONS)] = []
+    share_with_candidate: bool = False
+
+
+class ResultOut(BaseModel):
+    interview_id: ObjectIdStr
+    candidate_id: ObjectIdStr
+    candidate_name: str | None = Field(None, description="null for candidates")
+    job_title: str
+    status: Status
+    completed_at: OutTime | None = None
+    evaluated_at: OutTime | None = None
+    overall_score: float | None = None
+    overall_feedback: str = ""
+    shared: bool = False
+
+
+class ResultList(BaseModel):
+    items: list[ResultOut]
+    page: int
+    limit: int
+    total: int
+    next_page: int | None
+
+
+class EvaluationResult(ResponseOut):
+    pass
