@@ -320,31 +320,17 @@ def record_results(interview_id: str, body: s.ResultsIn):
     return interview_out(interview, current_user)
 
 
-def _evaluation_submit(repos):
-    """Where a queued evaluation runs: the app's job runner when there is one, else right here."""
-    runner = current_app.extensions.get("ai_runner")
-    if runner is not None and callable(getattr(runner, "submit", None)):
-        return runner.submit
-    config = current_app.config
-
-    def inline(response_id: str):
-        from ..ai import get_provider
-
-        evaluation_service.run_job(repos, response_id, lambda: get_provider(config),
-                                   timeout=float(config.get("AI_JOB_TIMEOUT", evaluation_service.DEFAULT_JOB_TIMEOUT)))
-
-    return inline
-
-
 @operation("POST", "/interview/responses/{response_id}/evaluate", summary="Run (or queue) the AI evaluation",
            roles=STAFF, response=s.ResponseOut, extra_statuses=(202,), errors=(404, 409), tag="results")
 def evaluate(response_id: str):
     """200 with `ai_evaluation` when the job finished (`ai_job.state` done or failed), 202 while it is
     pending or running: call again to poll. 409 before the interview is completed or for an empty answer."""
+    from ..hr.ai_routes import job_timeout, submitter  # the app's one job runner (AI_EXECUTOR)
+
+    app = current_app._get_current_object()
     repos, now = get_repos(), utcnow()
-    timeout = float(current_app.config.get("AI_JOB_TIMEOUT", evaluation_service.DEFAULT_JOB_TIMEOUT))
-    response = evaluation_service.request_evaluation(repos, current_user, response_id, now, _evaluation_submit(repos),
-                                                     timeout)
+    response = evaluation_service.request_evaluation(repos, current_user, response_id, now, submitter(app),
+                                                     job_timeout(app))
     interview = repos.interviews.get(response.interview_id)
     job = evaluation_service.job_of(response)
     status = 202 if job and job.get("state") in evaluation_service.ACTIVE else 200
@@ -371,6 +357,7 @@ def interview_responses(interview_id: str):
 # --- the document ------------------------------------------------------------------------------------------
 
 _DOCUMENT: dict = {}
+_DOCUMENT_PAGES: dict = {}
 
 
 def document() -> dict:
@@ -421,5 +408,8 @@ DOCS_PAGE = """<!doctype html>
            media_type="text/html")
 def docs():
     """Server-rendered, no external assets: works offline."""
-    return render_template_string(DOCS_PAGE, doc=document())
+    key = ("docs", current_app.static_url_path)
+    if key not in _DOCUMENT_PAGES:
+        _DOCUMENT_PAGES[key] = render_template_string(DOCS_PAGE, doc=document())
+    return _DOCUMENT_PAGES[key]
 
