@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,12 @@ from interviewer.services import users as user_service
 PASSWORD = "correct-horse-9"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """scrypt costs ~0.1 s a hash; tests create thousands of accounts and do not test hash strength."""
+    monkeypatch.setattr(user_service, "HASH_METHOD", "pbkdf2:sha256:1000")
+
+
 def backend_uri(tmp_path) -> tuple[str, str]:
     """(MONGO_URI, database name) for the backend this run tests."""
     if os.environ.get("TEST_MONGO_URI"):
@@ -26,35 +33,50 @@ def backend_uri(tmp_path) -> tuple[str, str]:
     return "mongomock://", "interviewer"
 
 
-@pytest.fixture
-def app(tmp_path):
+@pytest.fixture(scope="session")
+def migrated_tinymongo(tmp_path_factory):
+    """A tinymongo folder migrated once per run; tests start from a copy.
+
+    Migrating costs seconds on sqlite (one commit per seeded question); copying the
+    files costs milliseconds. The migrations themselves are tested in test_migrations.
+    """
+    folder = tmp_path_factory.mktemp("tinymongo-template") / "db"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": f"tinymongo://{folder}"})
+    with app.app_context():
+        upgrade(get_db())
+    return folder
+
+
+def _build_app(tmp_path, request, **overrides):
     uri, name = backend_uri(tmp_path)
-    app = create_app({
+    if uri.startswith("tinymongo://"):
+        shutil.copytree(request.getfixturevalue("migrated_tinymongo"), tmp_path / "db")
+    config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "MONGO_URI": uri,
         "MONGO_DB": name,
-        "WTF_CSRF_ENABLED": False,
         "AI_PROVIDER": "local",
         "GEMINI_API_KEY": "",
-    })
+        **overrides,
+    }
+    app = create_app(config)
     with app.app_context():
         upgrade(get_db())
-    yield app
     if os.environ.get("TEST_MONGO_URI"):
-        with app.app_context():
-            get_db().client.drop_database(name)
+        request.addfinalizer(lambda: get_db(app).client.drop_database(name))
+    return app
 
 
 @pytest.fixture
-def csrf_app(tmp_path):
+def app(tmp_path, request):
+    return _build_app(tmp_path, request, WTF_CSRF_ENABLED=False)
+
+
+@pytest.fixture
+def csrf_app(tmp_path, request):
     """The app with CSRF protection on, as in production."""
-    uri, name = backend_uri(tmp_path)
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "MONGO_URI": uri, "MONGO_DB": name,
-                      "AI_PROVIDER": "local"})
-    with app.app_context():
-        upgrade(get_db())
-    return app
+    return _build_app(tmp_path, request)
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""The `responses` collection: one document per interview + question (unique index)."""
+"""The `responses` collection: one document per interview + question (unique index).
+
+`interview_id` is stored as the id's string here: tinymongo's unique indexes accept
+strings but not ObjectIds, and the unique pair is what makes autosave idempotent.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,6 +12,10 @@ from pymongo.errors import DuplicateKeyError
 
 from ..models import Response
 from .base import from_db, oid, to_db
+
+
+def _key(interview_id) -> str:
+    return str(interview_id)
 
 
 class ResponseRepository:
@@ -39,15 +47,15 @@ class ResponseRepository:
         return self._to_response(self.col.find_one({"_id": key})) if key else None
 
     def find(self, interview_id: str, question_id: str) -> Response | None:
-        return self._to_response(self.col.find_one({"interview_id": oid(interview_id), "question_id": question_id}))
+        return self._to_response(self.col.find_one({"interview_id": _key(interview_id), "question_id": question_id}))
 
     def for_interview(self, interview_id: str) -> dict[str, Response]:
         """The interview's responses keyed by question id."""
-        docs = self.col.find({"interview_id": oid(interview_id)})
+        docs = self.col.find({"interview_id": _key(interview_id)})
         return {d["question_id"]: self._to_response(d) for d in docs}
 
     def count_answered(self, interview_id: str) -> int:
-        return self.col.count_documents({"interview_id": oid(interview_id), "answer": {"$nin": ["", None]}})
+        return self.col.count_documents({"interview_id": _key(interview_id), "answer": {"$nin": ["", None]}})
 
     def save_answer(self, interview_id: str, question_id: str, candidate_id: str, answer: str,
                     seq: int, now: datetime) -> tuple[Response, bool]:
@@ -57,7 +65,7 @@ class ResponseRepository:
         interview + question: the unique index turns a racing second insert into
         DuplicateKeyError, after which the conditional update decides.
         """
-        filt = {"interview_id": oid(interview_id), "question_id": question_id}
+        filt = {"interview_id": _key(interview_id), "question_id": question_id}
         update = {"$set": {"answer": answer, "seq": seq, "saved_at": to_db(now)}}
         for _ in range(3):
             if self.col.update_one({**filt, "seq": {"$lt": seq}}, update).matched_count:
