@@ -13,9 +13,9 @@ def wants_fragment() -> bool:
     return is_htmx() and request.headers.get("HX-Boosted") != "true"
 
 
-def render(page: str, fragment: str, **context) -> str:
+def render(page_template: str, fragment_template: str, /, **context) -> str:
     """Render the underscore fragment for an htmx swap, else the page that includes it."""
-    return render_template(fragment if wants_fragment() else page, **context)
+    return render_template(fragment_template if wants_fragment() else page_template, **context)
 
 
 def redirect_to(url: str, status: int = 303) -> Response:
