@@ -392,9 +392,13 @@ DOCS_PAGE = """<!doctype html>
 {% for path, methods in doc.paths.items() %}{% for method, op in methods.items() %}
 <section id="{{ op.operationId }}"><h3><code>{{ method|upper }} {{ path }}</code></h3>
 <p>{{ op.summary }}. {{ op.description }}</p>
-{% if op.parameters %}<p>Parameters: {% for p in op.parameters %}<code>{{ p.name }}</code> ({{ p['in'] }}){{ ", " if not loop.last }}{% endfor %}</p>{% endif %}
-{% if op.requestBody %}<p>Body: <a href="#schema-{{ op.requestBody.content['application/json'].schema['$ref'].rsplit('/', 1)[1] }}"><code>{{ op.requestBody.content['application/json'].schema['$ref'].rsplit('/', 1)[1] }}</code></a></p>{% endif %}
-<p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}{{ "; " if not loop.last }}{% endfor %}</p>
+{% if op.parameters %}<p>Parameters:
+{% for p in op.parameters %}<code>{{ p.name }}</code> ({{ p['in'] }}){{ ", " if not loop.last }}{% endfor %}</p>
+{% endif %}
+{% if op.requestBody %}{% set body = op.requestBody.content['application/json'].schema['$ref'].rsplit('/', 1)[1] %}
+<p>Body: <a href="#schema-{{ body }}"><code>{{ body }}</code></a></p>{% endif %}
+<p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}
+{{- "; " if not loop.last }}{% endfor %}</p>
 </section>
 {% endfor %}{% endfor %}
 <h2>Schemas</h2>

@@ -8,7 +8,7 @@ services stay the authority, the schema only refuses early and documents.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -38,7 +38,7 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 def _utc(value: datetime) -> datetime:
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise ValueError("the time is out of range once converted to UTC") from None
 
@@ -48,7 +48,7 @@ InTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 # Output: ISO 8601 with an explicit +00:00 offset.
 OutTime = Annotated[
     datetime,
-    PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str, when_used="json"),
+    PlainSerializer(lambda d: d.astimezone(UTC).isoformat(), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
@@ -58,8 +58,8 @@ class Request(BaseModel):
 
 
 class Query(BaseModel):
-    # Query strings are text: numbers are parsed (lax); unknown parameters are ignored.
-    model_config = ConfigDict(extra="ignore")
+    # Query strings are text, so numbers are parsed (lax); unknown parameters are refused like unknown fields.
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- errors ------------------------------------------------------------------------------------

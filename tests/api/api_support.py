@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from bson import ObjectId
 from werkzeug.security import generate_password_hash
 
 from interviewer import create_app
@@ -93,14 +92,14 @@ class World:
         if actor == "anonymous":
             return {}
         with self.app.app_context():
-            issued = token_service.issue(get_repos(), self.users[actor], datetime.now(timezone.utc), timedelta(hours=1))
+            issued = token_service.issue(get_repos(), self.users[actor], datetime.now(UTC), timedelta(hours=1))
         return {"Authorization": f"Bearer {issued.access_token}"}
 
     def interview(self, side: str = "a", state: str = "scheduled", n: int = 2, shared: bool = True,
                   answers: int = 1, **times) -> Made:
         """A fresh interview of candidate `side` in `state`, made through the services."""
         hr, cand = self.users[f"hr_{side}"], self.users[f"cand_{side}"]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.app.app_context():
             repos = get_repos()
             req = svc.ScheduleRequest(candidate_id=cand.id, job_title="Backend engineer",

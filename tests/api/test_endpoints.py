@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_support import World
@@ -13,7 +13,7 @@ from interviewer.services import interviews as svc
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def call(client, world: World):
 
 def schedule_body(world, who="cand_a", **extra):
     body = {"candidate_id": world[who].id, "job_title": "Platform engineer", "job_description": "Go and Python",
-            "starts_at": (now() - timedelta(minutes=5)).isoformat(), "deadline": (now() + timedelta(days=1)).isoformat(),
-            "question_source": "default", "num_questions": 3}
+            "starts_at": (now() - timedelta(minutes=5)).isoformat(),
+            "deadline": (now() + timedelta(days=1)).isoformat(), "question_source": "default", "num_questions": 3}
     body.update(extra)
     return body
 
@@ -148,8 +148,9 @@ def test_all_rejects_bad_query(call, query):
 
 
 def test_query_operators_are_plain_text(call, world):
-    """?candidate_id[$ne]=x is just an unknown parameter; candidate_id={"$ne":null} is a string that matches nothing."""
-    assert call("hr_a", "GET", "/interview/all?candidate_id[$ne]=x").status_code == 200
+    """?candidate_id[$ne]=x is an unknown parameter (422); candidate_id={"$ne":null} is a string matching nothing."""
+    response = call("hr_a", "GET", "/interview/all?candidate_id[$ne]=x")
+    assert response.status_code == 422 and "candidate_id[$ne]" in error_of(response)["details"]
     response = call("admin", "GET", "/interview/all?candidate_id=" + json.dumps({"$ne": None}))
     assert response.status_code == 200 and response.json["items"] == []
 
@@ -276,8 +277,10 @@ def test_submit_all_saves_everything_and_completes_once(call, world):
 
 
 @pytest.mark.parametrize("responses,field", [
-    (lambda qs: [{"question_id": qs[0], "answer": "a"}, {"question_id": qs[0], "answer": "b"}], "responses.1.question_id"),
-    (lambda qs: [{"question_id": qs[0], "answer": "a"}, {"question_id": "qzz", "answer": "b"}], "responses.1.question_id"),
+    (lambda qs: [{"question_id": qs[0], "answer": "a"}, {"question_id": qs[0], "answer": "b"}],
+     "responses.1.question_id"),
+    (lambda qs: [{"question_id": qs[0], "answer": "a"}, {"question_id": "qzz", "answer": "b"}],
+     "responses.1.question_id"),
     (lambda qs: [{"question_id": qs[0], "answer": {"$ne": None}}], "responses.0.answer"),
     (lambda qs: [{"question_id": qs[0], "answer": "a", "score": 9}], "responses.0.score"),
 ])

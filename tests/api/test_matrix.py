@@ -8,13 +8,12 @@ that is not in MATRIX fails `test_every_route_is_in_the_matrix`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from bson import ObjectId
-
 from api_support import ACTORS, PASSWORD
+from bson import ObjectId
 
 OK_OR_QUEUED = frozenset({200, 202})
 
@@ -107,7 +106,7 @@ def build_request(route: tuple[str, str], t: Target) -> tuple[str, dict | None]:
     """(url, json body) for calling `route` on target `t`."""
     method, path = route
     url = path.replace("{interview_id}", t.interview_id).replace("{response_id}", t.response_id)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bodies = {
         ("POST", "/auth/token"): {"email": t.email, "password": t.password},
         ("POST", "/interview/schedule"): {

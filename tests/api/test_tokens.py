@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_support import PASSWORD, build_app, drop
@@ -28,7 +28,7 @@ def test_token_is_random_hashed_and_expires(world, client, api_app):
     assert body["token_type"] == "bearer" and len(body["access_token"]) >= 40
     expires = datetime.fromisoformat(body["expires_at"])
     assert expires.utcoffset() == timedelta(0)
-    assert timedelta(hours=23) < expires - datetime.now(timezone.utc) <= timedelta(hours=24)
+    assert timedelta(hours=23) < expires - datetime.now(UTC) <= timedelta(hours=24)
     assert token_for(client, world["hr_a"])["access_token"] != body["access_token"]
     with api_app.app_context():
         docs = list(get_db().api_tokens.find({}))
@@ -82,7 +82,7 @@ def test_token_requests_never_create_a_session(world, api_app):
 
 def test_expired_token_is_refused(world, client, api_app):
     with api_app.app_context():
-        issued = token_service.issue(get_repos(), world["cand_a"], datetime.now(timezone.utc) - timedelta(hours=2),
+        issued = token_service.issue(get_repos(), world["cand_a"], datetime.now(UTC) - timedelta(hours=2),
                                      timedelta(hours=1))
     response = client.get("/auth/me", headers=bearer(issued.access_token))
     assert response.status_code == 401 and response.json["error"]["code"] == "invalid_token"
