@@ -1,5 +1,8 @@
 """AI evaluations: the append-only `evaluations` history, and the job state kept on `responses`.
 
+Ids of other documents are stored as strings (as `responses.interview_id` is): tinymongo's
+indexes refuse ObjectId values.
+
 Each response carries its latest AI result in `ai_evaluation` and its job in `ai_job`. Every
 change of `ai_job` is a compare-and-set on `ai_job.rev`, a nonce rewritten by each change, so
 two processes (or threads) can never both claim, finish or re-queue the same job. Only
@@ -63,22 +66,18 @@ class EvaluationRepository:
         """Append one evaluation result (never updated afterwards); returns its id."""
         doc = {k: to_db(v) if isinstance(v, datetime) else v for k, v in record.items()}
         doc["_id"] = oid(evaluation_id)
-        doc["response_id"] = oid(record["response_id"])
-        doc["interview_id"] = oid(record["interview_id"])
+        doc["response_id"] = str(record["response_id"])
+        doc["interview_id"] = str(record["interview_id"])
         self.col.insert_one(doc)
         return evaluation_id
 
     def history(self, response_id: str, limit: int = 50) -> list[dict]:
         """Evaluations of one response, newest first."""
-        key = oid(response_id)
-        if key is None:
-            return []
-        docs = self.col.find({"response_id": key}).sort("created_at", -1).limit(limit)
+        docs = self.col.find({"response_id": str(response_id)}).sort("created_at", -1).limit(limit)
         return [self._to_record(d) for d in docs]
 
     def count(self, response_id: str) -> int:
-        key = oid(response_id)
-        return self.col.count_documents({"response_id": key}) if key else 0
+        return self.col.count_documents({"response_id": str(response_id)})
 
     # --- job state on the response -------------------------------------------------------
 
@@ -116,7 +115,7 @@ class EvaluationRepository:
         if wanted is not None:
             if not wanted:
                 return []
-            query["interview_id"] = {"$in": [oid(i) for i in wanted if oid(i) is not None]}
+            query["interview_id"] = {"$in": sorted(wanted)}
         out = []
         for doc in self.responses.find(query):
             interview_id = str(doc["interview_id"])
