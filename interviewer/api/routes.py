@@ -323,8 +323,10 @@ def record_results(interview_id: str, body: s.ResultsIn):
 @operation("POST", "/interview/responses/{response_id}/evaluate", summary="Run (or queue) the AI evaluation",
            roles=STAFF, response=s.ResponseOut, extra_statuses=(202,), errors=(404, 409), tag="results")
 def evaluate(response_id: str):
-    """200 with `ai_evaluation` when the job finished (`ai_job.state` done or failed), 202 while it is
-    pending or running: call again to poll. 409 before the interview is completed or for an empty answer."""
+    """200 when the job finished at once (`ai_job.state` done or failed), 202 while it is pending or
+    running: follow it with GET /interview/{interview_id}/responses. Calling this again while a job is
+    pending or running changes nothing; after it finished, it asks for a new evaluation (the history keeps
+    both). 409 before the interview is completed, or for an empty answer."""
     from ..hr.ai_routes import job_timeout, submitter  # the app's one job runner (AI_EXECUTOR)
 
     app = current_app._get_current_object()
