@@ -10,11 +10,14 @@ Scoring (``evaluate`` / ``evaluate_batch``)
     words dropped, a small suffix stemmer), then compared:
 
     * recall of the reference's content words (words that merely repeat the question count
-      less),
+      less), where a long word also matches a spelling within one edit or sharing its first six
+      letters ("recursoin", "recursively"),
+    * single answer: recall of the reference's character 3..5-grams that are not in the
+      question (robust to typos and word forms), less a 2 % chance overlap,
     * in batch mode (``evaluate_batch``, used for files), the answers to the same question
       inform each other without any grades: reference words most candidates used weigh more,
-      and each answer is compared with the centroid of the *other* answers (most candidates are
-      at least partly right, so the consensus vocabulary is informative).
+      and each answer's character n-grams are compared with those of the *other* answers (most
+      candidates are at least partly right, so the consensus wording is informative).
 
     A square-root-then-linear map of these gives the 0..10 proposal; the few constants were
     fitted on the *dev* split of the grading benchmark only (see ``bench/grading.py`` for the
@@ -48,8 +51,8 @@ from .types import (
     JobSpec,
 )
 
-MODEL = "local-lexical-v1"
-VERSION = "local-2025.1"
+MODEL = "local-lexical-v2"
+VERSION = "local-2025.2"
 
 # --------------------------------------------------------------------------------------------
 # Text normalisation
@@ -150,6 +153,56 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def content_words(text: str) -> list[str]:
+    """Content words as written (canonicalised, stop words removed, *not* stemmed)."""
+    out = []
+    for raw in _TOKEN.findall(clean_text(text)):
+        raw = _CANON.get(raw, raw)
+        if raw in STOP_WORDS or (len(raw) < 2 and not raw.isdigit()):
+            continue
+        out.append(raw)
+    return out
+
+
+NGRAM_SIZES = (3, 4, 5)
+
+
+def char_ngrams(words: Sequence[str]) -> set[str]:
+    """Character 3..5-grams of the content words joined by spaces (robust to typos/morphology)."""
+    text = " " + " ".join(words) + " " if words else ""
+    out: set[str] = set()
+    for n in NGRAM_SIZES:
+        for i in range(len(text) - n + 1):
+            out.add(text[i : i + n])
+    return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True if a and b differ by at most one insertion, deletion or substitution."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i + 1 :] == b[i + 1 :] if la == lb else a[i:] == b[i + 1 :]
+
+
+def _soft_match(word: str, ans: set[str], ans_long: list[str]) -> bool:
+    """The (stemmed) reference word is in the answer, or a long word within one edit or sharing
+    its first six letters (misspellings, other derivations: "recursiv"/"recursion")."""
+    if word in ans:
+        return True
+    if len(word) < 5:
+        return False
+    for a in ans_long:
+        if _one_edit(word, a) or (len(word) >= 6 and len(a) >= 6 and word[:6] == a[:6]):
+            return True
+    return False
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of the raw text, each a verbatim substring (HTML line breaks split too)."""
     parts = [p.strip() for p in _SENTENCE.split(text or "")]
@@ -183,19 +236,25 @@ def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
 QUESTION_WORD_WEIGHT = 0.2      # a reference word that only repeats the question counts less
 MIN_PEERS = 5                   # answers to one question needed before peers are used
 # Predicted grade on the benchmark's 0..5 scale (x2 for 0..10).
-#   batch:  a + b * sqrt(consensus-weighted reference recall) + c * sqrt(peer similarity),
-#           least squares on dev.
-#   single: a + b * sqrt(reference recall). Least squares on dev gives (3.17, 1.91): no overlap
-#           at all would still get 6.3/10, because the benchmark's students are nearly always
-#           on topic. With no peers to vouch for an answer the app uses a steeper map instead
-#           (no overlap -> 3.8/10, the reference itself -> 10); Pearson r is the same, RMSE on
-#           the benchmark is worse (1.19 vs 0.92 on dev).
-BATCH_FIT = (2.178, 1.055, 2.054)
-SINGLE_FIT = (1.913, 3.168)
+#   batch:  a + b * sqrt(consensus-weighted soft reference recall)
+#             + c * sqrt(character-n-gram similarity to the other answers), least squares on dev.
+#   single: a + b * sqrt(soft reference recall) + c * sqrt(recall of the reference's character
+#           n-grams that are not in the question). Least squares on dev gives (3.16, 1.05, 1.03):
+#           no overlap at all would still get 6.2/10, because the benchmark's students are
+#           nearly always on topic. With no peers to vouch for an answer the app keeps the
+#           least-squares direction but a steeper map (no overlap -> 3.8/10, the reference
+#           itself -> 10); RMSE on the benchmark is worse (about 1.19 vs 0.89 on dev).
+BATCH_FIT = (2.076, 1.123, 2.210)
+SINGLE_FIT = (1.913, 1.604, 1.563)
+NGRAM_CHANCE = 0.02
+# Older word-level map, still used for the peer term when there is no reference answer.
+PEER_WORD_FIT = (2.178, 3.109)
 # No cap for answers sharing no word with the question or reference: on dev such answers
 # still average 3/5 with the human graders (different words, same idea), so capping them
 # cost r 0.64 -> 0.53. The feedback tells HR to read them instead.
 INJECTION_PENALTY = 1.0
+# Words a restatement of the question may add without saying anything ("A process is ...").
+_GLUE = frozenset("a an the is are was were be it its this that these those of to in on for and or as by i".split())
 
 
 @dataclass
@@ -209,6 +268,7 @@ class _Context:
     ref_tokens: list[str]
     kp_tokens: list[list[str]]
     ref_bigrams: set[tuple[str, str]]
+    ref_ngrams: set[str] = field(default_factory=set)  # reference char n-grams not in the question
     # peers: the answers to the same question scored in the same batch
     peer_df: dict[str, int] = field(default_factory=dict)
     peer_n: int = 0
@@ -228,6 +288,8 @@ class _Context:
 def _context(question: str, reference: str, key_points: list[str] | None) -> _Context:
     points = [p for p in (key_points or []) if p and p.strip()] or split_key_points(reference)
     ref_tokens = tokens(reference)
+    ref_ng = char_ngrams(content_words(reference))
+    ref_ng_new = ref_ng - char_ngrams(content_words(question))
     return _Context(
         question=question,
         reference=reference,
@@ -236,6 +298,7 @@ def _context(question: str, reference: str, key_points: list[str] | None) -> _Co
         ref_tokens=ref_tokens,
         kp_tokens=[tokens(p) for p in points],
         ref_bigrams=bigrams(ref_tokens),
+        ref_ngrams=ref_ng_new or ref_ng,
     )
 
 
@@ -264,6 +327,35 @@ def _recall(ref: Iterable[str], ans: set[str], weight) -> float:
     return sum(weight(t) for t in ref if t in ans) / total
 
 
+def _soft_recall(ref: Iterable[str], ans: set[str], weight) -> float:
+    """Like ``_recall``, but a reference word also counts when a near-spelling is in the answer."""
+    ref = set(ref)
+    total = sum(weight(t) for t in ref)
+    if total <= 0:
+        return 0.0
+    long_words = [a for a in ans if len(a) >= 5]
+    return sum(weight(t) for t in ref if _soft_match(t, ans, long_words)) / total
+
+
+def _ngram_peer_similarity(ngram_sets: list[set[str]]) -> list[float]:
+    """Cosine between each answer's char n-grams and the sum of the *other* answers' (binary)."""
+    df: dict[str, int] = {}
+    for grams in ngram_sets:
+        for g in grams:
+            df[g] = df.get(g, 0) + 1
+    total_sq = sum(v * v for v in df.values())
+    out = []
+    for grams in ngram_sets:
+        if not grams:
+            out.append(0.0)
+            continue
+        own = sum(df[g] for g in grams)
+        dot = own - len(grams)
+        norm_sq = total_sq - 2 * own + len(grams)  # |df - answer|^2
+        out.append(max(0.0, min(1.0, dot / math.sqrt(len(grams) * norm_sq))) if norm_sq > 0 and dot > 0 else 0.0)
+    return out
+
+
 def _peer_similarity(ctx: _Context, ans: set[str]) -> float:
     """Cosine between the answer and the centroid of the *other* answers (binary vectors)."""
     if ctx.peer_n < MIN_PEERS or not ans:
@@ -284,6 +376,10 @@ class Features:
     keypoints: float
     bigram: float
     peer: float          # similarity to the other answers (-1: no peers)
+    soft_recall: float   # reference recall with near-spellings, question words demoted
+    soft_consensus: float  # consensus-weighted soft recall (-1: no peers)
+    ngram_recall: float  # share of the reference's char n-grams (not in the question) in the answer
+    ngram_peer: float    # char n-gram similarity to the other answers (-1: no peers)
     relevance: float     # share of the answer's words found in the question or the reference
     q_recall: float      # share of the question's words the answer uses
     length: int
@@ -297,21 +393,37 @@ class Features:
             body = min(1.0, self.length / 20.0)
             base = 0.5 + 1.5 * math.sqrt(self.q_recall) + 1.0 * self.relevance + 1.5 * body
             if self.peer >= 0:
-                base = 0.6 * base + 0.4 * (BATCH_FIT[0] + (BATCH_FIT[1] + BATCH_FIT[2]) * math.sqrt(self.peer))
+                base = 0.6 * base + 0.4 * (PEER_WORD_FIT[0] + PEER_WORD_FIT[1] * math.sqrt(self.peer))
             return max(0.0, min(5.0, base))
-        if self.peer >= 0 and self.consensus >= 0:
+        if self.ngram_peer >= 0 and self.soft_consensus >= 0:
             a, b, c = BATCH_FIT
-            g = a + b * math.sqrt(self.consensus) + c * math.sqrt(self.peer)
+            g = a + b * math.sqrt(self.soft_consensus) + c * math.sqrt(self.ngram_peer)
         else:
-            a, b = SINGLE_FIT
-            g = a + b * math.sqrt(self.recall)
+            a, b, c = SINGLE_FIT
+            g = a + b * math.sqrt(self.soft_recall) + c * math.sqrt(self.ngram_recall)
         return max(0.0, min(5.0, g))
 
 
-def features(ctx: _Context, ans_tokens: list[str]) -> Features:
+def _ngram_recall(ctx: _Context, grams: set[str]) -> float:
+    """Share of the reference's new char n-grams in the answer, less the overlap any unrelated
+    text has by chance (a few common trigrams such as "ing"): 2 %, so off-topic text gets 0."""
+    if not ctx.ref_ngrams:
+        return 0.0
+    share = len(ctx.ref_ngrams & grams) / len(ctx.ref_ngrams)
+    return max(0.0, share - NGRAM_CHANCE) / (1.0 - NGRAM_CHANCE)
+
+
+def features(
+    ctx: _Context, ans_tokens: list[str], ngram_recall: float = 0.0, ngram_peer: float = -1.0
+) -> Features:
+    """Features of one answer; the char n-gram ones are computed by the caller, per question
+    (``_ngram_recall``, ``_ngram_peer_similarity``)."""
     ans = set(ans_tokens)
     recall = _recall(ctx.ref_tokens, ans, ctx.weight)
-    consensus = _recall(ctx.ref_tokens, ans, ctx.consensus_weight) if ctx.peer_n >= MIN_PEERS else -1.0
+    with_peers = ctx.peer_n >= MIN_PEERS
+    consensus = _recall(ctx.ref_tokens, ans, ctx.consensus_weight) if with_peers else -1.0
+    soft_recall = _soft_recall(ctx.ref_tokens, ans, ctx.weight)
+    soft_consensus = _soft_recall(ctx.ref_tokens, ans, ctx.consensus_weight) if with_peers else -1.0
     kp_scores = [_recall(kp, ans, ctx.weight) for kp in ctx.kp_tokens if kp]
     keypoints = sum(kp_scores) / len(kp_scores) if kp_scores else recall
     bigram = (
@@ -326,6 +438,10 @@ def features(ctx: _Context, ans_tokens: list[str]) -> Features:
         keypoints=keypoints,
         bigram=bigram,
         peer=_peer_similarity(ctx, ans),
+        soft_recall=soft_recall,
+        soft_consensus=soft_consensus,
+        ngram_recall=ngram_recall,
+        ngram_peer=ngram_peer if with_peers else -1.0,
         relevance=relevance,
         q_recall=q_recall,
         length=len(ans_tokens),
@@ -394,19 +510,27 @@ class LocalProvider:
                 ctx = contexts[key] = _context(question, reference, list(kps or []))
             scored_text = checks.strip_addressed_text(answer)
             prepared.append((ctx, question, answer, scored_text, tokens(scored_text)))
-        groups: dict[int, list[list[str]]] = {}
-        for ctx, _q, _a, _s, toks in prepared:
-            groups.setdefault(id(ctx), []).append(toks)
+        groups: dict[int, list[int]] = {}
+        for i, (ctx, _q, _a, _s, _t) in enumerate(prepared):
+            groups.setdefault(id(ctx), []).append(i)
+        # Character n-grams are computed one question at a time and dropped after use, so a
+        # large file does not hold them all at once.
+        ngram_feats: list[tuple[float, float]] = [(0.0, -1.0)] * len(prepared)
         for ctx in contexts.values():
-            peers = groups.get(id(ctx), [])
-            if len(peers) >= MIN_PEERS:
-                _add_peers(ctx, peers)
-        out = [self._evaluation(ctx, q, a, s, t) for ctx, q, a, s, t in prepared]
+            members = groups.get(id(ctx), [])
+            if len(members) >= MIN_PEERS:
+                _add_peers(ctx, [prepared[i][4] for i in members])
+            grams = [char_ngrams(content_words(prepared[i][3])) for i in members]
+            peer_sims = _ngram_peer_similarity(grams) if len(members) >= MIN_PEERS else [-1.0] * len(members)
+            for i, g, sim in zip(members, grams, peer_sims):
+                ngram_feats[i] = (_ngram_recall(ctx, g), sim)
+        out = [self._evaluation(ctx, q, a, s, t, *nf) for (ctx, q, a, s, t), nf in zip(prepared, ngram_feats)]
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
 
     def _evaluation(
-        self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str]
+        self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],
+        ngram_recall: float = 0.0, ngram_peer: float = -1.0,
     ) -> Evaluation:
         flags: list[str] = []
         if not answer.strip() or not re.search(r"[A-Za-z0-9]", scored):
@@ -416,13 +540,17 @@ class LocalProvider:
             # right, so they get the no-overlap grade rather than zero.
             ans_tokens = ["\x00" + t for t in _TOKEN.findall(clean_text(scored))] or ["\x00"]
 
-        f = features(ctx, ans_tokens)
+        f = features(ctx, ans_tokens, ngram_recall, ngram_peer)
         score = 2.0 * f.grade()
         # A restatement of the question: all its words come from the question and it repeats
         # most of them (short answers made of question words can still be right).
         unique = set(ans_tokens)
+        # "...merge sort is one", "...can only be declared once": a stop word the question does
+        # not have ("one", "once", "only", "not") is an answer, not a restatement.
+        added = set(_TOKEN.findall(clean_text(scored))) - set(_TOKEN.findall(clean_text(question))) - _GLUE
         copied = checks.copies_question(question, scored) or (
             len(ctx.q_tokens) >= 3 and unique <= ctx.q_tokens and len(unique) >= 0.7 * len(ctx.q_tokens)
+            and not added
         )
         if copied:
             score = min(score, 1.0)

@@ -342,3 +342,34 @@ def test_score_file_without_batch_support():
     summary = score_file(io.StringIO(_line(GOOD) + "\n" + _line("") + "\n"), out, OneByOne())
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert summary.ok == 2 and rows[1]["score"] == 0
+
+
+# ---- lexical details behind the scores -------------------------------------------------------
+
+
+def test_misspelt_reference_words_still_count(provider):
+    question = "What is the role of a prototype program in problem solving?"
+    reference = "To simulate the behaviour of portions of the desired software product."
+    right = provider.evaluate(question, reference, "It simulates portions of the desired software product.").score
+    typos = provider.evaluate(question, reference, "It simulaets portoins of the desried sofware prodcut.").score
+    unrelated = provider.evaluate(question, reference, "It is a list of the tasks for the week.").score
+    assert typos > unrelated
+    assert right >= typos
+
+
+def test_a_short_answer_to_the_question_is_not_a_copy(provider):
+    question = "What is the base case for a recursive implementation of merge sort?"
+    reference = "The base case is an array of size one, which is already sorted."
+    ev = provider.evaluate(question, reference, "The base case for a recursive implementation of merge sort is one.")
+    assert checks.FLAG_COPIES_QUESTION not in ev.flags
+    assert ev.score > 2
+    restated = provider.evaluate(question, reference, "The base case for a recursive implementation of merge sort.")
+    assert restated.score <= 2
+
+
+def test_batch_peers_lift_the_consensus_answer(provider):
+    q, ref = QUESTION, REFERENCE
+    peers = [GOOD, PARTIAL, WEAK, OFF_TOPIC, "Threads share the memory of their process; processes have separate memory."]
+    evs = provider.evaluate_batch([(q, ref, a) for a in peers])
+    assert evs[3].score < min(evs[0].score, evs[1].score, evs[4].score)
+    assert [e.score for e in evs] == [e.score for e in provider.evaluate_batch([(q, ref, a) for a in peers])]
