@@ -289,7 +289,8 @@ def result(interview_id: str):
            roles=STAFF, body=s.ResultsIn, response=s.InterviewOut, errors=(404, 409), tag="results")
 def record_results(interview_id: str, body: s.ResultsIn):
     """completed → evaluated (or an update of an evaluated interview); 409 before the candidate submits.
-    Every score is checked before anything is written."""
+    Every score is checked before anything is written. Without `share_with_candidate` a first result is
+    not shared and a corrected one keeps its sharing."""
     repos, now = get_repos(), utcnow()
     interview = svc.get_visible(repos, current_user, interview_id, now)
     errors, scored = {}, []
@@ -315,8 +316,10 @@ def record_results(interview_id: str, body: s.ResultsIn):
         raise ValidationError("Please correct the highlighted fields.", errors)
     for response, item in scored:
         svc.score_response(repos, current_user, interview.id, response.question_id, item.score, item.feedback, now)
+    # Left out, sharing stays as it is: false for a first result, unchanged when a result is corrected.
+    share = body.share_with_candidate if "share_with_candidate" in body.model_fields_set else None
     interview = svc.record_result(repos, current_user, interview.id, body.overall_score, body.overall_feedback, now,
-                                  share=body.share_with_candidate)
+                                  share=share)
     return interview_out(interview, current_user)
 
 

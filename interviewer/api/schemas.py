@@ -264,7 +264,8 @@ class ResultsIn(Request):
     overall_score: Score
     overall_feedback: Feedback = ""
     responses: Annotated[list[ResponseScoreIn], Field(max_length=MAX_QUESTIONS)] = []
-    share_with_candidate: bool = False
+    share_with_candidate: bool = Field(False, description="Left out: a first result is not shared; "
+                                       "a corrected one keeps its sharing")
 
 
 class ResultOut(BaseModel):

@@ -1,4 +1,8 @@
-"""The `api_tokens` collection: bearer tokens, stored only as a SHA-256 hash."""
+"""The `api_tokens` collection: bearer tokens, stored only as a SHA-256 hash.
+
+`user_id` is stored as a string, like the other references between collections: tinymongo's
+unique indexes refuse ObjectId values, and one convention is easier to query than two.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +41,7 @@ class TokenRepository:
 
     def insert(self, token_hash: str, user_id: str, created_at: datetime, expires_at: datetime) -> ApiToken:
         """Store a new token; raises DuplicateKeyError if the hash exists (never, for random tokens)."""
-        doc = {"token_hash": token_hash, "user_id": oid(user_id), "created_at": to_db(created_at),
+        doc = {"token_hash": token_hash, "user_id": str(user_id), "created_at": to_db(created_at),
                "expires_at": to_db(expires_at), "revoked_at": None}
         return self._to_token({**doc, "_id": self.col.insert_one(doc).inserted_id})
 
@@ -57,11 +61,8 @@ class TokenRepository:
 
     def revoke_for_user(self, user_id: str, now: datetime) -> int:
         """Revoke every live token of a user; returns how many."""
-        key = oid(user_id)
-        if key is None:
-            return 0
-        return self.col.update_many({"user_id": key, "revoked_at": None},
+        return self.col.update_many({"user_id": str(user_id), "revoked_at": None},
                                     {"$set": {"revoked_at": to_db(now)}}).modified_count
 
     def for_user(self, user_id: str) -> list[ApiToken]:
-        return [self._to_token(d) for d in self.col.find({"user_id": oid(user_id)}).sort([("created_at", 1)])]
+        return [self._to_token(d) for d in self.col.find({"user_id": str(user_id)}).sort([("created_at", 1)])]

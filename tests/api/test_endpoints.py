@@ -362,6 +362,14 @@ def test_results_record_scores_and_share(call, world):
     scores = {r["id"]: r["score"] for r in call("cand_a", "GET", f"/interview/{made.id}/responses").json["items"]}
     assert scores == {made.responses[0].id: 9.0, made.responses[1].id: 7.5}
 
+    corrected = call("hr_a", "POST", f"/interview/{made.id}/results", json={"overall_score": 8})
+    assert corrected.status_code == 200 and corrected.json["shared"] is True  # left out: unchanged
+    assert corrected.json["overall_score"] == 8 and corrected.json["overall_feedback"] == ""
+    hidden_again = call("hr_a", "POST", f"/interview/{made.id}/results",
+                        json={"overall_score": 8, "share_with_candidate": False})
+    assert hidden_again.json["shared"] is False
+    assert call("cand_a", "GET", f"/interview/results/{made.id}").status_code == 404
+
 
 @pytest.mark.parametrize("body,field", [
     ({"overall_score": 3.14}, "overall_score"),

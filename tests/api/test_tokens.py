@@ -190,3 +190,12 @@ def test_api_token_indexes(api_app):
     unique = [v for v in info.values() if v.get("key") == [("token_hash", 1)]]
     assert unique and unique[0].get("unique")
     assert any(v.get("key") == [("user_id", 1)] for v in info.values())
+
+
+def test_revoke_all_for_a_user(world, client, api_app):
+    tokens = [token_for(client, world["cand_b"])["access_token"] for _ in range(2)]
+    with api_app.app_context():
+        repos = get_repos()
+        assert token_service.revoke_all(repos, world["cand_b"].id, datetime.now(UTC)) >= 2
+        assert all(t.revoked_at is not None for t in repos.tokens.for_user(world["cand_b"].id))
+    assert all(client.get("/auth/me", headers=bearer(t)).status_code == 401 for t in tokens)
