@@ -146,6 +146,8 @@ def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = N
     if not active and user.id == acting_user_id:
         raise Conflict("You cannot deactivate your own account.")
     repos.users.set_fields(user.id, active=active)
+    if not active:
+        repos.tokens.revoke_for_user(user.id, utcnow())  # API tokens die with the account, for good
     return repos.users.get(user.id)
 
 

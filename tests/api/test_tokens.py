@@ -103,14 +103,16 @@ def test_token_dies_with_a_deactivated_account(api_app, client):
         user = user_service.create_user(repos, "leaving@example.com", "Leaving", PASSWORD, "hr")
     token = token_for(client, user)["access_token"]
     assert client.get("/auth/me", headers=bearer(token)).status_code == 200
+    unused = token_for(client, user)["access_token"]
     with api_app.app_context():
         user_service.set_active(get_repos(), user.id, False)
     assert client.get("/auth/me", headers=bearer(token)).status_code == 401
     assert client.post("/auth/token", json={"email": user.email, "password": PASSWORD}).status_code == 401
     with api_app.app_context():
         user_service.set_active(get_repos(), user.id, True)
-    # Reactivation does not bring the old token back: a new sign-in is needed.
+    # Reactivation does not bring the old tokens back (not even one unused meanwhile): sign in again.
     assert client.get("/auth/me", headers=bearer(token)).status_code == 401
+    assert client.get("/auth/me", headers=bearer(unused)).status_code == 401
     assert client.get("/auth/me", headers=bearer(token_for(client, user)["access_token"])).status_code == 200
 
 
