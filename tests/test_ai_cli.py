@@ -20,7 +20,8 @@ def write_lines(path, lines):
 
 
 def test_scores_every_line_and_exits_0(runner, tmp_path):
-    src = write_lines(tmp_path / "in.jsonl", [json.dumps(GOOD), "", json.dumps({**GOOD, "answer": "No idea.", "id": 7})])
+    lines = [json.dumps(GOOD), "", json.dumps({**GOOD, "answer": "No idea.", "id": 7})]
+    src = write_lines(tmp_path / "in.jsonl", lines)
     out = tmp_path / "out.jsonl"
     result = runner.invoke(args=["ai", "score-file", str(src), "--out", str(out), "--provider", "local"])
     assert result.exit_code == 0, result.stderr

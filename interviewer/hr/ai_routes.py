@@ -11,21 +11,25 @@ Where jobs run is `app.config["AI_EXECUTOR"]`:
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any
 
-from flask import Flask, current_app, flash, render_template, url_for
+from flask import Flask, current_app, flash, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import escape
 
 from ..ai import describe_provider, get_provider
 from ..clock import utcnow
 from ..db import get_repos
+from ..errors import DomainError
 from ..htmx import redirect_to, wants_fragment
 from ..services import evaluations as ev
 from . import bp
 
 _EXT = "interviewer.ai_jobs"
 _LOCK = threading.Lock()
+_SLOT_ID = re.compile(r"ai-slot-[A-Za-z0-9]{1,40}")
 
 
 def provider_for(app: Flask) -> Any:
@@ -100,7 +104,16 @@ def ai_evaluate(response_id: str):
 def ai_slot(response_id: str):
     """The AI slot of one answer; while its job is pending it polls this route every second."""
     app, repos, now = _app(), get_repos(), utcnow()
-    response = ev.poll(repos, current_user, response_id, now, submitter(app), job_timeout(app))
+    try:
+        response = ev.poll(repos, current_user, response_id, now, submitter(app), job_timeout(app))
+    except DomainError as exc:
+        target = request.headers.get("HX-Target", "")
+        if not (wants_fragment() and _SLOT_ID.fullmatch(target)):
+            raise
+        # Replace the polling slot itself, so a refused poll does not repeat every second.
+        html = (f'<div id="{target}" class="ai-box" data-testid="ai-slot" data-state="error">'
+                f'<p class="flash flash-error" role="alert">{escape(exc.message)}</p></div>')
+        return html, exc.status, {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
     interview = repos.interviews.get(response.interview_id)
     if not wants_fragment():
         return redirect_to(_row_url(interview.id, response.question_id))

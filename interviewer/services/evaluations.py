@@ -316,14 +316,14 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     syy = math.fsum((y - my) ** 2 for y in ys)
     if sxx <= 1e-12 or syy <= 1e-12:
         return None
-    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
 def mean_abs_diff(xs: list[float], ys: list[float]) -> float | None:
     if not xs or len(xs) != len(ys):
         return None
-    return math.fsum(abs(x - y) for x, y in zip(xs, ys)) / len(xs)
+    return math.fsum(abs(x - y) for x, y in zip(xs, ys, strict=True)) / len(xs)
 
 
 @dataclass

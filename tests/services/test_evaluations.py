@@ -27,7 +27,7 @@ def finished(repos, world, schedule):
         hr, cand = hr or world["hr_a"], cand or world["cand_a"]
         interview = schedule(hr, cand, n=len(answers))
         now = utcnow()
-        for q, text in zip(interview.questions, answers):
+        for q, text in zip(interview.questions, answers, strict=True):
             if text:
                 svc.save_answer(repos, cand, interview.id, q.id, text, now)
         if submit:
@@ -330,7 +330,7 @@ def test_question_key_groups_bank_questions_by_key_and_others_by_text():
 
 
 def _evaluate_and_score(repos, hr, interview, ai_scores, hr_scores):
-    for n, (ai, hr_score) in enumerate(zip(ai_scores, hr_scores)):
+    for n, (ai, hr_score) in enumerate(zip(ai_scores, hr_scores, strict=True)):
         r = response_for(repos, interview, n)
         ev.request_evaluation(repos, hr, r.id, utcnow(), Recorder())
         ev.run_job(repos, r.id, lambda s=ai: Fixed(s))

@@ -26,7 +26,7 @@ def finished(repos, world, schedule):
     def make(answers=(ANSWER, "", "Use a queue and retry with backoff."), hr=None, cand=None, submit=True):
         hr, cand = hr or world["hr_a"], cand or world["cand_a"]
         interview = schedule(hr, cand, n=len(answers))
-        for q, text in zip(interview.questions, answers):
+        for q, text in zip(interview.questions, answers, strict=True):
             if text:
                 svc.save_answer(repos, cand, interview.id, q.id, text, utcnow())
         if submit:
@@ -198,6 +198,23 @@ def test_others_get_not_found_or_forbidden(app, repos, world, login, finished, w
     assert client.get(f"/hr/responses/{r.id}/ai", headers=HX).status_code == expected
     assert client.post(f"/hr/interviews/{interview.id}/ai/evaluate-all", headers=HX).status_code == expected
     assert repos.responses.get(r.id).ai_job is None
+
+
+def test_a_refused_poll_replaces_the_slot_so_it_stops_polling(app, repos, world, login, finished):
+    app.config["AI_EXECUTOR"] = "manual"
+    interview = finished()
+    r = first_response(repos, interview)
+    login(world["hr_a"], c=app.test_client()).post(f"/hr/responses/{r.id}/ai", headers=HX)
+    # Say the candidate was reassigned to HR B meanwhile: HR A's open page keeps polling.
+    other = login(world["hr_b"], c=app.test_client())
+    target = f"ai-slot-{r.question_id}"
+    response = other.get(f"/hr/responses/{r.id}/ai", headers={**HX, "HX-Target": target})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.headers["HX-Retarget"] == f"#{target}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert f'id="{target}"' in html and "hx-trigger" not in html and "No such" in html
+    hostile = other.get(f"/hr/responses/{r.id}/ai", headers={**HX, "HX-Target": 'x" onmouseover="alert(1)'})
+    assert hostile.status_code == 404 and "onmouseover" not in hostile.headers.get("HX-Retarget", "")
 
 
 def test_an_interview_in_progress_cannot_be_evaluated(app, hr, repos, finished):
