@@ -126,7 +126,10 @@ def build_document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "A token from POST /auth/token"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                                  "description": "The web app's session; state-changing calls also need the "
+                                                 "CSRF token in the X-CSRFToken header"},
             },
         },
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
     }
