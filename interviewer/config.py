@@ -51,7 +51,7 @@ class Config:
     GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
     GOOGLE_GEMINI_BASE_URL = os.environ.get("GOOGLE_GEMINI_BASE_URL", "")
     AI_TIMEOUT = float(os.environ.get("AI_TIMEOUT", "30"))
-    AI_RETRIES = int(os.environ.get("AI_RETRIES", "3"))
+    AI_RETRIES = int(os.environ.get("AI_RETRIES", "2"))  # extra attempts after the first
     AI_CONCURRENCY = int(os.environ.get("AI_CONCURRENCY", "4"))
     AI_JOB_TIMEOUT = int(os.environ.get("AI_JOB_TIMEOUT", "180"))
     API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
