@@ -24,6 +24,10 @@
       } catch (e) { /* keep UTC */ }
     });
   }
+  // A zone picked by hand stays picked, whatever is swapped in later.
+  document.addEventListener("change", function (evt) {
+    if (evt.target.matches && evt.target.matches("select[data-browser-tz]")) evt.target.dataset.touched = "1";
+  });
   document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
   document.addEventListener("htmx:load", function (evt) { localiseTimes(evt.detail.elt.parentNode || document); });
 
@@ -54,6 +58,21 @@
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
+  // A new sign-in starts a new session, and with it a new CSRF token: a page opened before it
+  // (signed out, then in again in another tab) would be refused forever. Fetch this page again
+  // and take the token the server gives now.
+  function refreshCsrfToken() {
+    return fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        var headers = new DOMParser().parseFromString(html, "text/html").body.getAttribute("hx-headers");
+        var token = JSON.parse(headers)["X-CSRFToken"];
+        if (!token) return;
+        document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+        document.querySelectorAll("input[name=csrf_token]").forEach(function (el) { el.value = token; });
+      })
+      .catch(function () { /* keep the old token; the next retry tries again */ });
+  }
   function clock(iso) {
     var d = iso ? new Date(iso) : new Date();
     return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
@@ -80,7 +99,10 @@
     function dropBackup() { try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ } }
     function markAnswered(answered) {
       var link = document.querySelector('[data-overview-qid="' + form.getAttribute("data-key").split(":")[1] + '"]');
-      if (link) link.classList.toggle("answered", answered);
+      if (!link) return;
+      link.classList.toggle("answered", answered);
+      // The accessible name says it too, as the server renders it.
+      link.setAttribute("aria-label", "Question " + link.textContent.trim() + (answered ? ", answered" : ""));
     }
 
     function retry(message) {
@@ -120,7 +142,9 @@
           stopped = res.status === 409;
           say("Not saved — " + ((data.error && data.error.message) || "the server refused this answer."), true);
         } else if (res.status === 401 || res.status === 400) {
-          retry("Not saved — your session has expired; sign in again in another tab");
+          refreshCsrfToken().then(function () {
+            retry("Not saved — your session has expired; sign in again in another tab");
+          });
         } else {
           retry("Not saved (server error " + res.status + ")");
         }
