@@ -33,7 +33,14 @@ def unauthorized():
         response = jsonify(error={"code": "unauthorized", "message": "Sign in first.", "details": None})
         response.status_code = 401
         return response
-    login = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
+    target = request.full_path.rstrip("?")
+    if is_htmx():
+        # After signing in, return to the page the user was on, not to a fragment it polled;
+        # a GET of the page's own path (a filter) keeps its new query.
+        page = _same_site_path(request.headers.get("HX-Current-URL", ""))
+        if page and not (request.method == "GET" and urlsplit(page).path == request.path):
+            target = page
+    login = url_for("auth.login", next=safe_next(target))
     if is_htmx():
         response = redirect_to(login)
         response.status_code = 401
@@ -49,6 +56,14 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def _same_site_path(url: str) -> str | None:
+    """The path and query of `url` when it points at this site, else None."""
+    parts = urlsplit(url)
+    if not parts.path or (parts.netloc and parts.netloc != request.host):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def role_required(*roles: str):

@@ -61,9 +61,6 @@ def test_live_progress_poll_after_the_session_is_gone_goes_to_sign_in(watching_p
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: interviewer/security.py unauthorized() builds `next` from the htmx request's own path "
-    "(/hr/interviews/<id>/progress, a bare <td> fragment) instead of the page in HX-Current-URL"))
 def test_signing_in_after_a_poll_redirect_returns_to_the_page_not_the_fragment(watching_progress, sign_in):
     page, hr = watching_progress
     page.context.clear_cookies()
