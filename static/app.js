@@ -103,6 +103,8 @@
       link.classList.toggle("answered", answered);
       // The accessible name says it too, as the server renders it.
       link.setAttribute("aria-label", "Question " + link.textContent.trim() + (answered ? ", answered" : ""));
+      var count = document.querySelector('[data-testid="answered-count"]');
+      if (count) count.textContent = String(document.querySelectorAll(".overview a.answered").length);
     }
 
     function retry(message) {
