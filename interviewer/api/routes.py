@@ -15,6 +15,7 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import NotFound, ValidationError
+from ..jobs import job_timeout, submitter
 from ..models import COMPLETED, EVALUATED, SCHEDULED, Interview, Question, Response, User
 from ..services import evaluations as evaluation_service
 from ..services import interviews as svc
@@ -330,8 +331,6 @@ def evaluate(response_id: str):
     running: follow it with GET /interview/{interview_id}/responses. Calling this again while a job is
     pending or running changes nothing; after it finished, it asks for a new evaluation (the history keeps
     both). 409 before the interview is completed, or for an empty answer."""
-    from ..hr.ai_routes import job_timeout, submitter  # the app's one job runner (AI_EXECUTOR)
-
     app = current_app._get_current_object()
     repos, now = get_repos(), utcnow()
     response = evaluation_service.request_evaluation(repos, current_user, response_id, now, submitter(app),

@@ -9,9 +9,9 @@ from ..clock import utcnow
 from ..db import get_repos
 from ..errors import DomainError, ValidationError
 from ..htmx import redirect_to, render, wants_fragment
-from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES, IN_PROGRESS
+from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
 from ..services import interviews as svc
-from ..timeparse import parse_local, to_local_input, zone_names
+from ..timeparse import parse_local, zone_names
 from . import bp
 
 DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")

@@ -11,7 +11,7 @@ import pytest
 from interviewer.ai.checks import FLAG_INJECTION
 from interviewer.ai.types import CRITERIA, AIQuotaError, CriterionScore, Evaluation
 from interviewer.clock import utcnow
-from interviewer.hr import ai_routes
+from interviewer import jobs
 from interviewer.services import evaluations as ev
 from interviewer.services import interviews as svc
 
@@ -182,7 +182,7 @@ def test_the_real_thread_pool_finishes_the_job(app, hr, repos, finished):
             html = hr.get(url, headers=HX).get_data(as_text=True)
         assert '<span data-testid="ai-score">5.5</span>' in html
     finally:
-        ai_routes.pool(app).shutdown()
+        jobs.pool(app).shutdown()
     job = ev.job_of(repos.responses.get(r.id))
     assert job["state"] == ev.DONE and job["attempts"] == 1 and job["worker"]
 
