@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .db import get_db, get_repos
 from .errors import DomainError
@@ -86,6 +86,7 @@ def users_unassign(candidate_email: str):
 
 
 @click.command("demo")
+@with_appcontext  # the `db` and `users` groups get this from AppGroup; a bare click command does not
 def demo():
     """Create the demo accounts once and print how to sign in (idempotent)."""
     from .services.demo import ensure_demo

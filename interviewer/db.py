@@ -18,32 +18,34 @@ _EXT = "interviewer.db"
 
 
 def connect(uri: str, db_name: str, instance_path: str) -> Any:
-    """Open a client for `uri` and return its database handle."""
-    if uri.startswith(("mongodb://", "mongodb+srv://")):
+    """Open a client for `uri` and return its database handle (ValueError for an unknown scheme)."""
+    backend = backend_name(uri)
+    if backend == "mongodb":
         import pymongo
         from pymongo.write_concern import WriteConcern
 
         client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
         return client.get_database(db_name, write_concern=WriteConcern("majority"))
-    if uri.startswith("mongomock://"):
+    if backend == "mongomock":
         import mongomock
 
         return mongomock.MongoClient()[db_name]
-    if uri == "" or uri.startswith("tinymongo://"):
-        import tinymongo
+    import tinymongo
 
-        folder = uri[len("tinymongo://"):] if uri else str(Path(instance_path) / "data")
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return tinymongo.TinyMongoClient(folder, backend="sqlite")[db_name]
-    raise ValueError(f"MONGO_URI has an unknown scheme: {uri.split(':', 1)[0]!r}")
+    folder = uri[len("tinymongo://"):] if uri else str(Path(instance_path) / "data")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return tinymongo.TinyMongoClient(folder, backend="sqlite")[db_name]
 
 
 def backend_name(uri: str) -> str:
+    """The backend `uri` selects: mongodb, mongomock or tinymongo; ValueError for any other scheme."""
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         return "mongodb"
     if uri.startswith("mongomock://"):
         return "mongomock"
-    return "tinymongo"
+    if uri == "" or uri.startswith("tinymongo://"):
+        return "tinymongo"
+    raise ValueError(f"MONGO_URI has an unknown scheme: {uri.split(':', 1)[0]!r}")
 
 
 def get_db(app: Flask | None = None) -> Any:

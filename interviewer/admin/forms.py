@@ -1,19 +1,21 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 
 class StaffForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=[("hr", "HR"), ("admin", "Admin")])
+    # SelectChoice, not tuples: tuples are deprecated in WTForms 3.3 and go in 3.4.
+    role = SelectField("Role", choices=[SelectChoice("hr", "HR"), SelectChoice("admin", "Admin")])
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=8, max=1024)])
 
 
 class QuestionForm(FlaskForm):
     text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
-    category = SelectField("Category", choices=[("technical", "Technical"), ("behavioural", "Behavioural"),
-                                                ("situational", "Situational")])
+    category = SelectField("Category", choices=[SelectChoice("technical", "Technical"),
+                                                SelectChoice("behavioural", "Behavioural"),
+                                                SelectChoice("situational", "Situational")])
     difficulty = IntegerField("Difficulty (1–5)", default=3, validators=[NumberRange(1, 5)])
     tags = StringField("Tags (comma-separated)")
     reference_answer = TextAreaField("Reference answer")

@@ -1,0 +1,232 @@
+"""Who may reach what: every browser route × every role, as data.
+
+Rows list each route of the auth, admin, hr and candidate blueprints with the status each role gets.
+`LOGIN` means a redirect to the sign-in page that comes back here. Routes owned by other tables:
+the JSON API (blueprint `api`, its own matrix in tests/api), static files, and HR's AI evaluation
+views (interviewer/hr/ai_routes.py, tested with the AI evaluations).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from interviewer.db import get_repos
+from interviewer.services import users as user_service
+
+PASSWORD = "correct-horse-9"
+LOGIN = "login"
+ROLES = ("anonymous", "candidate", "hr", "admin")
+EXCLUDED_BLUEPRINTS = {"api", None}  # None: the app's own `static` route
+EXCLUDED_MODULES = {"interviewer.hr.ai_routes"}
+MALFORMED_IDS = ["xyz", "000000000000000000000000"]  # (repositories/test_base.py tries many more shapes)
+
+# (method, url template, {role: status}) — placeholders are filled from the `world` and `schedule` fixtures:
+# {user_id} a free candidate, {question_id} a bank question, {interview_id}/{iq_id} hr_a's interview with
+# cand_a and one of its questions. POSTs send an empty form: the matrix is about who gets in.
+MATRIX = [
+    ("GET", "/", dict(anonymous=302, candidate=302, hr=302, admin=302)),
+    ("GET", "/login", dict(anonymous=200, candidate=200, hr=200, admin=200)),
+    ("POST", "/login", dict(anonymous=422, candidate=422, hr=422, admin=422)),
+    ("POST", "/logout", dict(anonymous=LOGIN, candidate=302, hr=302, admin=302)),
+    ("GET", "/register", dict(anonymous=200, candidate=200, hr=200, admin=200)),
+    ("POST", "/register", dict(anonymous=422, candidate=422, hr=422, admin=422)),
+
+    ("GET", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
+    ("GET", "/admin/stats", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/users/{user_id}/assign", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
+    ("POST", "/admin/users/{user_id}/unassign", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
+    ("POST", "/admin/users/{user_id}/active", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
+    ("GET", "/admin/questions", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/questions", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
+    ("GET", "/admin/questions/{question_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/questions/{question_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
+    ("GET", "/admin/questions/{question_id}/edit", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/questions/{question_id}/enabled", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
+
+    ("GET", "/hr/interviews", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/interviews/{interview_id}", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/interviews/{interview_id}/progress", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/questions/{iq_id}/score",
+     dict(anonymous=LOGIN, candidate=403, hr=409, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/result", dict(anonymous=LOGIN, candidate=403, hr=409, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/share", dict(anonymous=LOGIN, candidate=403, hr=409, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/cancel", dict(anonymous=LOGIN, candidate=403, hr=303, admin=303)),
+    ("GET", "/hr/schedule", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/schedule/draft", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("POST", "/hr/schedule/review", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/schedule/confirm", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("GET", "/hr/results", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/results.csv", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/questions", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+
+    ("GET", "/candidate/", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("GET", "/candidate/history", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("GET", "/candidate/history/{interview_id}", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
+    ("GET", "/candidate/interviews/{interview_id}", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
+    ("GET", "/candidate/interviews/{interview_id}/q/1", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("POST", "/candidate/interviews/{interview_id}/q/1", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
+    ("POST", "/candidate/interviews/{interview_id}/answers/{iq_id}",
+     dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("GET", "/candidate/interviews/{interview_id}/submit", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("POST", "/candidate/interviews/{interview_id}/submit", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
+    ("GET", "/candidate/interviews/{interview_id}/receipt", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
+    ("GET", "/candidate/interviews/{interview_id}/invite.ics", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    monkeypatch.setattr(user_service, "generate_password_hash",
+                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
+
+
+@pytest.fixture
+def repos(app):
+    """The repositories without an app context held open across requests (see test_auth.py)."""
+    with app.app_context():
+        return get_repos()
+
+
+@pytest.fixture
+def ids(repos, world, schedule):
+    interview = schedule(world["hr_a"], world["cand_a"])
+    return {
+        "user_id": world["cand_free"].id,
+        "question_id": repos.questions.list()[0].id,
+        "interview_id": interview.id,
+        "iq_id": interview.questions[0].id,
+    }
+
+
+ACTORS = {"candidate": "cand_a", "hr": "hr_a", "admin": "admin"}
+
+
+def as_role(client, world, login, role):
+    if role != "anonymous":
+        login(world[ACTORS[role]])
+    return client
+
+
+def rule_key(rule: str) -> str:
+    """'/admin/users/<user_id>/assign' and '/admin/users/{user_id}/assign' both become '/admin/users/*/assign'."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}|(?<=/q/)\d+", "*", rule)
+
+
+def browser_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0] or None
+        if blueprint in EXCLUDED_BLUEPRINTS or app.view_functions[rule.endpoint].__module__ in EXCLUDED_MODULES:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, rule_key(rule.rule)))
+    return routes
+
+
+def test_every_browser_route_is_in_the_matrix(app):
+    listed = {(method, rule_key(url)) for method, url, _ in MATRIX}
+    missing = browser_routes(app) - listed
+    assert not missing, f"add these routes to MATRIX (or to an explicit exclusion): {sorted(missing)}"
+
+
+def test_every_matrix_row_is_a_real_route(app):
+    listed = {(method, rule_key(url)) for method, url, _ in MATRIX}
+    stale = listed - browser_routes(app)
+    assert not stale, f"MATRIX lists routes that no longer exist: {sorted(stale)}"
+    assert len(listed) == len(MATRIX), "a route is listed twice"
+
+
+def test_every_row_names_every_role():
+    for method, url, expected in MATRIX:
+        assert set(expected) == set(ROLES), (method, url)
+
+
+def check(response, expected, url):
+    assert "HX-Request" in response.headers.get("Vary", "")
+    if expected == LOGIN:
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/login"
+        assert parse_qs(location.query)["next"] == [url]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "template", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX])
+def test_access(client, world, ids, login, role, method, template, expected):
+    url = template.format(**ids)
+    response = as_role(client, world, login, role).open(url, method=method)
+    check(response, expected[role], url)
+
+
+PROTECTED = [(m, u, e) for m, u, e in MATRIX if e["anonymous"] == LOGIN]
+
+
+@pytest.mark.parametrize(("method", "template", "expected"), PROTECTED, ids=[f"{m} {u}" for m, u, _ in PROTECTED])
+def test_htmx_without_a_session_gets_401_and_hx_redirect(client, ids, method, template, expected):
+    url = template.format(**ids)
+    response = client.open(url, method=method, headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    target = urlsplit(response.headers["HX-Redirect"])
+    assert target.path == "/login"
+    assert parse_qs(target.query)["next"] == [url]
+
+
+# Own versus foreign objects: another HR user, or another candidate, sees nothing of hr_a's interview.
+FOREIGN_ACTORS = {"hr": "hr_b", "candidate": "cand_b"}
+FOREIGN = [(m, u, r) for m, u, e in MATRIX if "{interview_id}" in u
+           for r in ("hr", "candidate") if e[r] not in (403, LOGIN)]
+
+
+@pytest.mark.parametrize(("method", "template", "role"), FOREIGN, ids=[f"{r} {m} {u}" for m, u, r in FOREIGN])
+def test_a_foreign_interview_is_404(client, repos, world, ids, login, method, template, role):
+    before = repos.interviews.get(ids["interview_id"])
+    login(world[FOREIGN_ACTORS[role]])
+    response = client.open(template.format(**ids), method=method)
+    assert response.status_code == 404
+    assert repos.interviews.get(ids["interview_id"]) == before
+
+
+# Every ObjectId in a URL. ({iq_id} is a question's key inside one interview, not an ObjectId: an unknown one
+# is a validation error or a conflict, checked below only for "never 500".)
+OBJECT_ID_PARAMS = {"user_id", "question_id", "interview_id"}
+ID_ROUTES = [(m, u, e, p) for m, u, e in MATRIX for p in re.findall(r"\{(\w+)\}", u) if p in OBJECT_ID_PARAMS]
+KEY_ROUTES = [(m, u, e) for m, u, e in MATRIX if "{iq_id}" in u]
+
+
+def first_allowed(expected) -> str:
+    return next(r for r in ("admin", "hr", "candidate") if expected[r] not in (403, LOGIN))
+
+
+@pytest.mark.parametrize("bad_id", MALFORMED_IDS)
+@pytest.mark.parametrize(("method", "template", "expected", "param"), ID_ROUTES,
+                         ids=[f"{m} {u} {p}" for m, u, _, p in ID_ROUTES])
+def test_malformed_and_unknown_ids_are_404_never_500(client, world, ids, login, method, template, expected, param,
+                                                    bad_id):
+    login(world[ACTORS[first_allowed(expected)]])
+    url = template.format(**{**ids, param: bad_id})
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.open(url, method=method, headers=headers)
+        assert response.status_code == 404, (headers, response.get_data(as_text=True)[:300])
+        if response.is_json:  # the candidate page's autosave script speaks JSON
+            assert response.get_json()["error"]["code"] == "not_found"
+        elif headers:
+            assert response.headers["HX-Retarget"] == "#messages"
+            assert "<html" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bad_key", ["xyz", "000000000000000000000000", "a" * 300])
+@pytest.mark.parametrize(("method", "template", "expected"), KEY_ROUTES, ids=[f"{m} {u}" for m, u, _ in KEY_ROUTES])
+def test_an_unknown_question_key_is_a_client_error_never_500(client, repos, world, ids, login, method, template,
+                                                             expected, bad_key):
+    login(world[ACTORS[first_allowed(expected)]])
+    response = client.open(template.format(**{**ids, "iq_id": bad_key}), method=method, data={"answer": "x"})
+    assert 400 <= response.status_code < 500
+    assert repos.responses.for_interview(ids["interview_id"]) == {}
