@@ -33,13 +33,15 @@ def unauthorized():
         response = jsonify(error={"code": "unauthorized", "message": "Sign in first.", "details": None})
         response.status_code = 401
         return response
+    # Where to come back after signing in: the page itself for a plain GET; for htmx, the page
+    # the user was on (not a fragment it polled; a filter of that same page keeps its query);
+    # a form post cannot be replayed by a redirect, so the page it was sent from.
     target = request.full_path.rstrip("?")
-    if is_htmx():
-        # After signing in, return to the page the user was on, not to a fragment it polled;
-        # a GET of the page's own path (a filter) keeps its new query.
-        page = _same_site_path(request.headers.get("HX-Current-URL", ""))
-        if page and not (request.method == "GET" and urlsplit(page).path == request.path):
-            target = page
+    page = _same_site_path(request.headers.get("HX-Current-URL") or request.referrer or "")
+    if request.method != "GET":
+        target = page or ""
+    elif is_htmx() and page and urlsplit(page).path != request.path:
+        target = page
     login = url_for("auth.login", next=safe_next(target))
     if is_htmx():
         response = redirect_to(login)
@@ -61,7 +63,7 @@ def safe_next(target: str | None) -> str | None:
 def _same_site_path(url: str) -> str | None:
     """The path and query of `url` when it points at this site, else None."""
     parts = urlsplit(url)
-    if not parts.path or (parts.netloc and parts.netloc != request.host):
+    if not parts.path or (parts.netloc and parts.netloc != request.host) or parts.scheme not in ("", "http", "https"):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 

@@ -86,8 +86,9 @@ def client(app):
 
 @pytest.fixture
 def repos(app):
-    with app.app_context():
-        yield get_repos()
+    # No app context kept pushed: the test client would reuse it (and flask-login's cached
+    # user in `g`) for every request, hiding per-request behaviour.
+    return get_repos(app)
 
 
 @pytest.fixture

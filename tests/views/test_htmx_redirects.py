@@ -20,3 +20,15 @@ def test_next_is_the_page_the_user_was_on(client, path, current, expected):
     if current:
         headers["HX-Current-URL"] = current
     assert _next(client.get(path, headers=headers)) == expected
+
+
+@pytest.mark.parametrize("referrer, expected", [
+    ("http://localhost/hr/interviews/abc", "/hr/interviews/abc"),
+    ("http://evil.example/x", None),
+    (None, None),
+])
+def test_a_signed_out_form_post_returns_to_the_page_it_came_from(client, referrer, expected):
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.post("/hr/interviews/abc/cancel", headers=headers)
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.headers["Location"]).query).get("next", [None])[0] == expected
