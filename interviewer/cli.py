@@ -13,6 +13,7 @@ from .models import ROLES
 
 db_cli = AppGroup("db", help="Database migrations.")
 users_cli = AppGroup("users", help="Manage accounts.")
+interviews_cli = AppGroup("interviews", help="Interview housekeeping.")
 
 
 def fail(message: str, code: int = 2):
@@ -85,6 +86,15 @@ def users_unassign(candidate_email: str):
     click.echo(f"{candidate.email} is unassigned.")
 
 
+@interviews_cli.command("close-expired")
+def interviews_close_expired():
+    """Complete every in-progress interview past its deadline (for a cron job; pages do it lazily too)."""
+    from .clock import utcnow
+    from .services.interviews import close_expired
+
+    click.echo(f"Closed {close_expired(get_repos(), utcnow())} interview(s) at their deadline.")
+
+
 @click.command("demo")
 @with_appcontext  # the `db` and `users` groups get this from AppGroup; a bare click command does not
 def demo():
@@ -101,4 +111,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(ai_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(interviews_cli)
     app.cli.add_command(demo)

@@ -116,10 +116,19 @@ def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
     """Complete an in-progress interview whose deadline has passed (keeping every answer)."""
     if interview.status == IN_PROGRESS and now >= interview.deadline:
         try:
-            return transition(repos, interview, COMPLETED, completed_at=interview.deadline, closed_reason="deadline")
+            closed = transition(repos, interview, COMPLETED, completed_at=interview.deadline, closed_reason="deadline")
         except InvalidTransition:
             return repos.interviews.get(interview.id)
+        _materialise_responses(repos, closed)
+        return closed
     return interview
+
+
+def _materialise_responses(repos, interview: Interview) -> None:
+    """Give every question a response document once answering is over, so an unanswered
+    question can be scored by its response id like any other (HTML and API alike)."""
+    for question in interview.questions:
+        ensure_response(repos, interview, question.id)
 
 
 def close_expired(repos, now: datetime) -> int:
@@ -388,7 +397,9 @@ def submit(repos, user: User, interview_id: str, now: datetime) -> Interview:
     interview = open_for_answers(repos, user, interview_id, now)
     if interview.status == SCHEDULED:
         interview = transition(repos, interview, IN_PROGRESS, started_at=now)
-    return transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
+    completed = transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
+    _materialise_responses(repos, completed)
+    return completed
 
 
 def first_unanswered(interview: Interview, responses: dict[str, Response]) -> int:

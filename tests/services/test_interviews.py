@@ -303,6 +303,16 @@ def test_submit_without_answers_still_follows_the_state_machine(repos, world, sc
     assert done.status == COMPLETED and done.started_at is not None
 
 
+def test_once_answering_is_over_every_question_has_a_response_to_score(repos, world, schedule, now):
+    interview = schedule(world["hr_a"], world["cand_a"], n=3, deadline=now + timedelta(hours=1))
+    svc.save_answer(repos, world["cand_a"], interview.id, interview.questions[1].id, "only this", now)
+    svc.close_if_expired(repos, repos.interviews.get(interview.id), now + timedelta(hours=2))
+    responses = repos.responses.for_interview(interview.id)
+    assert set(responses) == {q.id for q in interview.questions}
+    assert responses[interview.questions[1].id].answer == "only this"
+    assert responses[interview.questions[0].id].answer == ""
+
+
 def test_resume_at_the_first_unanswered_question(repos, world, schedule, now):
     interview = schedule(world["hr_a"], world["cand_a"], n=4)
     qs = interview.questions

@@ -164,7 +164,9 @@ def test_evaluate_all_runs_every_answer_inline(app, hr, repos, finished):
     interview = finished()
     hr.post(f"/hr/interviews/{interview.id}/ai/evaluate-all", headers=HX)
     responses = repos.responses.for_interview(interview.id)
-    assert [bool(r.ai_evaluation) for r in responses.values()] == [True, True]  # no response for the blank one
+    evaluated = {qid: bool(r.ai_evaluation) for qid, r in responses.items()}
+    assert evaluated == {q.id: bool(responses[q.id].answer.strip()) for q in interview.questions}  # blank: skipped
+    assert sorted(evaluated.values()) == [False, True, True]
 
 
 def test_the_real_thread_pool_finishes_the_job(app, hr, repos, finished):
