@@ -1,6 +1,6 @@
 """The one place that reads the wall clock, so tests can move time."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,7 +1,7 @@
 """Template filters: times shown in the viewer's zone with UTC beside them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from markupsafe import Markup, escape
@@ -10,14 +10,14 @@ from markupsafe import Markup, escape
 def utc_text(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def time_tag(value: datetime | None) -> Markup:
     """`<time>` with the UTC text; static/app.js adds the viewer's local time in front of it."""
     if value is None:
         return Markup("—")
-    iso = value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    iso = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return Markup(f'<time class="dt" datetime="{escape(iso)}">{escape(utc_text(value))}</time>')
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def upgrade(db: Any, directory: Path = MIGRATIONS_DIR) -> list[str]:
             continue
         _load(path).upgrade(db)
         try:
-            db.migrations.insert_one({"_id": path.stem, "applied_at": datetime.now(timezone.utc)})
+            db.migrations.insert_one({"_id": path.stem, "applied_at": datetime.now(UTC)})
         except DuplicateKeyError:
             pass
         applied.append(path.stem)

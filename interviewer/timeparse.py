@@ -1,7 +1,7 @@
 """Reading the time a person typed, in the zone they are in."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -27,7 +27,7 @@ def parse_local(value: str | None, tz_name: str | None) -> datetime | None:
             parsed = parsed.replace(tzinfo=ZoneInfo(tz_name or "UTC"))
         except (ZoneInfoNotFoundError, ValueError):
             return None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def to_local_input(value: datetime | None, tz_name: str | None) -> str:
@@ -37,5 +37,5 @@ def to_local_input(value: datetime | None, tz_name: str | None) -> str:
     try:
         zone = ZoneInfo(tz_name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        zone = timezone.utc
+        zone = UTC
     return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -119,7 +119,7 @@ def login(client):
 
 @pytest.fixture
 def now():
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def schedule(repos):
     from interviewer.services import interviews as svc
 
     def do(hr, candidate, start=None, deadline=None, n=3, items=None):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         req = svc.ScheduleRequest(candidate_id=candidate.id, job_title="Backend engineer",
                                   job_description="Python, Flask, MongoDB", starts_at=start or now - timedelta(hours=1),
                                   deadline=deadline or now + timedelta(days=1), num_questions=n)

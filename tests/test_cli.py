@@ -1,12 +1,10 @@
 """The command line: `flask db upgrade`, `flask users create|assign|unassign`, `flask demo`."""
 from __future__ import annotations
 
-import functools
 import os
 import uuid
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from interviewer import create_app
 from interviewer.db import get_repos
@@ -16,21 +14,9 @@ from interviewer.services import users as user_service
 PASSWORD = "correct-horse-9"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(user_service, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
-
-
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-@pytest.fixture
-def repos(app):
-    with app.app_context():
-        return get_repos()
 
 
 def create(runner, email="staff@example.com", role="hr", name="Staff Person", password=PASSWORD, **kwargs):

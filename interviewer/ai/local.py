@@ -38,8 +38,8 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from . import checks
 from .types import (

@@ -1,7 +1,7 @@
 """Calendar invitations (.ics) for scheduled interviews."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
@@ -16,9 +16,9 @@ def invitation_ics(interview: Interview, url: str, now: datetime | None = None) 
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"interview-{interview.id}@interviewer")
-    event.add("dtstamp", now or datetime.now(timezone.utc))
-    event.add("dtstart", interview.starts_at.astimezone(timezone.utc))
-    event.add("dtend", interview.deadline.astimezone(timezone.utc))
+    event.add("dtstamp", now or datetime.now(UTC))
+    event.add("dtstart", interview.starts_at.astimezone(UTC))
+    event.add("dtend", interview.deadline.astimezone(UTC))
     event.add("summary", f"Written interview: {interview.job_title}")
     event.add("description", f"{len(interview.questions)} questions. Answer before the deadline at {url}")
     event.add("url", url)

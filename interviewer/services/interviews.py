@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
@@ -331,7 +331,7 @@ def answering_problem(interview: Interview, now: datetime) -> str | None:
     if interview.status in (COMPLETED, EVALUATED):
         return "This interview is completed; its answers are read-only."
     if now < interview.starts_at:
-        return f"This interview opens at {interview.starts_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC."
+        return f"This interview opens at {interview.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC."
     if now >= interview.deadline:
         return "The deadline has passed; no more answers are accepted."
     return None

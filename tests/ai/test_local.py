@@ -160,7 +160,7 @@ def test_good_answer_has_evidence(provider):
 def test_deterministic(provider):
     first = [provider.evaluate(QUESTION, REFERENCE, a) for a in ANSWERS]
     second = [LocalProvider().evaluate(QUESTION, REFERENCE, a) for a in ANSWERS]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert a.model_dump(exclude={"latency_ms"}) == b.model_dump(exclude={"latency_ms"})
 
 

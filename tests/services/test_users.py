@@ -5,19 +5,11 @@ import functools
 
 import pytest
 from pypdf import PdfReader
-from werkzeug.security import generate_password_hash
 
 from interviewer.errors import Conflict, NotFound, ValidationError
 from interviewer.services import users as svc
 
 PASSWORD = "correct-horse-9"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    # Real scrypt costs ~0.15 s a hash; the rules under test do not depend on the cost.
-    monkeypatch.setattr(svc, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
 
 
 def make_pdf(text: str) -> bytes:

@@ -7,15 +7,10 @@ views (interviewer/hr/ai_routes.py, tested with the AI evaluations).
 """
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.security import generate_password_hash
-
-from interviewer.db import get_repos
-from interviewer.services import users as user_service
 
 PASSWORD = "correct-horse-9"
 LOGIN = "login"
@@ -77,19 +72,6 @@ MATRIX = [
     ("GET", "/candidate/interviews/{interview_id}/receipt", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
     ("GET", "/candidate/interviews/{interview_id}/invite.ics", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(user_service, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
-
-
-@pytest.fixture
-def repos(app):
-    """The repositories without an app context held open across requests (see test_auth.py)."""
-    with app.app_context():
-        return get_repos()
 
 
 @pytest.fixture

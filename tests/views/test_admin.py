@@ -1,33 +1,17 @@
 """The admin console: list, search, filter, paginate; staff accounts; inline assignment and activity."""
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from bson import ObjectId
-from werkzeug.security import generate_password_hash
 
-from interviewer.db import get_repos
 from interviewer.services import users as user_service
 
 PASSWORD = "correct-horse-9"
 HX = {"HX-Request": "true"}
 UNKNOWN = "000000000000000000000000"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(user_service, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
-
-
-@pytest.fixture
-def repos(app):
-    """The repositories without an app context held open across requests (see test_auth.py)."""
-    with app.app_context():
-        return get_repos()
 
 
 @pytest.fixture

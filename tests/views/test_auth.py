@@ -1,39 +1,17 @@
 """Sign-in, sign-out, registration, safe redirects, deactivation, session expiry under htmx, headers."""
 from __future__ import annotations
 
-import functools
 import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-from interviewer.db import get_repos
 from interviewer.services import users as user_service
 
 PASSWORD = "correct-horse-9"
 GENERIC = "Wrong e-mail or password."
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    # Real scrypt costs ~0.15 s a hash; sign-in rules do not depend on the cost.
-    monkeypatch.setattr(user_service, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
-
-
-@pytest.fixture
-def repos(app):
-    """The repositories, without holding an app context open across requests.
-
-    conftest's `repos` keeps one app context pushed for the whole test; the test client then
-    reuses it for every request, so `g` (and flask-login's cached user) leaks from one request
-    to the next, which hides "deactivated users are signed out on their next request".
-    """
-    with app.app_context():
-        return get_repos()
 
 
 def make_pdf(text: str) -> bytes:

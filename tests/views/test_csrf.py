@@ -1,13 +1,11 @@
 """CSRF with protection on, as in production: forms carry the field, htmx sends the header."""
 from __future__ import annotations
 
-import functools
 import re
 import time
 
 import itsdangerous.timed
 import pytest
-from werkzeug.security import generate_password_hash
 
 from interviewer.db import get_repos
 from interviewer.services import users as user_service
@@ -23,12 +21,6 @@ def csrf_token_from(html: str) -> str:
         r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(user_service, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture

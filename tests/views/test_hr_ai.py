@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from interviewer import jobs
 from interviewer.ai.checks import FLAG_INJECTION
 from interviewer.ai.types import CRITERIA, AIQuotaError, CriterionScore, Evaluation
 from interviewer.clock import utcnow
-from interviewer import jobs
 from interviewer.services import evaluations as ev
 from interviewer.services import interviews as svc
 
