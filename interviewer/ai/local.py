@@ -484,6 +484,10 @@ class LocalProvider:
     model = MODEL
     version = VERSION
 
+    def __init__(self, embeddings: bool | None = None) -> None:
+        # Optional sentence-embedding blend, kept out of this file: see interviewer/ai/embeddings.py.
+        # None: on only with LOCAL_EMBEDDINGS=1 (and the extra installed); off by default.
+        self._embeddings = embeddings
 
     # ---- evaluation ------------------------------------------------------------------------
 
@@ -525,8 +529,20 @@ class LocalProvider:
             for i, g, sim in zip(members, grams, peer_sims):
                 ngram_feats[i] = (_ngram_recall(ctx, g), sim)
         out = [self._evaluation(ctx, q, a, s, t, *nf) for (ctx, q, a, s, t), nf in zip(prepared, ngram_feats)]
+        out = self._embedding_hook(items, out)
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
+
+    def _embedding_hook(self, items: Sequence[tuple], out: list[Evaluation]) -> list[Evaluation]:
+        """Optional: blend in sentence-embedding similarities (interviewer/ai/embeddings.py).
+        A no-op unless enabled; the lexical scores above are computed the same either way."""
+        from . import embeddings
+
+        wanted = embeddings.enabled_by_env() if self._embeddings is None else self._embeddings
+        if not wanted or not out:
+            return out
+        encoder = embeddings.get_encoder(required=self._embeddings is True)
+        return out if encoder is None else embeddings.blend(encoder, items, out)
 
     def _evaluation(
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],
