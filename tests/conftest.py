@@ -69,6 +69,18 @@ def _build_app(tmp_path, request, **overrides):
 
 
 @pytest.fixture
+def fresh_app(tmp_path, request):
+    """An app over an empty, unmigrated database on the backend under test."""
+    uri, name = backend_uri(tmp_path)
+    if uri.startswith("tinymongo://"):
+        uri = f"tinymongo://{tmp_path / 'fresh'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name})
+    if os.environ.get("TEST_MONGO_URI"):
+        request.addfinalizer(lambda: get_db(app).client.drop_database(name))
+    return app
+
+
+@pytest.fixture
 def app(tmp_path, request):
     return _build_app(tmp_path, request, WTF_CSRF_ENABLED=False)
 

@@ -1,12 +1,8 @@
 """The command line: `flask db upgrade`, `flask users create|assign|unassign`, `flask demo`."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 
-from interviewer import create_app
 from interviewer.db import get_repos
 from interviewer.migrate import available
 from interviewer.services import users as user_service
@@ -185,18 +181,9 @@ def test_demo_keeps_an_existing_assignment(runner, repos, make_user):
 # --- db upgrade -----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def fresh_runner(tmp_path, request):
+def fresh_runner(fresh_app):
     """A runner over an empty database (the `app` fixture's is already migrated)."""
-    if os.environ.get("TEST_MONGO_URI"):
-        uri, name = os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
-    elif os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
-        uri, name = f"tinymongo://{tmp_path / 'fresh'}", "interviewer"
-    else:
-        uri, name = "mongomock://", "interviewer"
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name})
-    if os.environ.get("TEST_MONGO_URI"):
-        request.addfinalizer(lambda: get_repos(app).db.client.drop_database(name))
-    return app.test_cli_runner(), get_repos(app).db
+    return fresh_app.test_cli_runner(), get_repos(fresh_app).db
 
 
 def test_db_upgrade_twice(fresh_runner):

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from datetime import datetime
 
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from interviewer import create_app
 from interviewer.db import get_db
 from interviewer.migrate import MIGRATIONS_DIR, available, upgrade
 
@@ -17,19 +14,9 @@ SEED = json.loads((MIGRATIONS_DIR.parent / "interviewer" / "seed" / "questions.j
 
 
 @pytest.fixture
-def fresh_db(tmp_path, request):
+def fresh_db(fresh_app):
     """An empty database on the backend under test (the `app` fixture's is already migrated)."""
-    if os.environ.get("TEST_MONGO_URI"):
-        uri, name = os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
-    elif os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
-        uri, name = f"tinymongo://{tmp_path / 'fresh'}", "interviewer"
-    else:
-        uri, name = "mongomock://", "interviewer"
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name})
-    handle = get_db(app)
-    if os.environ.get("TEST_MONGO_URI"):
-        request.addfinalizer(lambda: handle.client.drop_database(name))
-    return handle
+    return get_db(fresh_app)
 
 
 def test_the_shipped_migrations_are_numbered_without_gaps():
