@@ -28,14 +28,3 @@ def parse_local(value: str | None, tz_name: str | None) -> datetime | None:
         except (ZoneInfoNotFoundError, ValueError):
             return None
     return parsed.astimezone(UTC)
-
-
-def to_local_input(value: datetime | None, tz_name: str | None) -> str:
-    """The value for a datetime-local input showing `value` in zone `tz_name`."""
-    if value is None:
-        return ""
-    try:
-        zone = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")

@@ -104,8 +104,7 @@ def _apply_op(items: list[dict], op: str) -> list[dict]:
     elif name == "bank":
         question = get_repos().questions.get(arg)
         if question is not None and question.enabled:
-            q = svc._from_bank(question)
-            items.append({**q.__dict__, "tags": ", ".join(q.tags), "key_points": "\n".join(q.key_points)})
+            items.append(_item_from_question(svc.question_from_bank(question)))
     return items
 
 

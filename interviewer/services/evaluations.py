@@ -257,7 +257,7 @@ def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Su
                  timeout: float = DEFAULT_JOB_TIMEOUT) -> list[str]:
     """Queue every answered response of the interview; returns the ids handed to `submit`."""
     _require_staff(user)
-    interview = interview_service._reviewable(repos, user, interview_id, now)
+    interview = interview_service.reviewable(repos, user, interview_id, now)
     responses = repos.responses.for_interview(interview.id)
     queued = []
     for question in interview.questions:

@@ -210,7 +210,7 @@ def validate_request(req: ScheduleRequest, now: datetime, drafting: bool = True)
         raise ValidationError("Please correct the highlighted fields.", errors)
 
 
-def _from_bank(bank_question) -> Question:
+def question_from_bank(bank_question) -> Question:
     return Question(
         id=new_question_id(), text=bank_question.text, category=bank_question.category,
         difficulty=bank_question.difficulty, tags=list(bank_question.tags),
@@ -233,7 +233,7 @@ def draft_questions(repos, user: User, req: ScheduleRequest, now: datetime, prov
         picked = repos.questions.by_ids(req.picked_ids)
         if not picked:
             raise ValidationError("None of the picked questions exist.", {"questions": "Pick questions from the bank."})
-        return Draft([_from_bank(q) for q in picked[:MAX_QUESTIONS]])
+        return Draft([question_from_bank(q) for q in picked[:MAX_QUESTIONS]])
     if req.source == "generated":
         notice = ""
         if provider is None:
@@ -248,8 +248,8 @@ def draft_questions(repos, user: User, req: ScheduleRequest, now: datetime, prov
                 if generated:
                     return Draft(generated)
                 notice = "The generator returned no questions; these come from the default set instead."
-        return Draft([_from_bank(q) for q in question_service.default_set(repos, req.num_questions)], notice)
-    return Draft([_from_bank(q) for q in question_service.default_set(repos, req.num_questions)])
+        return Draft([question_from_bank(q) for q in question_service.default_set(repos, req.num_questions)], notice)
+    return Draft([question_from_bank(q) for q in question_service.default_set(repos, req.num_questions)])
 
 
 def generate(repos, provider, req: ScheduleRequest, candidate: User) -> list[Question]:
@@ -483,7 +483,7 @@ def parse_score(value: Any, field_name: str = "score") -> float:
     return round(number, 1)
 
 
-def _reviewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
+def reviewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
     _require_staff(user)
     interview = get_visible(repos, user, interview_id, now)
     if interview.status not in (COMPLETED, EVALUATED):
@@ -512,7 +512,7 @@ def ensure_response(repos, interview: Interview, question_id: str) -> Response:
 def score_response(repos, user: User, interview_id: str, question_id: str, score: Any, feedback: Any,
                    now: datetime) -> Response:
     """HR's score and feedback for one answer (final; the AI only proposes)."""
-    interview = _reviewable(repos, user, interview_id, now)
+    interview = reviewable(repos, user, interview_id, now)
     if interview.question(question_id) is None:
         raise NotFound("No such question in this interview.")
     value = parse_score(score)
@@ -527,7 +527,7 @@ def score_response(repos, user: User, interview_id: str, question_id: str, score
 def record_result(repos, user: User, interview_id: str, overall_score: Any, overall_feedback: Any, now: datetime,
                   share: bool | None = None) -> Interview:
     """The overall result: completed → evaluated (or an update of an evaluated interview)."""
-    interview = _reviewable(repos, user, interview_id, now)
+    interview = reviewable(repos, user, interview_id, now)
     score = parse_score(overall_score, "overall_score")
     feedback = str(overall_feedback or "").strip()
     if len(feedback) > FEEDBACK_MAX_CHARS:
@@ -542,7 +542,7 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
 
 
 def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime) -> Interview:
-    interview = _reviewable(repos, user, interview_id, now)
+    interview = reviewable(repos, user, interview_id, now)
     if interview.status != EVALUATED and shared:
         raise Conflict("Record an overall result before sharing it with the candidate.")
     repos.interviews.set_fields(interview.id, shared=bool(shared))
