@@ -216,3 +216,14 @@ def _login_as(client, user):
 def test_default_questions_page(hr, repos):
     html = hr.get("/hr/questions").get_data(as_text=True)
     assert all(q.text.replace("'", "&#39;").replace('"', "&#34;") in html for q in repos.questions.list()[:5])
+
+
+def test_review_adds_a_question_from_the_bank(hr, repos, world, now):
+    details = _details(world, now, num_questions="2")
+    form = _form_from(hr.post("/hr/schedule/draft", data=details).get_data(as_text=True), details)
+    pick = repos.questions.list()[7]
+    html = hr.post("/hr/schedule/review", data={**form, "op": "bank", "bank_pick": pick.id}, headers=HX).get_data(as_text=True)
+    items = _review_items(html)
+    assert len(items) == 3 and items[2]["text"] == pick.text.replace("'", "&#39;").replace('"', "&#34;")
+    unknown = hr.post("/hr/schedule/review", data={**form, "op": "bank", "bank_pick": "nope"}, headers=HX)
+    assert len(_review_items(unknown.get_data(as_text=True))) == 2
