@@ -315,11 +315,15 @@ def record_results(interview_id: str, body: s.ResultsIn):
         scored.append((response, item))
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
+    # Fields left out keep what is stored: feedback is not blanked by a call that only corrects a
+    # score, and sharing stays as it is (false for a first result).
     for response, item in scored:
-        svc.score_response(repos, current_user, interview.id, response.question_id, item.score, item.feedback, now)
-    # Left out, sharing stays as it is: false for a first result, unchanged when a result is corrected.
+        feedback = item.feedback if "feedback" in item.model_fields_set else response.feedback
+        svc.score_response(repos, current_user, interview.id, response.question_id, item.score, feedback, now)
     share = body.share_with_candidate if "share_with_candidate" in body.model_fields_set else None
-    interview = svc.record_result(repos, current_user, interview.id, body.overall_score, body.overall_feedback, now,
+    overall_feedback = (body.overall_feedback if "overall_feedback" in body.model_fields_set
+                        else interview.overall_feedback)
+    interview = svc.record_result(repos, current_user, interview.id, body.overall_score, overall_feedback, now,
                                   share=share)
     return interview_out(interview, current_user)
 

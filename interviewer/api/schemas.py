@@ -257,12 +257,12 @@ Feedback = Annotated[str, StringConstraints(max_length=FEEDBACK_MAX_CHARS)]
 class ResponseScoreIn(Request):
     response_id: Id
     score: Score
-    feedback: Feedback = ""
+    feedback: Feedback = Field("", description="Left out: the stored feedback is kept")
 
 
 class ResultsIn(Request):
     overall_score: Score
-    overall_feedback: Feedback = ""
+    overall_feedback: Feedback = Field("", description="Left out: the stored feedback is kept")
     responses: Annotated[list[ResponseScoreIn], Field(max_length=MAX_QUESTIONS)] = []
     share_with_candidate: bool = Field(False, description="Left out: a first result is not shared; "
                                        "a corrected one keeps its sharing")

@@ -364,7 +364,14 @@ def test_results_record_scores_and_share(call, world):
 
     corrected = call("hr_a", "POST", f"/interview/{made.id}/results", json={"overall_score": 8})
     assert corrected.status_code == 200 and corrected.json["shared"] is True  # left out: unchanged
-    assert corrected.json["overall_score"] == 8 and corrected.json["overall_feedback"] == ""
+    assert corrected.json["overall_score"] == 8 and corrected.json["overall_feedback"] == "Good work"  # kept
+    rescored = call("hr_a", "POST", f"/interview/{made.id}/results",
+                    json={"overall_score": 8, "responses": [{"response_id": made.responses[0].id, "score": 8}]})
+    assert rescored.status_code == 200
+    kept = {r["id"]: r["feedback"] for r in call("hr_a", "GET", f"/interview/{made.id}/responses").json["items"]}
+    assert kept[made.responses[0].id] == "Great"  # a score correction does not blank the feedback
+    cleared = call("hr_a", "POST", f"/interview/{made.id}/results", json={"overall_score": 8, "overall_feedback": ""})
+    assert cleared.json["overall_feedback"] == ""
     hidden_again = call("hr_a", "POST", f"/interview/{made.id}/results",
                         json={"overall_score": 8, "share_with_candidate": False})
     assert hidden_again.json["shared"] is False
