@@ -41,3 +41,9 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for one account in a short time."""
+
+    status, code = 429, "too_many_attempts"

@@ -110,9 +110,10 @@ def _ordered_responses(interview: Interview) -> list[Response]:
 # --- auth --------------------------------------------------------------------------------------------
 
 @operation("POST", "/auth/token", summary="Exchange e-mail and password for a bearer token", roles=None,
-           body=s.TokenRequest, response=s.TokenOut, errors=(401,), tag="auth")
+           body=s.TokenRequest, response=s.TokenOut, errors=(401, 429), tag="auth")
 def create_token(body: s.TokenRequest):
-    """The token is shown once; only its hash is stored. It expires after API_TOKEN_TTL_HOURS."""
+    """The token is shown once; only its hash is stored. It expires after API_TOKEN_TTL_HOURS.
+    429 after 10 failed attempts for one e-mail within 15 minutes (shared with the sign-in page)."""
     repos = get_repos()
     user = user_service.authenticate(repos, body.email, body.password)
     if user is None:

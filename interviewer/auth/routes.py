@@ -2,7 +2,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_repos
-from ..errors import ValidationError
+from ..errors import TooManyAttempts, ValidationError
 from ..forms import apply_errors
 from ..security import home_for, safe_next
 from ..services import users
@@ -22,16 +22,23 @@ def index():
 def login():
     """Sign in with e-mail and password."""
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = users.authenticate(get_repos(), form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append("Wrong e-mail or password.")
-        else:
+        try:
+            user = users.authenticate(get_repos(), form.email.data, form.password.data)
+        except TooManyAttempts as exc:
+            user, status = None, exc.status
+            form.form_errors.append(exc.message)
+        if user is not None:
             session.clear()  # no fixation: a fresh session for every sign-in
             login_user(user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or home_for(user))
-    return render_template("auth/login.html", form=form), 200 if not form.errors and not form.form_errors else 422
+        if status == 200:
+            form.form_errors.append("Wrong e-mail or password.")
+    if status == 200 and (form.errors or form.form_errors):
+        status = 422
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")

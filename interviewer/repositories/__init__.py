@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .attempts import LoginAttemptRepository
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .questions import QuestionRepository
@@ -22,3 +23,4 @@ class Repositories:
         self.responses = ResponseRepository(db)
         self.evaluations = EvaluationRepository(db)
         self.tokens = TokenRepository(db)
+        self.login_attempts = LoginAttemptRepository(db)

@@ -4,19 +4,23 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..models import ROLES, User
+from ..repositories.users import normalise_email
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 RESUME_MAX_BYTES = 5 * 1024 * 1024
 # werkzeug's scrypt; the test suite swaps in a cheap method so thousands of accounts stay fast.
 HASH_METHOD = "scrypt"
+MAX_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
 # Computed once so that a sign-in for an unknown e-mail costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -99,15 +103,28 @@ def extract_resume_text(filename: str, data: bytes) -> str:
     raise ValidationError("Unsupported resume type.", {"resume": "Upload a PDF or a plain-text (.txt) file."})
 
 
-def authenticate(repos, email: str, password: str) -> User | None:
-    """The active user with these credentials, else None (one answer for every failure)."""
+def authenticate(repos, email: str, password: str, now: datetime | None = None) -> User | None:
+    """The active user with these credentials, else None (one answer for every failure).
+
+    Raises TooManyAttempts after MAX_FAILURES failed sign-ins for the same e-mail within
+    FAILURE_WINDOW, whether or not the account exists (so the refusal reveals nothing). The
+    key is the e-mail alone: guessing from many addresses is slowed too, at the price that a
+    stranger can hold one account's sign-in back for the rest of the window.
+    """
+    now = now or utcnow()
+    key = normalise_email(email or "")[:254]
+    if repos.login_attempts.failures_since(key, now - FAILURE_WINDOW) >= MAX_FAILURES:
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(f"Too many failed sign-ins for this account. Try again in {minutes} minutes.")
     user = repos.users.by_email(email or "")
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        return None
-    return user
+    elif check_password_hash(user.password_hash, password or "") and user.active:
+        repos.login_attempts.clear(key)
+        return user
+    repos.login_attempts.record_failure(key, now)
+    repos.login_attempts.clear(key, before=now - FAILURE_WINDOW)  # keep the collection small
+    return None
 
 
 def get_candidate(repos, candidate_id: str) -> User:
