@@ -142,17 +142,6 @@ def clean_text(text: str) -> str:
     return text.lower()
 
 
-def tokens(text: str) -> list[str]:
-    """Content tokens: normalised, stop words removed, stemmed."""
-    out = []
-    for raw in _TOKEN.findall(clean_text(text)):
-        raw = _CANON.get(raw, raw)
-        if raw in STOP_WORDS or (len(raw) < 2 and not raw.isdigit()):
-            continue
-        out.append(stem(raw))
-    return out
-
-
 def content_words(text: str) -> list[str]:
     """Content words as written (canonicalised, stop words removed, *not* stemmed)."""
     out = []
@@ -162,6 +151,11 @@ def content_words(text: str) -> list[str]:
             continue
         out.append(raw)
     return out
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens: normalised, stop words removed, stemmed."""
+    return [stem(word) for word in content_words(text)]
 
 
 NGRAM_SIZES = (3, 4, 5)
