@@ -33,6 +33,14 @@ def _row(user, error: str | None = None, status: int = 200):
     return html, status, {"HX-Trigger": "users-changed"}
 
 
+def _changed(user, message: str):
+    """After an inline change: the row for htmx, else a flash and the list again."""
+    if wants_fragment():
+        return _row(user)
+    flash(message, "success")
+    return redirect_to(url_for("admin.users"))
+
+
 def _hr_names() -> dict:
     return {u.id: u.name for u in get_repos().users.list(role="hr")}
 
@@ -84,20 +92,14 @@ def assign(user_id: str):
         user = user_service.assign(repos, user_id, request.form.get("hr_id", ""))
     except ValidationError as exc:
         return _row(user_service.get_candidate(repos, user_id), exc.message, 422)
-    if not wants_fragment():
-        flash(f"{user.name} is assigned.", "success")
-        return redirect_to(url_for("admin.users"))
-    return _row(user)
+    return _changed(user, f"{user.name} is assigned.")
 
 
 @bp.post("/users/<user_id>/unassign")
 def unassign(user_id: str):
     """Unassign a candidate (inline)."""
     user = user_service.unassign(get_repos(), user_id)
-    if not wants_fragment():
-        flash(f"{user.name} is unassigned.", "success")
-        return redirect_to(url_for("admin.users"))
-    return _row(user)
+    return _changed(user, f"{user.name} is unassigned.")
 
 
 @bp.post("/users/<user_id>/active")
@@ -105,10 +107,7 @@ def set_active(user_id: str):
     """Deactivate or reactivate an account (inline)."""
     active = request.form.get("active") == "1"
     user = user_service.set_active(get_repos(), user_id, active, current_user.id)
-    if not wants_fragment():
-        flash(f"{user.name} is {'reactivated' if active else 'deactivated'}.", "success")
-        return redirect_to(url_for("admin.users"))
-    return _row(user)
+    return _changed(user, f"{user.name} is {'reactivated' if active else 'deactivated'}.")
 
 
 @bp.get("/questions")
