@@ -48,13 +48,15 @@ def _hr_names() -> dict:
 @bp.get("/users")
 def users():
     """List, search and filter accounts."""
+    return render("admin/users.html", "admin/_users_table.html", **_users_context(StaffForm(), request.args))
+
+
+def _users_context(form: StaffForm, filters) -> dict:
+    """What the users page shows: the filtered list, the HR picker, the stats, the staff form."""
     repos = get_repos()
     page = repos.users.search(**_user_filters(), page=_page_number(), per_page=20)
-    return render(
-        "admin/users.html", "admin/_users_table.html",
-        page=page, hr_users=repos.users.list(role="hr", active=True), hr_names=_hr_names(),
-        stats=user_service.stats(repos), form=StaffForm(), filters=request.args,
-    )
+    return dict(page=page, hr_users=repos.users.list(role="hr", active=True), hr_names=_hr_names(),
+                stats=user_service.stats(repos), form=form, filters=filters)
 
 
 @bp.get("/stats")
@@ -79,9 +81,7 @@ def create_user():
             return redirect_to(url_for("admin.users"))
     if wants_fragment():
         return render_template("admin/_staff_form.html", form=form), 422
-    page = repos.users.search(page=1)
-    return render_template("admin/users.html", page=page, hr_users=repos.users.list(role="hr", active=True),
-                           hr_names=_hr_names(), stats=user_service.stats(repos), form=form, filters={}), 422
+    return render_template("admin/users.html", **_users_context(form, {})), 422
 
 
 @bp.post("/users/<user_id>/assign")
