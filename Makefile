@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 
 ## The whole suite: lint, then mongomock, then tinymongo, then the browser tests.
 test: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check interviewer tests migrations bench
+	$(VENV)/bin/ruff check interviewer tests migrations bench tools
 	$(PY) -m pytest -q -m "not browser"
 	TEST_BACKEND=tinymongo $(PY) -m pytest -q -m "not browser"
 	$(PY) -m pytest -q -m browser
@@ -36,7 +36,7 @@ test-fast: $(VENV)/.dev-installed
 	$(PY) -m pytest -q -m "not browser"
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check interviewer tests migrations bench
+	$(VENV)/bin/ruff check interviewer tests migrations bench tools
 
 bench: $(VENV)/.dev-installed
 	$(PY) bench/grading.py

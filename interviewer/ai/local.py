@@ -478,10 +478,16 @@ class LocalProvider:
     model = MODEL
     version = VERSION
 
-    def __init__(self, embeddings: bool | None = None) -> None:
-        # Optional sentence-embedding blend, kept out of this file: see interviewer/ai/embeddings.py.
-        # None: on only with LOCAL_EMBEDDINGS=1 (and the extra installed); off by default.
-        self._embeddings = embeddings
+    def __init__(self, embeddings: str | None = None) -> None:
+        # Sentence similarity blended into the lexical score (interviewer/ai/embeddings.py):
+        # "static" (default), "minilm" (optional extra) or "off"; None reads LOCAL_EMBEDDINGS.
+        from . import embeddings as emb
+
+        self._required = embeddings is not None
+        self._kind = emb.kind_from_env() if embeddings is None else embeddings
+        self._encoder = emb.get_encoder(self._kind, required=self._required)
+        if self._encoder is not None:
+            self.model = f"{MODEL}+{self._encoder.name}"
 
     # ---- evaluation ------------------------------------------------------------------------
 
@@ -528,15 +534,13 @@ class LocalProvider:
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
 
     def _embedding_hook(self, items: Sequence[tuple], out: list[Evaluation]) -> list[Evaluation]:
-        """Optional: blend in sentence-embedding similarities (interviewer/ai/embeddings.py).
-        A no-op unless enabled; the lexical scores above are computed the same either way."""
+        """Blend in sentence similarities (interviewer/ai/embeddings.py); the lexical scores
+        above are computed the same either way."""
+        if self._encoder is None or not out:
+            return out
         from . import embeddings
 
-        wanted = embeddings.enabled_by_env() if self._embeddings is None else self._embeddings
-        if not wanted or not out:
-            return out
-        encoder = embeddings.get_encoder(required=self._embeddings is True)
-        return out if encoder is None else embeddings.blend(encoder, items, out)
+        return embeddings.blend(self._encoder, items, out)
 
     def _evaluation(
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],
