@@ -54,4 +54,6 @@ class Config:
     AI_RETRIES = int(os.environ.get("AI_RETRIES", "2"))  # extra attempts after the first
     AI_CONCURRENCY = int(os.environ.get("AI_CONCURRENCY", "4"))
     AI_JOB_TIMEOUT = int(os.environ.get("AI_JOB_TIMEOUT", "180"))
+    # Local scorer's sentence vectors: static (shipped, default), minilm (extra) or off.
+    LOCAL_EMBEDDINGS = os.environ.get("LOCAL_EMBEDDINGS", "static")
     API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))

@@ -28,7 +28,7 @@ def test_scores_every_line_and_exits_0(runner, tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and rows[1]["id"] == 7
     assert all(0 <= row["score"] <= 10 and row["feedback"] and row["criteria"] for row in rows)
-    assert "2 scored, 0 failed" in result.stderr and "local (offline)" in result.stderr
+    assert "2 scored, 0 failed" in result.stderr and "local (offline, static sentence vectors)" in result.stderr
     assert result.stdout == ""
 
 

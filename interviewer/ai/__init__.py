@@ -8,6 +8,8 @@ Config keys (all optional):
     GOOGLE_GEMINI_BASE_URL  alternative endpoint (proxy, or a fake server in tests)
     AI_TIMEOUT              seconds per HTTP attempt (default 30)
     AI_RETRIES              extra attempts on 429/5xx/timeouts (default 2)
+    LOCAL_EMBEDDINGS        sentence vectors in the local scorer: "static" (default),
+                            "minilm" (optional extra) or "off" (see embeddings.py)
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def get_provider(config: Mapping[str, Any]) -> Provider:
     if _choice(config) == "local":
         from .local import LocalProvider  # imported lazily: optional at import time
 
-        return LocalProvider()
+        return LocalProvider(embeddings=config.get("LOCAL_EMBEDDINGS"))
 
     api_key = (config.get("GEMINI_API_KEY") or "").strip()
     if not api_key:
@@ -73,13 +75,21 @@ def get_provider(config: Mapping[str, Any]) -> Provider:
 
 
 def describe_provider(config: Mapping[str, Any]) -> str:
-    """Short label for the UI, e.g. "gemini (gemini-2.5-flash)" or "local (offline)"."""
+    """Short label for the UI, e.g. "gemini (gemini-2.5-flash)" or "local (offline, …)"."""
     try:
         choice = _choice(config)
     except AIConfigError:
         return "not configured"
     if choice == "local":
-        return "local (offline)"
+        from .embeddings import parse_kind
+
+        try:
+            kind = parse_kind(config.get("LOCAL_EMBEDDINGS"))
+        except AIConfigError:
+            return "local (not configured: LOCAL_EMBEDDINGS)"
+        detail = {"static": "static sentence vectors", "minilm": "MiniLM sentence embeddings",
+                  "off": "lexical only"}[kind]
+        return f"local (offline, {detail})"
     if not (config.get("GEMINI_API_KEY") or "").strip():
         return "gemini (not configured: GEMINI_API_KEY missing)"
     return f"gemini ({_model(config)})"

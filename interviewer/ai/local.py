@@ -480,12 +480,10 @@ class LocalProvider:
 
     def __init__(self, embeddings: str | None = None) -> None:
         # Sentence similarity blended into the lexical score (interviewer/ai/embeddings.py):
-        # "static" (default), "minilm" (optional extra) or "off"; None reads LOCAL_EMBEDDINGS.
+        # "static" (the default, also for None or ""), "minilm" (optional extra) or "off".
         from . import embeddings as emb
 
-        self._required = embeddings is not None
-        self._kind = emb.kind_from_env() if embeddings is None else embeddings
-        self._encoder = emb.get_encoder(self._kind, required=self._required)
+        self._encoder = emb.get_encoder(embeddings)
         if self._encoder is not None:
             self.model = f"{MODEL}+{self._encoder.name}"
 

@@ -5,12 +5,11 @@ requirements-embeddings.txt and its tests skip cleanly without it.
 """
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from interviewer.ai import embeddings, minilm
+from interviewer.ai import describe_provider, embeddings, get_provider, minilm
 from interviewer.ai.local import MODEL, LocalProvider
+from interviewer.ai.types import AIConfigError
 
 QUESTION = "What is the difference between a process and a thread?"
 REFERENCE = (
@@ -37,42 +36,41 @@ def _scores(provider, answers):
     return [e.score for e in provider.evaluate_batch([(QUESTION, REFERENCE, a) for a in answers])]
 
 
-def test_env_values(monkeypatch, caplog):
-    for value, kind in [("", "static"), ("static", "static"), (" MiniLM ", "minilm"), ("off", "off"),
-                        ("0", "off"), ("no", "off")]:
-        monkeypatch.setenv(embeddings.ENV, value)
-        assert embeddings.kind_from_env() == kind
-    monkeypatch.delenv(embeddings.ENV)
-    assert embeddings.kind_from_env() == "static"
-    monkeypatch.setenv(embeddings.ENV, "bert-large")
-    with caplog.at_level(logging.WARNING):
-        assert embeddings.kind_from_env() == "static"
-    assert "bert-large" in caplog.text
+def test_setting_values():
+    for value, kind in [(None, "static"), ("", "static"), ("static", "static"), (" MiniLM ", "minilm"),
+                        ("off", "off"), ("OFF", "off")]:
+        assert embeddings.parse_kind(value) == kind
+    with pytest.raises(AIConfigError, match="bert-large"):
+        embeddings.parse_kind("bert-large")
 
 
-def test_default_is_static_and_named_in_provenance(monkeypatch):
-    monkeypatch.delenv(embeddings.ENV, raising=False)
+def test_provider_follows_the_config():
+    assert get_provider({"AI_PROVIDER": "local"}).model == f"{MODEL}+static-minilm-256"
+    assert get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "off"}).model == MODEL
+    assert describe_provider({"LOCAL_EMBEDDINGS": "off"}) == "local (offline, lexical only)"
+    assert describe_provider({"LOCAL_EMBEDDINGS": "minilm"}) == "local (offline, MiniLM sentence embeddings)"
+    assert describe_provider({"LOCAL_EMBEDDINGS": "glove"}) == "local (not configured: LOCAL_EMBEDDINGS)"
+    with pytest.raises(AIConfigError, match="LOCAL_EMBEDDINGS"):
+        get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "glove"})
+
+
+def test_default_is_static_and_named_in_provenance():
     ev = LocalProvider().evaluate(QUESTION, REFERENCE, GOOD)
     assert ev.model == f"{MODEL}+static-minilm-256"
     assert LocalProvider(embeddings="off").evaluate(QUESTION, REFERENCE, GOOD).model == MODEL
-    with pytest.raises(ValueError, match="unknown embeddings kind"):
-        LocalProvider(embeddings="word2vec")
 
 
-def test_off_scores_like_the_lexical_scorer_and_static_differs(monkeypatch):
-    monkeypatch.setenv(embeddings.ENV, "off")
-    assert _scores(LocalProvider(), PEERS) == _scores(LocalProvider(embeddings="off"), PEERS)
+def test_static_differs_from_lexical_alone():
     assert _scores(LocalProvider(embeddings="static"), PEERS) != _scores(LocalProvider(embeddings="off"), PEERS)
 
 
-def test_minilm_without_extra_falls_back_unless_asked_for(monkeypatch, caplog):
+def test_minilm_without_extra_is_a_configuration_error(monkeypatch):
     monkeypatch.setattr(embeddings, "_encoders", {})
     monkeypatch.setattr(minilm, "model_dir", lambda: None)
-    monkeypatch.setenv(embeddings.ENV, "minilm")
-    with caplog.at_level(logging.WARNING):
-        assert LocalProvider().model.endswith("+static-minilm-256")
-    with pytest.raises(RuntimeError, match="requirements-embeddings.txt"):
+    with pytest.raises(AIConfigError, match="requirements-embeddings.txt"):
         LocalProvider(embeddings="minilm")
+    with pytest.raises(AIConfigError, match="requirements-embeddings.txt"):
+        get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "minilm"})
 
 
 def test_blend_maps_are_anchored():
@@ -125,7 +123,7 @@ def test_batch_blend_uses_peers(kind):
 
 @needs_extra
 def test_minilm_encoder_embeds_meaning():
-    enc = embeddings.get_encoder("minilm", required=True)
+    enc = embeddings.get_encoder("minilm")
     v = enc.encode(["A stack is a last-in first-out data structure.", "Stacks are LIFO.",
                     "The weather is nice today.", ""])
     assert v.shape == (4, 384)

@@ -401,7 +401,7 @@ def test_auto_with_key_is_gemini(httpserver):
 def test_auto_without_key_is_local():
     provider = get_provider({"AI_PROVIDER": "auto", "GEMINI_API_KEY": ""})
     assert provider.name == "local"
-    assert describe_provider({"AI_PROVIDER": "auto"}) == "local (offline)"
+    assert describe_provider({"AI_PROVIDER": "auto"}) == "local (offline, static sentence vectors)"
 
 
 def test_explicit_local_ignores_key():

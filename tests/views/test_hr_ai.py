@@ -141,7 +141,7 @@ def test_interview_page_has_toolbar_and_slots(app, hr, repos, finished):
     html = hr.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
     assert "Evaluate all with AI" in html and "2 answered questions" in html
     assert html.count('data-testid="ai-slot"') == 3 and "No answer to evaluate" in html
-    assert "AI: local (offline)" in html and "/hr/agreement" in html
+    assert "AI: local (offline, static sentence vectors)" in html and "/hr/agreement" in html
     hr.post(f"/hr/responses/{first_response(repos, interview).id}/ai", headers=HX)
     html = hr.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
     assert 'data-testid="ai-score"' in html and "Use AI score" in html
