@@ -7,9 +7,11 @@ A job lives on its response (`ai_job`), so any process can answer a poll:
                                      +---- recover -----+  (worker died: stale heartbeat)
 
 Every change is a compare-and-set on the job's `rev` (see repositories/evaluations.py):
-exactly one worker claims a pending job; a running job whose heartbeat is older than the job
-timeout is re-queued by whoever polls it while attempts < MAX_ATTEMPTS, and failed with
-"timeout" after that. Each successful result is appended to the `evaluations` history and
+exactly one worker claims a pending job and, while the provider works, rewrites its heartbeat
+every quarter of the job timeout (`Heartbeat`), so a slow but live call is never mistaken for a
+dead worker; a running job whose heartbeat is older than the job timeout (the process died) is
+re-queued by whoever polls it while attempts < MAX_ATTEMPTS, and failed with "timeout" after
+that. Each successful result is appended to the `evaluations` history and
 becomes the response's latest `ai_evaluation`; HR's score stays the final one.
 
 Where the work runs is the caller's choice: `submit(response_id)` may run `run_job` inline
@@ -186,41 +188,112 @@ def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datet
     }
 
 
+class Heartbeat:
+    """Keeps a claimed job fresh while its worker is busy: every `interval` seconds a thread
+    rewrites `heartbeat_at` (a compare-and-set like every other change, so `job` follows the
+    latest rev). After `stop()`, `job` is the job as last written and `lost` says whether
+    someone else took it over meanwhile (then this worker's result must be dropped)."""
+
+    def __init__(self, repos, response_id: str, job: dict[str, Any], clock: Callable[[], datetime],
+                 interval: float):
+        self.repos, self.response_id, self.job, self.clock = repos, response_id, job, clock
+        self.interval = interval
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"ai-heartbeat-{response_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def beat(self) -> bool:
+        fresh = {**self.job, "heartbeat_at": self.clock(), "rev": new_rev()}
+        if self.repos.evaluations.replace_job(self.response_id, self.job["rev"], fresh):
+            self.job = fresh
+            return True
+        self.lost = True
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if not self.beat():
+                    return
+            except Exception:  # a database hiccup: try again at the next beat
+                log.warning("AI job heartbeat for response %s failed", self.response_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def run_job(repos, response_id: str, provider_factory: ProviderFactory, *, clock: Callable[[], datetime] = utcnow,
             timeout: float = DEFAULT_JOB_TIMEOUT, worker: str | None = None) -> dict[str, Any] | None:
     """Claim and run one job to done or failed; returns the job as this worker left it
-    (None when there was nothing to claim). Never raises for provider failures."""
+    (None when there was nothing to claim or the job was taken over). Never raises for
+    provider failures."""
     worker = worker or worker_name()
     job = claim(repos, response_id, worker, clock(), timeout)
     if job is None:
         return None
+    failure: tuple[str, str] | None = None
+    with Heartbeat(repos, response_id, job, clock, interval=max(0.05, timeout / 4)) as heartbeat:
+        try:
+            response, evaluation = _run_provider(repos, response_id, provider_factory)
+        except _JobFailed as exc:
+            failure = exc.args
+    if heartbeat.lost:
+        return _dropped(response_id, worker)
+    if failure is not None:
+        return _fail(repos, response_id, heartbeat.job, *failure, clock())
+    return _finish(repos, heartbeat.job, response, evaluation, worker, clock())
+
+
+def _dropped(response_id: str, worker: str) -> None:
+    log.warning("AI job for response %s was taken over before %s finished; result dropped", response_id, worker)
+
+
+class _JobFailed(Exception):
+    """Raised with (code, message) for a job that ends as failed."""
+
+
+def _run_provider(repos, response_id: str, provider_factory: ProviderFactory) -> tuple[Response, Evaluation]:
     try:
         response = repos.responses.get(response_id)
         interview = repos.interviews.get(response.interview_id) if response else None
         if response is None or interview is None:
-            return _fail(repos, response_id, job, "gone", "The answer no longer exists.", clock())
+            raise _JobFailed("gone", "The answer no longer exists.")
         provider = provider_factory()
         try:
-            evaluation = _evaluate(provider, interview, response)
+            return response, _evaluate(provider, interview, response)
         finally:
             close = getattr(provider, "close", None)
             if callable(close):
                 close()
+    except _JobFailed:
+        raise
     except AIError as exc:
-        return _fail(repos, response_id, job, exc.code, exc.message or str(exc), clock())
+        raise _JobFailed(exc.code, exc.message or str(exc)) from None
     except Exception:
         log.exception("AI evaluation of response %s failed", response_id)
-        return _fail(repos, response_id, job, GENERIC_CODE, GENERIC_MESSAGE, clock())
+        raise _JobFailed(GENERIC_CODE, GENERIC_MESSAGE) from None
 
-    now = clock()
+
+def _finish(repos, job: dict[str, Any], response: Response, evaluation: Evaluation, worker: str,
+            now: datetime) -> dict[str, Any] | None:
+    """Store the result and mark the job done (compare-and-set); None when the job was taken over."""
+    response_id = response.id
     created_at = evaluation.created_at or now
     evaluation_id = repos.evaluations.new_id()
     summary = summary_fields(evaluation, evaluation_id, created_at)
     done = {**job, "state": DONE, "error_code": None, "error_message": None, "finished_at": now,
             "heartbeat_at": now, "rev": new_rev()}
     if not repos.evaluations.replace_job(response_id, job["rev"], done, summary):
-        log.warning("AI job for response %s was taken over before %s finished; result dropped", response_id, worker)
-        return None
+        return _dropped(response_id, worker)
     record = {k: v for k, v in summary.items() if k != "id"}
     record.update(response_id=response.id, interview_id=response.interview_id, question_id=response.question_id,
                   requested_by=job.get("requested_by"), attempt=job["attempts"], worker=worker)

@@ -363,3 +363,75 @@ def test_agreement_report_per_role(repos, world, finished):
 
     with pytest.raises(NotFound):
         ev.agreement_report(repos, world["cand_a"], utcnow())
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def _wait_for(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_slow_live_worker_keeps_its_job_by_heartbeat(repos, world, finished):
+    """A provider call longer than the job timeout is not mistaken for a dead worker: the
+    heartbeat keeps the job fresh, pollers leave it alone and the late result is stored."""
+    r = response_for(repos, finished())
+    clock = Clock(utcnow().replace(microsecond=0))  # whole seconds: stored times keep milliseconds
+    timeout = 0.4  # heartbeat every 0.1 s (real time); staleness is judged on the test's clock
+    ev.request_evaluation(repos, world["hr_a"], r.id, clock(), Recorder(), timeout=timeout)
+    release, started = threading.Event(), threading.Event()
+
+    class Blocking(Fixed):
+        def evaluate(self, question, reference, answer):
+            started.set()
+            assert release.wait(30)
+            return super().evaluate(question, reference, answer)
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(job=ev.run_job(repos, r.id, Blocking, clock=clock,
+                                                                          timeout=timeout)))
+    worker.start()
+    try:
+        assert started.wait(10)
+        for _ in range(3):  # three job timeouts pass on the clock while the call runs
+            clock.now += timedelta(seconds=timeout * 0.75)
+            assert _wait_for(lambda: ev.job_of(repos.responses.get(r.id))["heartbeat_at"] == clock.now)
+            submit = Recorder()
+            polled = ev.poll(repos, world["hr_a"], r.id, clock.now + timedelta(seconds=timeout * 0.5), submit,
+                             timeout=timeout)
+            assert ev.job_of(polled)["state"] == ev.RUNNING and submit.ids == []
+    finally:
+        release.set()
+        worker.join(30)
+    assert result["job"]["state"] == ev.DONE and result["job"]["attempts"] == 1
+    assert ev.latest_of(repos.responses.get(r.id))["score"] == 6.0
+
+
+def test_a_job_taken_over_while_running_drops_the_late_result(repos, world, finished, caplog):
+    r = response_for(repos, finished())
+    ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), Recorder())
+
+    class TakenOver(Fixed):
+        def evaluate(self, question, reference, answer):
+            # meanwhile the job is re-queued elsewhere (its worker looked dead to a poller)
+            job = ev.job_of(repos.responses.get(r.id))
+            assert repos.evaluations.replace_job(r.id, job["rev"], {**job, "state": ev.PENDING, "rev": "other"})
+            return super().evaluate(question, reference, answer)
+
+    with caplog.at_level(logging.WARNING):
+        assert ev.run_job(repos, r.id, TakenOver) is None
+    assert "result dropped" in caplog.text
+    assert ev.job_of(repos.responses.get(r.id))["state"] == ev.PENDING
+    assert ev.latest_of(repos.responses.get(r.id)) is None and repos.evaluations.count(r.id) == 0
