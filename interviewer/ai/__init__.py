@@ -74,6 +74,15 @@ def get_provider(config: Mapping[str, Any]) -> Provider:
     )
 
 
+def generation_provider(config: Mapping[str, Any]) -> Provider | None:
+    """The provider for question generation, or None when it is not configured: scheduling then
+    drafts from the default bank and says so (``services.interviews.draft_questions``)."""
+    try:
+        return get_provider(config)
+    except AIConfigError:
+        return None
+
+
 def describe_provider(config: Mapping[str, Any]) -> str:
     """Short label for the UI, e.g. "gemini (gemini-2.5-flash)" or "local (offline, …)"."""
     try:
@@ -95,4 +104,4 @@ def describe_provider(config: Mapping[str, Any]) -> str:
     return f"gemini ({_model(config)})"
 
 
-__all__ = ["get_provider", "describe_provider"]
+__all__ = ["get_provider", "generation_provider", "describe_provider"]

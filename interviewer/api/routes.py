@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app, g, jsonify, render_template_string
 from flask_login import current_user
 
+from ..ai import generation_provider
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import NotFound, ValidationError
@@ -40,20 +41,21 @@ def question_out(q: Question, staff: bool) -> s.QuestionOut:
                          key_points=list(q.key_points) if staff else None)
 
 
-def interview_out(interview: Interview, viewer: User) -> s.InterviewOut:
+def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut] = s.InterviewOut,
+                  **extra) -> s.InterviewOut:
     staff = _is_staff(viewer)
     if staff:
         score, feedback = interview.overall_score, interview.overall_feedback
     else:
         score, feedback = svc.candidate_result(interview)
-    return s.InterviewOut(
+    return model(
         id=interview.id, candidate_id=interview.candidate_id, hr_id=interview.hr_id, job_title=interview.job_title,
         job_description=interview.job_description, status=interview.status,
         question_source=interview.question_source, questions=[question_out(q, staff) for q in interview.questions],
         starts_at=interview.starts_at, deadline=interview.deadline, started_at=interview.started_at,
         completed_at=interview.completed_at, evaluated_at=interview.evaluated_at,
         closed_reason=interview.closed_reason, overall_score=score, overall_feedback=feedback or "",
-        shared=interview.shared if staff else score is not None,
+        shared=interview.shared if staff else score is not None, **extra,
     )
 
 
@@ -157,20 +159,12 @@ def default_questions():
 
 # --- scheduling and lists ------------------------------------------------------------------------------
 
-def _provider():
-    try:
-        from ..ai import get_provider
-
-        return get_provider(current_app.config)
-    except Exception:  # unconfigured: draft_questions falls back to the default set, with a notice
-        return None
-
-
 @operation("POST", "/interview/schedule", summary="Schedule an interview for an assigned candidate",
-           roles=STAFF, body=s.ScheduleIn, status=201, response=s.InterviewOut, errors=(404, 409))
+           roles=STAFF, body=s.ScheduleIn, status=201, response=s.ScheduleOut, errors=(404, 409))
 def schedule(body: s.ScheduleIn):
     """`default` and `generated` draft `num_questions` questions; `custom` takes `questions` as given.
-    An unknown candidate, or another HR user's, is 404; an unassigned or deactivated one is 409."""
+    When generation is unavailable or fails, the questions come from the default set and `notice`
+    says so. An unknown candidate, or another HR user's, is 404; an unassigned or deactivated one is 409."""
     repos, now = get_repos(), utcnow()
     if body.question_source == "custom" and not body.questions:
         raise ValidationError("Custom interviews need their questions.", {"questions": "Add at least one question."})
@@ -183,14 +177,15 @@ def schedule(body: s.ScheduleIn):
         num_questions=len(body.questions) if body.question_source == "custom" else body.num_questions,
         source=body.question_source,
     )
+    notice = ""
     if body.question_source == "custom":
         items = [q.model_dump() for q in body.questions]
     else:
-        provider = _provider() if body.question_source == "generated" else None
+        provider = generation_provider(current_app.config) if body.question_source == "generated" else None
         draft = svc.draft_questions(repos, current_user, req, now, provider)
-        items = [q.__dict__ for q in draft.questions]
+        items, notice = [q.__dict__ for q in draft.questions], draft.notice
     interview = svc.schedule(repos, current_user, req, items, now)
-    return interview_out(interview, current_user)
+    return interview_out(interview, current_user, s.ScheduleOut, notice=notice or None)
 
 
 def _page_out(page, items, model):

@@ -157,6 +157,11 @@ class InterviewOut(BaseModel):
     shared: bool = False
 
 
+class ScheduleOut(InterviewOut):
+    notice: str | None = Field(None, description="Set when the questions had to come from the default set "
+                                                 "instead of the generator (unavailable or failed)")
+
+
 class InterviewList(BaseModel):
     items: list[InterviewOut]
     page: int

@@ -5,6 +5,7 @@ from flask import Response as FlaskResponse
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
+from ..ai import generation_provider
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import DomainError, ValidationError
@@ -139,24 +140,13 @@ def schedule_draft():
     req, errors = _schedule_request()
     if errors:
         return _schedule_page("details", 422, errors)
-    provider = None
-    if req.source == "generated":
-        provider = _provider()
+    provider = generation_provider(current_app.config) if req.source == "generated" else None
     try:
         draft = svc.draft_questions(get_repos(), current_user, req, utcnow(), provider)
     except DomainError as exc:
         field_errors = exc.details if isinstance(exc.details, dict) else {}
         return _schedule_page("details", exc.status, {**field_errors, "_form": exc.message})
     return _schedule_page("review", items=[_item_from_question(q) for q in draft.questions], notice=draft.notice)
-
-
-def _provider():
-    try:
-        from ..ai import get_provider
-
-        return get_provider(current_app.config)
-    except Exception:  # an unconfigured or broken provider: fall back to the bank, visibly
-        return None
 
 
 @bp.post("/schedule/review")

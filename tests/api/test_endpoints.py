@@ -75,6 +75,24 @@ def test_schedule_custom_and_generated(call, world):
     assert response.json["question_source"] == "custom"
     generated = call("hr_a", "POST", "/interview/schedule", json=schedule_body(world, question_source="generated"))
     assert generated.status_code == 201 and 1 <= len(generated.json["questions"]) <= 3
+    assert generated.json["notice"] is None and response.json["notice"] is None
+
+
+@pytest.mark.parametrize("settings,says", [
+    ({"AI_PROVIDER": "gemini", "GEMINI_API_KEY": ""}, "not available"),
+    # a configured Gemini that cannot be reached: nothing listens on port 9
+    ({"AI_PROVIDER": "gemini", "GEMINI_API_KEY": "k", "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9",
+      "AI_RETRIES": 0, "AI_TIMEOUT": 2}, "generation failed"),
+])
+def test_schedule_generated_falls_back_to_the_bank_and_says_so(api_app, monkeypatch, call, world, settings, says):
+    for key, value in settings.items():
+        monkeypatch.setitem(api_app.config, key, value)
+    response = call("hr_a", "POST", "/interview/schedule", json=schedule_body(world, question_source="generated"))
+    assert response.status_code == 201, response.json
+    assert says in response.json["notice"] and "default set" in response.json["notice"]
+    with api_app.app_context():
+        bank = {q.text for q in get_repos(api_app).questions.list(enabled=True)}
+    assert {q["text"] for q in response.json["questions"]} <= bank
 
 
 @pytest.mark.parametrize("change,field", [
