@@ -3,34 +3,22 @@ on a real MongoDB when TEST_MONGO_URI is set (each test gets its own database)."
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import PASSWORD, backend_uri
 
 from interviewer import create_app
 from interviewer.db import get_db, get_repos
 from interviewer.migrate import upgrade
 from interviewer.services import users as user_service
 
-PASSWORD = "correct-horse-9"
-
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """scrypt costs ~0.1 s a hash; tests create thousands of accounts and do not test hash strength."""
     monkeypatch.setattr(user_service, "HASH_METHOD", "pbkdf2:sha256:1000")
-
-
-def backend_uri(tmp_path) -> tuple[str, str]:
-    """(MONGO_URI, database name) for the backend this run tests."""
-    if os.environ.get("TEST_MONGO_URI"):
-        return os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
-    if os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
-        return f"tinymongo://{tmp_path / 'db'}", "interviewer"
-    return "mongomock://", "interviewer"
 
 
 @pytest.fixture(scope="session")
@@ -164,10 +152,3 @@ def schedule(repos):
         return svc.schedule(repos, hr, req, items, now)
 
     return do
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)

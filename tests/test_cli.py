@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from support import PASSWORD
 
 from interviewer.db import get_repos
 from interviewer.migrate import available
 from interviewer.services import users as user_service
-
-PASSWORD = "correct-horse-9"
 
 
 @pytest.fixture

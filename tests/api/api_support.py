@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from support import PASSWORD, backend_uri
 from werkzeug.security import generate_password_hash
 
 from interviewer import create_app
@@ -17,21 +18,12 @@ from interviewer.services import interviews as svc
 from interviewer.services import tokens as token_service
 from interviewer.services import users as user_service
 
-PASSWORD = "correct-horse-9"
 ACTORS = ("anonymous", "cand_a", "cand_b", "hr_a", "hr_b", "admin")
 STATES = ("scheduled", "in_progress", "completed", "evaluated")
 
 
-def _backend(folder) -> tuple[str, str]:
-    if os.environ.get("TEST_MONGO_URI"):
-        return os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
-    if os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
-        return f"tinymongo://{folder / 'db'}", "interviewer"
-    return "mongomock://", "interviewer"
-
-
 def build_app(folder, **overrides):
-    uri, name = _backend(folder)
+    uri, name = backend_uri(folder)
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "MONGO_URI": uri, "MONGO_DB": name,
               "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "AI_EXECUTOR": "inline"}
     config.update(overrides)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_support import PASSWORD, build_app, drop
+from api_support import build_app, drop
+from support import PASSWORD, csrf_token_from
 
 from interviewer.db import get_db, get_repos
 from interviewer.services import tokens as token_service
@@ -131,20 +131,13 @@ def csrf_app(tmp_path_factory):
     drop(app)
 
 
-def _csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
 def _session_client(app, user):
     client = app.test_client()
-    token = _csrf_token(client.get("/login").get_data(as_text=True))
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     # Signing in starts a fresh session, so the page after it carries the token to use.
-    return client, _csrf_token(client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True))
+    return client, csrf_token_from(client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True))
 
 
 def test_session_post_needs_the_csrf_header_token_post_does_not(csrf_app):

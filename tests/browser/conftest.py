@@ -11,20 +11,17 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import PASSWORD
 from werkzeug.serving import make_server
 
 from interviewer import create_app
 from interviewer.db import get_db, get_repos
 from interviewer.migrate import upgrade
-from interviewer.services import interviews as interview_service
-from interviewer.services import users as user_service
 
 from . import missing, playwright_expect
 
-PASSWORD = "correct-horse-9"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
@@ -131,34 +128,10 @@ def page(new_page):
 
 
 @pytest.fixture
-def make_user(live_server):
-    counter = {"n": 0}
-
-    def make(role="candidate", name=None, email=None, hr=None):
-        counter["n"] += 1
-        repos = live_server.repos
-        user = user_service.create_user(repos, email or f"{role}{counter['n']}@example.com",
-                                        name or f"{role.title()} {counter['n']}", PASSWORD, role)
-        if hr is not None:
-            user = user_service.assign(repos, user.id, hr.id)
-        return user
-
-    return make
-
-
-@pytest.fixture
-def schedule(live_server):
-    """Schedule an interview through the service: open since an hour, due tomorrow."""
-
-    def do(hr, candidate, n=3, job_title="Backend engineer"):
-        repos, now = live_server.repos, datetime.now(UTC)
-        req = interview_service.ScheduleRequest(
-            candidate_id=candidate.id, job_title=job_title, job_description="Python, Flask, MongoDB",
-            starts_at=now - timedelta(hours=1), deadline=now + timedelta(days=1), num_questions=n)
-        draft = interview_service.draft_questions(repos, hr, req, now)
-        return interview_service.schedule(repos, hr, req, [q.__dict__ for q in draft.questions], now)
-
-    return do
+def repos(live_server):
+    """The live server's repositories: the shared make_user, world and schedule fixtures
+    (tests/conftest.py) then act on the database the browser sees."""
+    return live_server.repos
 
 
 def _sign_in(page, user, password=PASSWORD):

@@ -6,12 +6,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from support import PASSWORD
 
 from interviewer.services import interviews as svc
 
 from . import playwright_expect
-
-PASSWORD = "correct-horse-9"
 
 pytestmark = pytest.mark.browser
 expect = playwright_expect()

@@ -2,11 +2,10 @@
 from datetime import timedelta
 
 import pytest
+from support import PASSWORD
 
 from interviewer.errors import TooManyAttempts
 from interviewer.services import users as svc
-
-PASSWORD = "correct-horse-9"
 
 
 @pytest.fixture

@@ -6,14 +6,10 @@ import functools
 import pytest
 from pdf_fixtures import make_pdf
 from pypdf import PdfReader
+from support import PASSWORD
 
 from interviewer.errors import Conflict, NotFound, ValidationError
 from interviewer.services import users as svc
-
-PASSWORD = "correct-horse-9"
-
-
-
 
 RESUME_PDF_TEXT = "Senior Python developer with Flask and MongoDB"
 

@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-PASSWORD = "correct-horse-9"
 LOGIN = "login"
 ROLES = ("anonymous", "candidate", "hr", "admin")
 EXCLUDED_BLUEPRINTS = {"api", None}  # None: the app's own `static` route

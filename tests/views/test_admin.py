@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from bson import ObjectId
+from support import PASSWORD
 
 from interviewer.services import users as user_service
 
-PASSWORD = "correct-horse-9"
 HX = {"HX-Request": "true"}
 UNKNOWN = "000000000000000000000000"
 

@@ -6,12 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pdf_fixtures import make_pdf
+from support import PASSWORD
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from interviewer.services import users as user_service
 
-PASSWORD = "correct-horse-9"
 GENERIC = "Wrong e-mail or password."
 
 

@@ -1,26 +1,17 @@
 """CSRF with protection on, as in production: forms carry the field, htmx sends the header."""
 from __future__ import annotations
 
-import re
 import time
 
 import itsdangerous.timed
 import pytest
+from support import PASSWORD, csrf_token_from
 
 from interviewer.db import get_repos
 from interviewer.services import users as user_service
 
-PASSWORD = "correct-horse-9"
 OUT_OF_DATE = "This form is out of date"
 HX = {"HX-Request": "true"}
-
-
-def csrf_token_from(html: str) -> str:
-    # Not imported from conftest: with several conftest.py files, "conftest" names whichever loaded first.
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from support import PASSWORD
 
 from interviewer.models import EVALUATED
 from interviewer.services import interviews as svc
@@ -209,7 +210,7 @@ def test_results_csv_per_interview_and_per_response(hr, repos, world, completed,
 
 def _login_as(client, user):
     client.post("/logout")
-    client.post("/login", data={"email": user.email, "password": "correct-horse-9"})
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
     return client
 
 

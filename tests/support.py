@@ -1,0 +1,27 @@
+"""What every test folder shares: the test accounts' password, the backend a run tests, and
+reading the CSRF token out of a page."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+PASSWORD = "correct-horse-9"
+
+
+def backend_uri(folder) -> tuple[str, str]:
+    """(MONGO_URI, database name) for the backend this run tests: TEST_MONGO_URI (a real MongoDB,
+    a fresh database per call), else TEST_BACKEND=tinymongo (under ``folder``), else mongomock."""
+    if os.environ.get("TEST_MONGO_URI"):
+        return os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
+    if os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
+        return f"tinymongo://{folder / 'db'}", "interviewer"
+    return "mongomock://", "interviewer"
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of a page: a form's hidden field, else the one in ``hx-headers``."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
