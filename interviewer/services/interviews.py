@@ -357,8 +357,8 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
     """Save one answer (idempotent per interview + question).
 
     `seq` orders saves of the same answer: the server keeps the highest. Form posts
-    without one count as newest. An empty save never erases a non-empty answer unless
-    `cleared` says the candidate emptied it on purpose.
+    without one count as newest. An empty (or whitespace-only) save never erases a non-empty
+    answer unless `cleared` says the candidate emptied it on purpose; it is stored as "".
     """
     if not isinstance(answer, str):
         raise ValidationError("The answer must be text.", {"answer": "The answer must be text."})
@@ -369,7 +369,9 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
     interview = open_for_answers(repos, user, interview_id, now)
     if not isinstance(question_id, str) or interview.question(question_id) is None:
         raise ValidationError("This interview has no such question.", {"question_id": "Unknown question."})
-    existing = repos.responses.find(interview.id, question_id)
+    blank = not answer.strip()
+    # The stored answer is read only when needed: form posts (no seq) and blank saves.
+    existing = repos.responses.find(interview.id, question_id) if seq in (None, "") or blank else None
     if seq is None or seq == "":
         seq = max(int(now.timestamp() * 1000), (existing.seq + 1) if existing else 0)
     else:
@@ -379,8 +381,10 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
             raise ValidationError("Bad sequence number.", {"seq": "Must be a whole number."}) from None
         if not 0 <= seq < MAX_SEQ:
             raise ValidationError("Bad sequence number.", {"seq": "Out of range."})
-    if not answer.strip() and not cleared and existing is not None and existing.answer.strip():
+    if blank and not cleared and existing is not None and existing.answer.strip():
         return SaveResult(existing, False, "kept")
+    if blank:
+        answer = ""  # only whitespace is no answer: stored as such, so every count agrees
     response, applied = repos.responses.save_answer(interview.id, question_id, user.id, answer, seq, now)
     if applied:
         if interview.status == SCHEDULED:

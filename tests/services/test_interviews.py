@@ -223,6 +223,17 @@ def test_an_empty_save_keeps_a_written_answer_unless_cleared_on_purpose(repos, w
     assert cleared.applied and repos.responses.find(interview.id, qid).answer == ""
 
 
+def test_a_whitespace_answer_is_no_answer_everywhere(repos, world, schedule, now):
+    interview = schedule(world["hr_a"], world["cand_a"])
+    qid, cand = interview.questions[0].id, world["cand_a"]
+    svc.save_answer(repos, cand, interview.id, qid, "Something", now, seq=1)
+    svc.save_answer(repos, cand, interview.id, qid, "   \n ", now, seq=2, cleared=True)
+    assert repos.responses.find(interview.id, qid).answer == ""
+    # HR's progress (a database count) and the candidate's view (the loaded answers) agree
+    responses = repos.responses.for_interview(interview.id)
+    assert svc.progress(repos, interview).answered == svc.answered_count(interview, responses) == 0
+
+
 @pytest.mark.parametrize("answer, qid, seq, field", [
     ("x" * 20_001, None, None, "answer"),
     ({"$ne": None}, None, None, "answer"),
