@@ -17,8 +17,8 @@ choice below was made on the dev split only; the test split was only reported.
 Last run (2-core machine shared with other jobs; speed and memory vary with its load):
 
     vectors   mode    dev r   test r  all r   RMSE all  answers/s  RSS added
-    static    batch   0.658   0.626   0.642   0.842     500-690    35 MB
-    static    single  0.598   0.586   0.593   1.107     520        32 MB
+    static    batch   0.659   0.626   0.643   0.842     500-690    35 MB
+    static    single  0.599   0.586   0.593   1.107     520        32 MB
     off       batch   0.645   0.594   0.619   0.863     1,000-1,500  ~30 MB
     off       single  0.575   0.562   0.569   1.231     1,000      ~30 MB
     minilm    batch   0.670   0.639   0.654   0.831     93         225 MB

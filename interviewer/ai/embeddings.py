@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from . import checks
 from .types import AIConfigError
 
 DEFAULT = "static"
@@ -75,19 +76,17 @@ def _dot(a: Sequence[float], b: Sequence[float]) -> float:
 
 def single_score(encoder, lexical: float, cos_ref: float) -> float:
     w = encoder.single_lexical_weight
-    return max(0.0, min(10.0, w * lexical + (1.0 - w) * 10.0 * math.sqrt(max(0.0, cos_ref))))
+    return checks.clamp(w * lexical + (1.0 - w) * 10.0 * math.sqrt(max(0.0, cos_ref)))
 
 
 def batch_score(encoder, lexical: float, cos_ref: float, cos_peer: float, cos_q: float) -> float:
     c, a, b, p, q = encoder.batch_fit
-    return max(0.0, min(10.0, c + a * lexical + b * math.sqrt(max(0.0, cos_ref)) + p * cos_peer + q * cos_q))
+    return checks.clamp(c + a * lexical + b * math.sqrt(max(0.0, cos_ref)) + p * cos_peer + q * cos_q)
 
 
 def similarities(encoder, items: Sequence[tuple]) -> list[tuple[float, float, float | None]]:
     """Per item: (cos to the reference, cos to the question, cos to the other answers' centroid
     or None when the question has fewer than ``MIN_PEERS`` answers in the call)."""
-    from . import checks
-
     groups: dict[tuple[str, str], list[int]] = {}
     for i, item in enumerate(items):
         groups.setdefault(((item[0] or ""), (item[1] or "")), []).append(i)

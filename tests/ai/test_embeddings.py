@@ -98,6 +98,7 @@ def test_single_answer_blend_orders_and_keeps_caps(kind):
     good, para, off, ref = (p.evaluate(QUESTION, REFERENCE, a).score for a in (GOOD, PARAPHRASE, OFF_TOPIC, REFERENCE))
     assert ref >= 9.5
     assert good > off and para > off
+    assert all(s == round(s, 1) for s in (good, para, off, ref))
     assert off <= lexical.evaluate(QUESTION, REFERENCE, OFF_TOPIC).score + 0.5  # no lift for unrelated text
     # copying the question, empty answers, flagged answers and questions without a reference
     # keep the lexical result
@@ -118,7 +119,7 @@ def test_batch_blend_uses_peers(kind):
     scores = _scores(LocalProvider(embeddings=kind), PEERS)
     assert scores != _scores(LocalProvider(embeddings="off"), PEERS)
     assert min(scores[:5]) > scores[5]
-    assert all(0.0 <= s <= 10.0 for s in scores)
+    assert all(0.0 <= s <= 10.0 and s == round(s, 1) for s in scores)  # as final as any provider's
 
 
 @needs_extra
