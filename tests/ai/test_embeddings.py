@@ -9,7 +9,7 @@ import pytest
 
 from interviewer.ai import describe_provider, embeddings, get_provider, minilm
 from interviewer.ai.local import MODEL, LocalProvider
-from interviewer.ai.types import AIConfigError
+from interviewer.ai.types import AIConfigError, JobSpec
 
 QUESTION = "What is the difference between a process and a thread?"
 REFERENCE = (
@@ -48,7 +48,6 @@ def test_provider_follows_the_config():
     assert get_provider({"AI_PROVIDER": "local"}).model == f"{MODEL}+static-minilm-256"
     assert get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "off"}).model == MODEL
     assert describe_provider({"LOCAL_EMBEDDINGS": "off"}) == "local (offline, lexical only)"
-    assert describe_provider({"LOCAL_EMBEDDINGS": "minilm"}) == "local (offline, MiniLM sentence embeddings)"
     assert describe_provider({"LOCAL_EMBEDDINGS": "glove"}) == "local (not configured: LOCAL_EMBEDDINGS)"
     with pytest.raises(AIConfigError, match="LOCAL_EMBEDDINGS"):
         get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "glove"})
@@ -71,6 +70,17 @@ def test_minilm_without_extra_is_a_configuration_error(monkeypatch):
         LocalProvider(embeddings="minilm")
     with pytest.raises(AIConfigError, match="requirements-embeddings.txt"):
         get_provider({"AI_PROVIDER": "local", "LOCAL_EMBEDDINGS": "minilm"})
+    assert describe_provider({"LOCAL_EMBEDDINGS": "minilm"}) == "local (not configured: LOCAL_EMBEDDINGS)"
+
+
+def test_vectors_load_on_the_first_evaluation_not_for_generation(monkeypatch):
+    monkeypatch.setattr(embeddings, "_encoders", {})
+    provider = LocalProvider()
+    assert provider.model.endswith("+static-minilm-256")
+    assert provider.generate_questions(JobSpec(title="Backend engineer", description="Python and SQL"), "", 3)
+    assert embeddings._encoders == {}
+    provider.evaluate(QUESTION, REFERENCE, GOOD)
+    assert set(embeddings._encoders) == {"static"}
 
 
 def test_blend_maps_are_anchored():
@@ -133,3 +143,9 @@ def test_minilm_encoder_embeds_meaning():
     # batching and padding do not change a text's vector
     alone = enc.encode(["Stacks are LIFO."])
     assert float(alone[0] @ v[1]) > 0.9999
+
+
+@needs_extra
+def test_minilm_named_when_installed():
+    assert describe_provider({"LOCAL_EMBEDDINGS": "minilm"}) == "local (offline, MiniLM sentence embeddings)"
+    assert LocalProvider(embeddings="minilm").model == f"{MODEL}+minilm-l6-v2"
