@@ -219,10 +219,6 @@ def split_key_points(reference: str) -> list[str]:
     return points
 
 
-def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
-    return set(zip(toks, toks[1:]))
-
-
 # --------------------------------------------------------------------------------------------
 # Scoring
 # --------------------------------------------------------------------------------------------
@@ -256,13 +252,11 @@ _GLUE = frozenset("a an the is are was were be it its this that these those of t
 class _Context:
     """Everything about one question (and its reference) that does not depend on the answer."""
 
-    question: str
-    reference: str
     key_points: list[str]
     q_tokens: set[str]
+    q_words: set[str]  # every word of the question, stop words included
     ref_tokens: list[str]
     kp_tokens: list[list[str]]
-    ref_bigrams: set[tuple[str, str]]
     ref_ngrams: set[str] = field(default_factory=set)  # reference char n-grams not in the question
     # peers: the answers to the same question scored in the same batch
     peer_df: dict[str, int] = field(default_factory=dict)
@@ -286,13 +280,11 @@ def _context(question: str, reference: str, key_points: list[str] | None) -> _Co
     ref_ng = char_ngrams(content_words(reference))
     ref_ng_new = ref_ng - char_ngrams(content_words(question))
     return _Context(
-        question=question,
-        reference=reference,
         key_points=points,
         q_tokens=set(tokens(question)),
+        q_words=set(_TOKEN.findall(clean_text(question))),
         ref_tokens=ref_tokens,
         kp_tokens=[tokens(p) for p in points],
-        ref_bigrams=bigrams(ref_tokens),
         ref_ngrams=ref_ng_new or ref_ng,
     )
 
@@ -367,9 +359,7 @@ def _peer_similarity(ctx: _Context, ans: set[str]) -> float:
 @dataclass
 class Features:
     recall: float        # reference recall, question words demoted
-    consensus: float     # reference recall weighted by how many peers used each word (-1: no peers)
     keypoints: float
-    bigram: float
     peer: float          # similarity to the other answers (-1: no peers)
     soft_recall: float   # reference recall with near-spellings, question words demoted
     soft_consensus: float  # consensus-weighted soft recall (-1: no peers)
@@ -416,22 +406,16 @@ def features(
     ans = set(ans_tokens)
     recall = _recall(ctx.ref_tokens, ans, ctx.weight)
     with_peers = ctx.peer_n >= MIN_PEERS
-    consensus = _recall(ctx.ref_tokens, ans, ctx.consensus_weight) if with_peers else -1.0
     soft_recall = _soft_recall(ctx.ref_tokens, ans, ctx.weight)
     soft_consensus = _soft_recall(ctx.ref_tokens, ans, ctx.consensus_weight) if with_peers else -1.0
     kp_scores = [_recall(kp, ans, ctx.weight) for kp in ctx.kp_tokens if kp]
     keypoints = sum(kp_scores) / len(kp_scores) if kp_scores else recall
-    bigram = (
-        len(ctx.ref_bigrams & bigrams(ans_tokens)) / len(ctx.ref_bigrams) if ctx.ref_bigrams else recall
-    )
     topic = ctx.q_tokens | set(ctx.ref_tokens)
     relevance = len(ans & topic) / len(ans) if ans else 0.0
     q_recall = len(ans & ctx.q_tokens) / len(ctx.q_tokens) if ctx.q_tokens else 0.0
     return Features(
         recall=recall,
-        consensus=consensus,
         keypoints=keypoints,
-        bigram=bigram,
         peer=_peer_similarity(ctx, ans),
         soft_recall=soft_recall,
         soft_consensus=soft_consensus,
@@ -548,7 +532,6 @@ class LocalProvider:
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],
         ngram_recall: float = 0.0, ngram_peer: float = -1.0,
     ) -> Evaluation:
-        flags: list[str] = []
         if not answer.strip() or not re.search(r"[A-Za-z0-9]", scored):
             return checks.finalize(self._empty(question, answer, not answer.strip()), question, answer)
         if not ans_tokens:
@@ -563,7 +546,7 @@ class LocalProvider:
         unique = set(ans_tokens)
         # "...merge sort is one", "...can only be declared once": a stop word the question does
         # not have ("one", "once", "only", "not") is an answer, not a restatement.
-        added = set(_TOKEN.findall(clean_text(scored))) - set(_TOKEN.findall(clean_text(question))) - _GLUE
+        added = set(_TOKEN.findall(clean_text(scored))) - ctx.q_words - _GLUE
         copied = checks.copies_question(question, scored) or (
             len(ctx.q_tokens) >= 3 and unique <= ctx.q_tokens and len(unique) >= 0.7 * len(ctx.q_tokens)
             and not added
@@ -574,8 +557,9 @@ class LocalProvider:
         if injected:
             score = max(0.0, score - INJECTION_PENALTY)
 
-        covered = [p for p, c in zip([p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t], f.covered) if c]
-        missed = [p for p, c in zip([p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t], f.covered) if not c]
+        scorable = [p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t]
+        covered = [p for p, c in zip(scorable, f.covered) if c]
+        missed = [p for p, c in zip(scorable, f.covered) if not c]
         has_ref = f.ref_length > 0
         clarity, clarity_reason = _clarity(scored, len(ans_tokens))
         relevance = 10 * min(1.0, 0.3 + 1.2 * f.relevance) if not copied else 1.0
@@ -611,7 +595,6 @@ class LocalProvider:
             key_points_covered=covered,
             key_points_missed=missed,
             evidence=evidence,
-            flags=flags,
             provider=self.name,
             model=self.model,
             prompt_version=self.version,
