@@ -303,25 +303,25 @@ def _add_peers(ctx: _Context, answers: Iterable[list[str]]) -> None:
             df[t] = df.get(t, 0) + 1
             centroid[t] = centroid.get(t, 0.0) + unit
     ctx.peer_df, ctx.peer_n, ctx.centroid = df, n, centroid
-    ctx.centroid_sq = sum(v * v for v in centroid.values())
+    ctx.centroid_sq = math.fsum(v * v for v in centroid.values())
 
 
 def _recall(ref: Iterable[str], ans: set[str], weight) -> float:
     ref = set(ref)
-    total = sum(weight(t) for t in ref)
+    total = math.fsum(weight(t) for t in ref)
     if total <= 0:
         return 0.0
-    return sum(weight(t) for t in ref if t in ans) / total
+    return math.fsum(weight(t) for t in ref if t in ans) / total
 
 
 def _soft_recall(ref: Iterable[str], ans: set[str], weight) -> float:
     """Like ``_recall``, but a reference word also counts when a near-spelling is in the answer."""
     ref = set(ref)
-    total = sum(weight(t) for t in ref)
+    total = math.fsum(weight(t) for t in ref)
     if total <= 0:
         return 0.0
     long_words = [a for a in ans if len(a) >= 5]
-    return sum(weight(t) for t in ref if _soft_match(t, ans, long_words)) / total
+    return math.fsum(weight(t) for t in ref if _soft_match(t, ans, long_words)) / total
 
 
 def _ngram_peer_similarity(ngram_sets: list[set[str]]) -> list[float]:
@@ -349,7 +349,7 @@ def _peer_similarity(ctx: _Context, ans: set[str]) -> float:
         return -1.0
     unit = 1.0 / math.sqrt(len(ans))
     # leave this answer out of the centroid
-    dot = sum(ctx.centroid.get(t, 0.0) for t in ans) * unit - 1.0
+    dot = math.fsum(ctx.centroid.get(t, 0.0) for t in ans) * unit - 1.0
     norm_sq = ctx.centroid_sq - 2.0 * dot - 1.0
     if norm_sq <= 1e-12 or dot <= 0:
         return 0.0

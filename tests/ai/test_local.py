@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -373,3 +377,35 @@ def test_batch_peers_lift_the_consensus_answer(provider):
     evs = provider.evaluate_batch([(q, ref, a) for a in peers])
     assert evs[3].score < min(evs[0].score, evs[1].score, evs[4].score)
     assert [e.score for e in evs] == [e.score for e in provider.evaluate_batch([(q, ref, a) for a in peers])]
+
+
+_SAME_IN_EVERY_PROCESS = r'''
+import json, random
+from interviewer.ai.local import LocalProvider
+rng = random.Random(0)
+words = "stack queue heap tree graph node edge pointer memory thread process lock cache index query join".split()
+question = "Explain how a stack and a queue store a pointer to each node in memory"
+items = []
+for qn in range(6):
+    ref = rng.sample(words, 9)
+    reference = " ".join(ref[:5]) + ". " + " ".join(ref[5:]) + " stack queue pointer."
+    points = [" ".join(ref[:3]) + " stack", " ".join(ref[3:7]) + " queue memory"]
+    items += [(f"{question} {qn}", reference, " ".join(rng.sample(words, rng.randint(3, 12))), points)
+              for _ in range(8)]
+provider = LocalProvider(embeddings="off")
+batch = provider.evaluate_batch(items)
+single = [provider.evaluate(*item) for item in items]
+print(json.dumps([e.model_dump(exclude={"latency_ms", "created_at"}) for e in batch + single], sort_keys=True))
+'''
+
+
+def test_results_do_not_depend_on_the_process_hash_seed():
+    """Weighted sums over sets of words must not depend on set order: with plain float sums a key
+    point at exactly half its weight was covered in one worker process and missed in another."""
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run([sys.executable, "-c", _SAME_IN_EVERY_PROCESS], capture_output=True, text=True, check=True,
+                       cwd=root, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in (1, 2, 3, 5)
+    }
+    assert len(outputs) == 1
