@@ -29,11 +29,11 @@ import math
 from collections.abc import Sequence
 
 from . import checks
+from .local import MIN_PEERS
 from .types import AIConfigError
 
 DEFAULT = "static"
 KINDS = ("static", "minilm", "off")
-MIN_PEERS = 5
 
 _encoders: dict[str, object] = {}
 
@@ -103,14 +103,15 @@ def batch_score(encoder, lexical: float, cos_ref: float, cos_peer: float, cos_q:
     return checks.clamp(c + a * lexical + b * math.sqrt(max(0.0, cos_ref)) + p * cos_peer + q * cos_q)
 
 
-def similarities(encoder, items: Sequence[tuple]) -> list[tuple[float, float, float | None]]:
+def similarities(encoder, items: Sequence[tuple], texts: Sequence[str]) -> list[tuple[float, float, float | None]]:
     """Per item: (cos to the reference, cos to the question, cos to the other answers' centroid
-    or None when the question has fewer than ``MIN_PEERS`` answers in the call)."""
+    or None when the question has fewer than ``MIN_PEERS`` answers in the call). ``texts`` are
+    the answers as scored (text addressed to the evaluator already cut out)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i, item in enumerate(items):
         groups.setdefault(((item[0] or ""), (item[1] or "")), []).append(i)
     keys = list(groups)
-    answers = encoder.vectors([checks.strip_addressed_text(item[2] or "") for item in items])
+    answers = encoder.vectors(texts)
     refs = encoder.cached_vectors([k[1] for k in keys])
     questions = encoder.cached_vectors([k[0] for k in keys])
     out: list[tuple[float, float, float | None]] = [(0.0, 0.0, None)] * len(items)
@@ -128,14 +129,15 @@ def similarities(encoder, items: Sequence[tuple]) -> list[tuple[float, float, fl
     return out
 
 
-def blend(encoder, items: Sequence[tuple], evaluations: list) -> list:
+def blend(encoder, items: Sequence[tuple], evaluations: list, texts: Sequence[str]) -> list:
     """Evaluations with the score blended with sentence similarities (see the module doc).
 
-    ``items`` are the provider's ``(question, reference, answer[, key_points])`` tuples and
-    ``evaluations`` its lexical results, in the same order.
+    ``items`` are the provider's ``(question, reference, answer[, key_points])`` tuples,
+    ``evaluations`` its lexical results and ``texts`` the answers as it scored them, in the
+    same order.
     """
     out = list(evaluations)
-    for i, (cos_ref, cos_q, peer) in enumerate(similarities(encoder, items)):
+    for i, (cos_ref, cos_q, peer) in enumerate(similarities(encoder, items, texts)):
         ev = out[i]
         if not (items[i][1] or "").strip() or ev.flags or ev.score <= 1.0 or not (items[i][2] or "").strip():
             continue

@@ -490,6 +490,7 @@ class LocalProvider:
         """
         started = time.perf_counter()
         contexts: dict[tuple, _Context] = {}
+        groups: dict[int, list[int]] = {}  # id(context) -> indexes of its answers
         prepared = []
         for item in items:
             question, reference, answer = (item[0] or ""), (item[1] or ""), (item[2] or "")
@@ -498,11 +499,10 @@ class LocalProvider:
             ctx = contexts.get(key)
             if ctx is None:
                 ctx = contexts[key] = _context(question, reference, list(kps or []))
-            scored_text = checks.strip_addressed_text(answer)
-            prepared.append((ctx, question, answer, scored_text, tokens(scored_text)))
-        groups: dict[int, list[int]] = {}
-        for i, (ctx, _q, _a, _s, _t) in enumerate(prepared):
-            groups.setdefault(id(ctx), []).append(i)
+            injected = checks.looks_like_injection(answer)
+            scored_text = checks.strip_addressed_text(answer) if injected else answer
+            groups.setdefault(id(ctx), []).append(len(prepared))
+            prepared.append((ctx, question, answer, scored_text, tokens(scored_text), injected))
         # Character n-grams are computed one question at a time and dropped after use, so a
         # large file does not hold them all at once.
         ngram_feats: list[tuple[float, float]] = [(0.0, -1.0)] * len(prepared)
@@ -514,22 +514,22 @@ class LocalProvider:
             peer_sims = _ngram_peer_similarity(grams) if len(members) >= MIN_PEERS else [-1.0] * len(members)
             for i, g, sim in zip(members, grams, peer_sims):
                 ngram_feats[i] = (_ngram_recall(ctx, g), sim)
-        out = [self._evaluation(ctx, q, a, s, t, *nf) for (ctx, q, a, s, t), nf in zip(prepared, ngram_feats)]
-        out = self._embedding_hook(items, out)
+        out = [self._evaluation(*p, *nf) for p, nf in zip(prepared, ngram_feats)]
+        out = self._embedding_hook(items, out, [p[3] for p in prepared])
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
 
-    def _embedding_hook(self, items: Sequence[tuple], out: list[Evaluation]) -> list[Evaluation]:
+    def _embedding_hook(self, items: Sequence[tuple], out: list[Evaluation], scored: list[str]) -> list[Evaluation]:
         """Blend in sentence similarities (interviewer/ai/embeddings.py); the lexical scores
         above are computed the same either way."""
         if self._embeddings == "off" or not out:
             return out
         from . import embeddings
 
-        return embeddings.blend(embeddings.get_encoder(self._embeddings), items, out)
+        return embeddings.blend(embeddings.get_encoder(self._embeddings), items, out, scored)
 
     def _evaluation(
-        self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str],
+        self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str], injected: bool,
         ngram_recall: float = 0.0, ngram_peer: float = -1.0,
     ) -> Evaluation:
         if not answer.strip() or not re.search(r"[A-Za-z0-9]", scored):
@@ -553,7 +553,6 @@ class LocalProvider:
         )
         if copied:
             score = min(score, 1.0)
-        injected = checks.looks_like_injection(answer)
         if injected:
             score = max(0.0, score - INJECTION_PENALTY)
 

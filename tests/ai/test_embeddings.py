@@ -95,7 +95,7 @@ def test_blend_maps_are_anchored():
 def test_similarities_group_by_question():
     enc = embeddings.get_encoder("static")
     items = [(QUESTION, REFERENCE, a) for a in PEERS] + [("Other?", "Other reference.", GOOD)]
-    sims = embeddings.similarities(enc, items)
+    sims = embeddings.similarities(enc, items, [item[2] for item in items])
     assert all(s[2] is not None for s in sims[:6])  # six answers to one question: peers exist
     assert sims[6][2] is None  # alone with its question
     assert sims[0][0] > sims[5][0]  # the good answer is closer to the reference than the hike
