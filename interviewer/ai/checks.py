@@ -39,6 +39,12 @@ _INJECTION = re.compile(
 _SENTENCE_SPLIT = re.compile(r"(?:<br\s*/?>|\r|\n)+|(?<=[.!?])\s+(?=\S)", re.IGNORECASE)
 
 
+def sentences(text: str) -> list[str]:
+    """Sentences of the raw text, each a verbatim substring (HTML line breaks split too)."""
+    parts = [p.strip() for p in _SENTENCE_SPLIT.split(text or "")]
+    return [p for p in parts if p]
+
+
 def clamp(value: float, low: float = 0.0, high: float = 10.0) -> float:
     try:
         value = float(value)

@@ -80,7 +80,6 @@ STOP_WORDS = frozenset(
 
 _HTML = re.compile(r"<[^>]{0,40}>|&[a-z]+;|&#\d+;", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:\+\+|#)?|\d+(?:\.\d+)?")
-_SENTENCE = re.compile(r"(?:<br\s*/?>|\r|\n)+|(?<=[.!?])\s+(?=\S)", re.IGNORECASE)
 
 # A few spelling variants and abbreviations that name the same thing.
 _CANON = {
@@ -198,16 +197,10 @@ def _soft_match(word: str, ans: set[str], ans_long: list[str]) -> bool:
     return False
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences of the raw text, each a verbatim substring (HTML line breaks split too)."""
-    parts = [p.strip() for p in _SENTENCE.split(text or "")]
-    return [p for p in parts if p]
-
-
 def split_key_points(reference: str) -> list[str]:
     """Key points of a reference: its sentences, long sentences further split at ; and ,."""
     points: list[str] = []
-    for sentence in sentences(reference):
+    for sentence in checks.sentences(reference):
         clauses = [c.strip(" ,;:-") for c in re.split(r";|,\s+(?:and\s+|but\s+|whereas\s+)?|\s+whereas\s+|\s+but\s+", sentence)]
         clauses = [c for c in clauses if c]
         if len(clauses) > 1 and all(len(tokens(c)) >= 2 for c in clauses):
@@ -433,7 +426,7 @@ def _clarity(answer: str, n_tokens: int) -> tuple[float, str]:
     words = answer.split()
     if not words:
         return 0.0, "No text to judge."
-    sents = sentences(answer) or [answer]
+    sents = checks.sentences(answer) or [answer]
     avg = len(words) / len(sents)
     score = 7.0
     if n_tokens < 3:
@@ -615,7 +608,7 @@ class LocalProvider:
     def _evidence(self, ctx: _Context, answer: str) -> list[str]:
         topic = set(ctx.ref_tokens) or ctx.q_tokens
         quotes = []
-        for sentence in sentences(answer):
+        for sentence in checks.sentences(answer):
             if checks.looks_like_injection(sentence):
                 continue
             toks = set(tokens(sentence))
