@@ -144,14 +144,11 @@ def rss_kb() -> int:
 
 
 def pearson(xs: list[float], ys: list[float]) -> float:
-    n = len(xs)
-    if n < 2:
-        return float("nan")
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
+    """The agreement page's Pearson r (services/evaluations.py), NaN where it is undefined."""
+    from interviewer.services.evaluations import pearson as agreement_r
+
+    r = agreement_r(xs, ys)
+    return float("nan") if r is None else r
 
 
 def rmse(xs: list[float], ys: list[float]) -> float:
