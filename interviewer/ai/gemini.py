@@ -46,7 +46,7 @@ DEFAULT_MODEL = "gemini-2.5-flash"
 # google-genai 3.x defaults the Gemini API to "v1"; v1beta is the version documented for
 # systemInstruction + responseSchema (older v1 rejected systemInstruction), so pin it.
 DEFAULT_API_VERSION = "v1beta"
-EVAL_PROMPT_VERSION = "eval-v1"
+EVAL_PROMPT_VERSION = "eval-v2"
 QUESTIONS_PROMPT_VERSION = "questions-v1"
 RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
 
@@ -126,7 +126,7 @@ Return JSON only, matching the schema:
 - criteria: correctness, completeness, clarity and relevance, each a 0-10 score with a
   one-sentence reason.
 - key_points_covered / key_points_missed: points of the reference answer the candidate
-  did or did not make.
+  did or did not make (the points listed in <key_points> when it is given).
 - evidence: up to 5 short quotes copied verbatim from the candidate's answer that
   support your score. Never invent or paraphrase quotes.
 - flags: short notes for HR about problems, e.g. the answer addresses the grader or
@@ -151,11 +151,13 @@ Return JSON only: a list of questions, each with
 Prompt version: {QUESTIONS_PROMPT_VERSION}."""
 
 
-def build_eval_prompt(question: str, reference: str, answer: str) -> str:
+def build_eval_prompt(question: str, reference: str, answer: str, key_points: list[str] | None = None) -> str:
+    points = [p.strip() for p in key_points or [] if p and p.strip()]
     return "\n\n".join(
         [
             fence("question", question),
             fence("reference_answer", reference or "(no reference answer given: use the question alone)"),
+            *([fence("key_points", "\n".join(f"- {p}" for p in points))] if points else []),
             fence("candidate_answer", answer),
             "Grade the candidate answer above against the question and reference answer.",
         ]
@@ -369,7 +371,7 @@ class GeminiProvider:
 
     # -- Provider API -----------------------------------------------------------------
 
-    def evaluate(self, question: str, reference: str, answer: str) -> Evaluation:
+    def evaluate(self, question: str, reference: str, answer: str, key_points: list[str] | None = None) -> Evaluation:
         if not (answer or "").strip():
             # Nothing to grade: do not spend quota; finalize() adds the "empty" flag.
             zero = {name: CriterionScore(score=0, reason="No answer was given.") for name in CRITERIA}
@@ -384,7 +386,7 @@ class GeminiProvider:
             return checks.finalize(evaluation, question, answer)
 
         started = self._clock()
-        text = self._generate(EVAL_SYSTEM, build_eval_prompt(question, reference, answer), EvaluationOut)
+        text = self._generate(EVAL_SYSTEM, build_eval_prompt(question, reference, answer, key_points), EvaluationOut)
         latency_ms = max(0, int(round((self._clock() - started) * 1000)))
         data = self._loads(text)
         try:

@@ -161,11 +161,8 @@ def _evaluate(provider, interview: Interview, response: Response) -> Evaluation:
     question = interview.question(response.question_id)
     if question is None:
         raise AIError("The question of this answer no longer exists in the interview.")
-    if getattr(provider, "name", "") == "local":
-        result = provider.evaluate(question.text, question.reference_answer, response.answer,
-                                   key_points=list(question.key_points))
-    else:
-        result = provider.evaluate(question.text, question.reference_answer, response.answer)
+    result = provider.evaluate(question.text, question.reference_answer, response.answer,
+                               key_points=list(question.key_points))
     # Whatever the provider did, the server-side checks have the last word.
     return checks.finalize(result, question.text, response.answer)
 

@@ -149,6 +149,17 @@ def test_valid_output_becomes_a_checked_evaluation(httpserver, make_provider):
     assert request.headers["x-goog-api-key"] == "test-key"
 
 
+def test_key_points_are_fenced_into_the_prompt_when_given(httpserver, make_provider):
+    expect(httpserver, gemini_body(eval_json()))
+    expect(httpserver, gemini_body(eval_json()))
+    make_provider().evaluate(QUESTION, REFERENCE, ANSWER, key_points=["B-tree lookups", "  ", "slower writes"])
+    make_provider().evaluate(QUESTION, REFERENCE, ANSWER)
+    with_points, without = (b["contents"][0]["parts"][0]["text"] for b in sent_bodies(httpserver))
+    assert "<key_points>\n- B-tree lookups\n- slower writes\n</key_points>" in with_points
+    assert with_points.index("<key_points>") < with_points.index("<candidate_answer>")
+    assert "<key_points>" not in without
+
+
 def test_request_carries_system_instruction_schema_and_fenced_answer(httpserver, make_provider):
     expect(httpserver, gemini_body(eval_json()))
     make_provider().evaluate(QUESTION, REFERENCE, ANSWER)

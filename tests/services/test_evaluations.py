@@ -57,7 +57,7 @@ class Fixed:
     def __init__(self, score=6.0, exc=None):
         self.score, self.exc, self.calls = score, exc, 0
 
-    def evaluate(self, question, reference, answer):
+    def evaluate(self, question, reference, answer, key_points=None):
         self.calls += 1
         if self.exc is not None:
             raise self.exc
@@ -158,6 +158,21 @@ def test_a_provider_that_cannot_be_built_fails_the_job(repos, world, finished):
     assert ev.job_of(repos.responses.get(r.id))["error_code"] == "not_configured"
 
 
+def test_every_provider_is_given_the_questions_key_points(repos, world, finished):
+    interview = finished()
+    r = response_for(repos, interview)
+    seen = {}
+
+    class Recording(Fixed):
+        def evaluate(self, question, reference, answer, key_points=None):
+            seen["key_points"] = key_points
+            return super().evaluate(question, reference, answer, key_points)
+
+    ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), Recorder())
+    assert ev.run_job(repos, r.id, Recording)["state"] == ev.DONE
+    assert seen["key_points"] == list(interview.questions[0].key_points) and seen["key_points"]
+
+
 def test_claiming_is_exclusive(repos, world, finished):
     r = response_for(repos, finished())
     ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), Recorder())
@@ -226,14 +241,14 @@ def test_evaluate_all_runs_with_bounded_concurrency(app, repos, world, finished)
     lock, state = threading.Lock(), {"now": 0, "max": 0}
 
     class Slow(Fixed):
-        def evaluate(self, question, reference, answer):
+        def evaluate(self, question, reference, answer, key_points=None):
             with lock:
                 state["now"] += 1
                 state["max"] = max(state["max"], state["now"])
             time.sleep(0.15)
             with lock:
                 state["now"] -= 1
-            return super().evaluate(question, reference, answer)
+            return super().evaluate(question, reference, answer, key_points)
 
     def run(response_id):
         with app.app_context():
@@ -394,10 +409,10 @@ def test_a_slow_live_worker_keeps_its_job_by_heartbeat(repos, world, finished):
     release, started = threading.Event(), threading.Event()
 
     class Blocking(Fixed):
-        def evaluate(self, question, reference, answer):
+        def evaluate(self, question, reference, answer, key_points=None):
             started.set()
             assert release.wait(30)
-            return super().evaluate(question, reference, answer)
+            return super().evaluate(question, reference, answer, key_points)
 
     result = {}
     worker = threading.Thread(target=lambda: result.update(job=ev.run_job(repos, r.id, Blocking, clock=clock,
@@ -424,11 +439,11 @@ def test_a_job_taken_over_while_running_drops_the_late_result(repos, world, fini
     ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), Recorder())
 
     class TakenOver(Fixed):
-        def evaluate(self, question, reference, answer):
+        def evaluate(self, question, reference, answer, key_points=None):
             # meanwhile the job is re-queued elsewhere (its worker looked dead to a poller)
             job = ev.job_of(repos.responses.get(r.id))
             assert repos.evaluations.replace_job(r.id, job["rev"], {**job, "state": ev.PENDING, "rev": "other"})
-            return super().evaluate(question, reference, answer)
+            return super().evaluate(question, reference, answer, key_points)
 
     with caplog.at_level(logging.WARNING):
         assert ev.run_job(repos, r.id, TakenOver) is None
