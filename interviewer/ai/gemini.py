@@ -40,6 +40,8 @@ from .types import (
     Evaluation,
     GeneratedQuestion,
     JobSpec,
+    category_of,
+    text_key,
 )
 
 DEFAULT_MODEL = "gemini-2.5-flash"
@@ -437,14 +439,14 @@ class GeminiProvider:
         seen: set[str] = set()
         for item in items:
             text_ = item.text.strip()
-            key = " ".join(text_.lower().split())
+            key = text_key(text_)
             if not text_ or key in seen:
                 continue
             seen.add(key)
             result.append(
                 GeneratedQuestion(
                     text=text_,
-                    category=_category(item.category),
+                    category=category_of(item.category) or "technical",
                     difficulty=min(5, max(1, item.difficulty)),
                     tags=list(dict.fromkeys(t.strip().lower() for t in item.tags if t.strip())),
                     reference_answer=item.reference_answer.strip(),
@@ -454,14 +456,3 @@ class GeminiProvider:
             if len(result) >= count:
                 break
         return result
-
-
-def _category(value: str) -> str:
-    v = (value or "").strip().lower()
-    if v in CATEGORIES:
-        return v
-    if v.startswith("behavio"):
-        return "behavioural"
-    if v.startswith("situation"):
-        return "situational"
-    return "technical"

@@ -50,6 +50,8 @@ from .types import (
     Evaluation,
     GeneratedQuestion,
     JobSpec,
+    category_of,
+    text_key,
 )
 
 MODEL = "local-lexical-v2"
@@ -838,8 +840,8 @@ def generate_questions(
     if mix:
         wanted = {c: max(0, int(mix.get(c, 0) or 0)) for c in CATEGORIES}
         for c, n in mix.items():  # tolerate spelling variants such as "behavioral"
-            c2 = "behavioural" if c.lower().startswith("behavio") else c.lower()
-            if c2 in CATEGORIES and c2 != c:
+            c2 = category_of(c)
+            if c2 is not None and c2 != c:
                 wanted[c2] = max(wanted[c2], max(0, int(n or 0)))
         if sum(wanted.values()) > count:
             wanted = _shrink(wanted, count)
@@ -858,7 +860,7 @@ def generate_questions(
     seen_text: set[str] = set()
 
     def add(q: GeneratedQuestion) -> bool:
-        norm = " ".join(q.text.lower().split())
+        norm = text_key(q.text)
         if norm in seen_text or len(chosen) >= count:
             return False
         seen_text.add(norm)
@@ -868,8 +870,8 @@ def generate_questions(
     pool = list(bank or [])
     by_cat: dict[str, list[BankQuestion]] = {c: [] for c in CATEGORIES}
     for q in pool:
-        cat = "behavioural" if q.category.lower().startswith("behavio") else q.category.lower()
-        if cat in by_cat:
+        cat = category_of(q.category)
+        if cat is not None:
             by_cat[cat].append(q)
 
     def rank(q: BankQuestion) -> tuple:
@@ -901,26 +903,28 @@ def generate_questions(
                 reference_answer=_template_reference(points),
                 key_points=list(points),
             )
-            if " ".join(filled.lower().split()) not in seen_text:
+            if text_key(filled) not in seen_text:
                 return q
         return None
 
     for category in CATEGORIES:
         need = wanted.get(category, 0)
-        ranked = sorted(by_cat[category], key=rank)
+        ranked = sorted((rank(q), i, q) for i, q in enumerate(by_cat[category]))
         # Relevant bank questions first; one résumé template for the technical part when the
         # résumé names a skill, so every interview has something personal.
-        relevant = [q for q in ranked if rank(q)[0] < 0]
-        rest = [q for q in ranked if rank(q)[0] == 0]
+        relevant = [q for r, _, q in ranked if r[0] < 0]
+        rest = [q for r, _, q in ranked if r[0] == 0]
         picks: list[GeneratedQuestion] = []
+        picked_text: set[str] = set()
         personal = category == "technical" and resume_skills and need >= 3
         quota_bank = need - 1 if personal else need
         for q in relevant + rest:
             if len(picks) >= quota_bank:
                 break
-            norm = " ".join(q.text.lower().split())
-            if norm in seen_text or any(norm == " ".join(p.text.lower().split()) for p in picks):
+            norm = text_key(q.text)
+            if norm in seen_text or norm in picked_text:
                 continue
+            picked_text.add(norm)
             picks.append(_from_bank(q, category))
         for p in picks:
             add(p)
@@ -936,8 +940,7 @@ def generate_questions(
         for q in leftovers:
             if len(chosen) >= count:
                 break
-            cat = "behavioural" if q.category.lower().startswith("behavio") else q.category.lower()
-            add(_from_bank(q, cat if cat in CATEGORIES else "technical"))
+            add(_from_bank(q, category_of(q.category) or "technical"))
     return chosen[:count]
 
 

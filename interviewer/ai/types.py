@@ -13,6 +13,24 @@ CRITERIA = ("correctness", "completeness", "clarity", "relevance")
 CATEGORIES = ("technical", "behavioural", "situational")
 
 
+def category_of(value: str) -> str | None:
+    """A category name as providers and banks spell it ("Behavioral", "situation") in our
+    spelling, or None when it is none of CATEGORIES."""
+    v = (value or "").strip().lower()
+    if v in CATEGORIES:
+        return v
+    if v.startswith("behavio"):
+        return "behavioural"
+    if v.startswith("situation"):
+        return "situational"
+    return None
+
+
+def text_key(text: str) -> str:
+    """Question text compared without case or spacing differences."""
+    return " ".join((text or "").lower().split())
+
+
 class CriterionScore(BaseModel):
     score: float = Field(ge=0, le=10)
     reason: str = ""

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..ai import checks
-from ..ai.types import AIError, Evaluation
+from ..ai.types import AIError, Evaluation, text_key
 from ..clock import utcnow
 from ..errors import Conflict, NotFound
 from ..models import COMPLETED, EVALUATED, Interview, Response, User
@@ -422,7 +422,7 @@ def question_key(source: str, text: str) -> str:
     """Questions from the bank group by their key; others by their normalised text."""
     if source.startswith("bank:"):
         return source
-    return "text:" + " ".join(text.lower().split())
+    return "text:" + text_key(text)
 
 
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
