@@ -74,6 +74,13 @@ def get_provider(config: Mapping[str, Any]) -> Provider:
     )
 
 
+def close_provider(provider: Any) -> None:
+    """Release what a provider holds (Gemini's HTTP client); providers without ``close`` hold nothing."""
+    close = getattr(provider, "close", None)
+    if callable(close):
+        close()
+
+
 def generation_provider(config: Mapping[str, Any]) -> Provider | None:
     """The provider for question generation, or None when it is not configured: scheduling then
     drafts from the default bank and says so (``services.interviews.draft_questions``)."""
@@ -104,4 +111,4 @@ def describe_provider(config: Mapping[str, Any]) -> str:
     return f"gemini ({_model(config)})"
 
 
-__all__ = ["get_provider", "generation_provider", "describe_provider"]
+__all__ = ["get_provider", "generation_provider", "describe_provider", "close_provider"]

@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import describe_provider, get_provider
+from . import close_provider, describe_provider, get_provider
 from .scoring import score_file
 from .types import AIError
 
@@ -45,13 +45,13 @@ def score_file_command(ctx: click.Context, input_path: str, out_path: str, provi
     try:
         in_stream = open(input_path, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as exc:
-        chosen_close(chosen)
+        close_provider(chosen)
         usage_error(f"cannot read {input_path}: {exc.strerror or exc}.")
     try:
         out_stream = click.open_file(out_path, "w", encoding="utf-8")
     except OSError as exc:
         in_stream.close()
-        chosen_close(chosen)
+        close_provider(chosen)
         usage_error(f"cannot write {out_path}: {exc.strerror or exc}.")
 
     click.echo(f"Scoring {input_path} with {describe_provider(config)}…", err=True)
@@ -70,12 +70,6 @@ def score_file_command(ctx: click.Context, input_path: str, out_path: str, provi
     except UnicodeDecodeError:
         usage_error(f"{input_path} is not UTF-8 text.")
     finally:
-        chosen_close(chosen)
+        close_provider(chosen)
     click.echo(f"{summary} ({summary.per_second:.1f} answers/s).", err=True)
     ctx.exit(1 if summary.failed else 0)
-
-
-def chosen_close(provider) -> None:
-    close = getattr(provider, "close", None)
-    if callable(close):
-        close()

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from . import checks
 from .types import (
     CATEGORIES,
+    CRITERIA,
     BankQuestion,
     CriterionScore,
     Evaluation,
@@ -596,8 +597,7 @@ class LocalProvider:
         return checks.finalize(evaluation, question, answer)
 
     def _empty(self, question: str, answer: str, blank: bool) -> Evaluation:
-        zero = {name: CriterionScore(score=0, reason="Nothing to assess.") for name in
-                ("correctness", "completeness", "clarity", "relevance")}
+        zero = {name: CriterionScore(score=0, reason="Nothing to assess.") for name in CRITERIA}
         return Evaluation(
             score=0,
             feedback="The answer is empty." if blank else "The answer has no assessable content.",

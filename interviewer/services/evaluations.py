@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..ai import checks
+from ..ai import checks, close_provider
+from ..ai.scoring import result_fields
 from ..ai.types import AIError, Evaluation, text_key
 from ..clock import utcnow
 from ..errors import Conflict, NotFound
@@ -170,9 +171,7 @@ def _evaluate(provider, interview: Interview, response: Response) -> Evaluation:
 def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datetime) -> dict[str, Any]:
     return {
         "id": evaluation_id,
-        "score": evaluation.score,
-        "feedback": evaluation.feedback,
-        "criteria": {name: {"score": c.score, "reason": c.reason} for name, c in evaluation.criteria.items()},
+        **result_fields(evaluation),
         "key_points_covered": list(evaluation.key_points_covered),
         "key_points_missed": list(evaluation.key_points_missed),
         "evidence": list(evaluation.evidence),
@@ -268,9 +267,7 @@ def _run_provider(repos, response_id: str, provider_factory: ProviderFactory) ->
         try:
             return response, _evaluate(provider, interview, response)
         finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            close_provider(provider)
     except _JobFailed:
         raise
     except AIError as exc:
