@@ -43,9 +43,6 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = _bool("SESSION_COOKIE_SECURE")
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # the 5 MiB resume plus the rest of the form
-    RESUME_MAX_BYTES = 5 * 1024 * 1024
-    ANSWER_MAX_CHARS = 20_000
-    PAGE_SIZE = 20
     AI_PROVIDER = os.environ.get("AI_PROVIDER", "auto")
     GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
     GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")

@@ -11,11 +11,6 @@
       el.textContent = local + " (" + el.textContent + ")";
       el.setAttribute("data-local", "1");
     });
-    root.querySelectorAll("input[data-browser-tz]").forEach(function (el) {
-      if (!el.value || el.value === "UTC") {
-        try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
-      }
-    });
     root.querySelectorAll("select[data-browser-tz]").forEach(function (el) {
       if (el.dataset.touched) return;
       try {
@@ -187,6 +182,4 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-autosave]").forEach(setupAutosave);
   });
-
-  window.Interviewer = { localiseTimes: localiseTimes, showError: showError };
 })();

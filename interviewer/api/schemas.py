@@ -293,6 +293,3 @@ class ResultList(BaseModel):
     total: int
     next_page: int | None
 
-
-class EvaluationResult(ResponseOut):
-    pass

@@ -222,11 +222,10 @@ def score(interview_id: str, question_id: str):
 def result(interview_id: str):
     """Save the overall score and feedback: the interview becomes evaluated."""
     repos, now = get_repos(), utcnow()
-    share = request.form.get("share") == "1" if "share_field" in request.form else None
     errors = {}
     try:
         svc.record_result(repos, current_user, interview_id, request.form.get("overall_score"),
-                          request.form.get("overall_feedback"), now, share)
+                          request.form.get("overall_feedback"), now)
     except ValidationError as exc:
         errors = exc.details if isinstance(exc.details, dict) else {"overall_score": exc.message}
     item = svc.get_visible(repos, current_user, interview_id, now)

@@ -72,7 +72,6 @@ class InterviewRepository:
         candidate_ids: list[str] | None = None,
         statuses: list[str] | None = None,
         job_title: str = "",
-        sort: str = "starts_at",
         descending: bool = True,
         page: int = 1,
         per_page: int = 20,
@@ -88,7 +87,7 @@ class InterviewRepository:
         skip, limit = page_args(page, per_page)
         total = self.col.count_documents(filt)
         direction = -1 if descending else 1
-        docs = self.col.find(filt).sort([(sort, direction), ("_id", direction)]).skip(skip).limit(limit)
+        docs = self.col.find(filt).sort([("starts_at", direction), ("_id", direction)]).skip(skip).limit(limit)
         return Page([self._to_interview(d) for d in docs], skip // limit + 1, limit, total)
 
     def for_candidate(self, candidate_id: str, statuses: list[str] | None = None) -> list[Interview]:

@@ -85,10 +85,3 @@ class ResponseRepository:
         update = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
         return self.col.update_one({"_id": oid(response_id)}, {"$set": update}).matched_count == 1
 
-    def update_where(self, response_id: str, condition: dict[str, Any], **fields: Any) -> bool:
-        """Set fields only if the document still matches `condition` (compare-and-set)."""
-        update = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
-        return self.col.update_one({"_id": oid(response_id), **condition}, {"$set": update}).matched_count == 1
-
-    def all_scored(self) -> list[Response]:
-        return [self._to_response(d) for d in self.col.find({"score": {"$ne": None}})]

@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
 from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
-from ..models import ROLES, User
+from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import normalise_email
+from . import tokens as token_service
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -164,7 +165,7 @@ def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = N
         raise Conflict("You cannot deactivate your own account.")
     repos.users.set_fields(user.id, active=active)
     if not active:
-        repos.tokens.revoke_for_user(user.id, utcnow())  # API tokens die with the account, for good
+        token_service.revoke_all(repos, user.id, utcnow())  # API tokens die with the account, for good
     return repos.users.get(user.id)
 
 
@@ -178,6 +179,6 @@ class Stats:
 def stats(repos) -> Stats:
     return Stats(
         per_role={role: repos.users.count(role=role) for role in ROLES},
-        candidates_per_status={s: repos.users.count(role="candidate", status=s) for s in ("registered", "assigned")},
+        candidates_per_status={s: repos.users.count(role="candidate", status=s) for s in CANDIDATE_STATUSES},
         deactivated=repos.users.count(active=False),
     )
