@@ -30,6 +30,11 @@ def to_db(dt: datetime | None) -> datetime | None:
     return dt
 
 
+def fields_to_db(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with every datetime value in its stored form (``to_db``)."""
+    return {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+
+
 def from_db(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None

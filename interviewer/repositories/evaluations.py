@@ -11,22 +11,17 @@ equality conditions are used: they behave the same on MongoDB, mongomock and tin
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
-from .base import from_db, oid, to_db
+from .base import fields_to_db, from_db, oid
 
 _JOB_TIMES = ("requested_at", "started_at", "heartbeat_at", "finished_at")
 
 
 def new_rev() -> str:
     return secrets.token_hex(8)
-
-
-def _job_to_db(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: to_db(v) if isinstance(v, datetime) else v for k, v in job.items()}
 
 
 def job_from_db(job: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -64,7 +59,7 @@ class EvaluationRepository:
 
     def add(self, evaluation_id: str, record: dict[str, Any]) -> str:
         """Append one evaluation result (never updated afterwards); returns its id."""
-        doc = {k: to_db(v) if isinstance(v, datetime) else v for k, v in record.items()}
+        doc = fields_to_db(record)
         doc["_id"] = oid(evaluation_id)
         doc["response_id"] = str(record["response_id"])
         doc["interview_id"] = str(record["interview_id"])
@@ -102,9 +97,9 @@ class EvaluationRepository:
             condition["ai_job"] = None  # matches a missing field too
         else:
             condition["ai_job.rev"] = expected_rev
-        update: dict[str, Any] = {"ai_job": _job_to_db(job)}
+        update: dict[str, Any] = {"ai_job": fields_to_db(job)}
         if evaluation is not None:
-            update["ai_evaluation"] = {k: to_db(v) if isinstance(v, datetime) else v for k, v in evaluation.items()}
+            update["ai_evaluation"] = fields_to_db(evaluation)
         return self.responses.update_one(condition, {"$set": update}).matched_count == 1
 
     def scored_pairs(self, interview_ids: list[str] | None) -> list[dict]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Interview, Page, Question
-from .base import contains_pattern, from_db, oid, page_args, to_db
+from .base import contains_pattern, fields_to_db, from_db, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
           "cancelled_at", "last_activity_at")
@@ -54,7 +54,7 @@ class InterviewRepository:
     def transition(self, interview_id: str, from_statuses: tuple[str, ...], to_status: str,
                    **fields: Any) -> bool:
         """Move to `to_status` only if still in one of `from_statuses` (compare-and-set)."""
-        update = {"status": to_status, **{k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}}
+        update = {"status": to_status, **fields_to_db(fields)}
         result = self.col.update_one(
             {"_id": oid(interview_id), "status": {"$in": list(from_statuses)}}, {"$set": update}
         )
@@ -64,7 +64,7 @@ class InterviewRepository:
         filt: dict[str, Any] = {"_id": oid(interview_id)}
         if when_status:
             filt["status"] = {"$in": list(when_status)}
-        update = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        update = fields_to_db(fields)
         return self.col.update_one(filt, {"$set": update}).matched_count == 1
 
     def search(

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ..models import BankQuestion
-from .base import from_db, oid
+from .base import fields_to_db, from_db, oid, to_db
 
 _FIELDS = ("key", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "enabled", "builtin")
 
@@ -35,7 +35,7 @@ class QuestionRepository:
     def insert(self, question: BankQuestion) -> BankQuestion:
         """Insert; raises DuplicateKeyError when the key is taken."""
         doc = {k: v for k, v in asdict(question).items() if k in _FIELDS}
-        doc["updated_at"] = question.updated_at
+        doc["updated_at"] = to_db(question.updated_at)
         return self.get(self.col.insert_one(doc).inserted_id)
 
     def get(self, question_id: Any) -> BankQuestion | None:
@@ -47,7 +47,7 @@ class QuestionRepository:
 
     def update(self, question_id: str, **fields: Any) -> bool:
         key = oid(question_id)
-        return bool(key) and self.col.update_one({"_id": key}, {"$set": fields}).matched_count == 1
+        return bool(key) and self.col.update_one({"_id": key}, {"$set": fields_to_db(fields)}).matched_count == 1
 
     def list(self, enabled: bool | None = True, category: str | None = None) -> list[BankQuestion]:
         """Bank questions in a stable order (category, difficulty, key)."""

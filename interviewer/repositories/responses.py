@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..models import Response
-from .base import from_db, oid, to_db
+from .base import fields_to_db, from_db, oid, to_db
 
 
 def _key(interview_id) -> str:
@@ -82,6 +82,6 @@ class ResponseRepository:
         return self.find(interview_id, question_id), False
 
     def set_fields(self, response_id: str, **fields: Any) -> bool:
-        update = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        update = fields_to_db(fields)
         return self.col.update_one({"_id": oid(response_id)}, {"$set": update}).matched_count == 1
 
