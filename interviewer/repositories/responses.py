@@ -18,6 +18,12 @@ def _key(interview_id) -> str:
     return str(interview_id)
 
 
+def _new_doc(interview_id: str, question_id: str, candidate_id: str, answer: str, seq: int,
+             now: datetime) -> dict[str, Any]:
+    return {"interview_id": _key(interview_id), "question_id": question_id, "candidate_id": oid(candidate_id),
+            "answer": answer, "seq": seq, "saved_at": to_db(now), "score": None, "feedback": ""}
+
+
 class ResponseRepository:
     def __init__(self, db: Any):
         self.col = db.responses
@@ -74,12 +80,22 @@ class ResponseRepository:
             if existing is not None:
                 return self._to_response(existing), False
             try:
-                self.col.insert_one({**filt, "candidate_id": oid(candidate_id), "answer": answer,
-                                     "seq": seq, "saved_at": to_db(now), "score": None, "feedback": ""})
+                self.col.insert_one(_new_doc(interview_id, question_id, candidate_id, answer, seq, now))
                 return self.find(interview_id, question_id), True
             except DuplicateKeyError:
                 continue  # another save inserted first: compare sequence numbers again
         return self.find(interview_id, question_id), False
+
+    def add_missing(self, interview_id: str, question_ids: list[str], candidate_id: str, when: datetime) -> None:
+        """An empty response for each question that has none yet (one read, then inserts; a
+        response a racing save created meanwhile is left as it is)."""
+        have = {d["question_id"] for d in self.col.find({"interview_id": _key(interview_id)})}
+        for question_id in question_ids:
+            if question_id not in have:
+                try:
+                    self.col.insert_one(_new_doc(interview_id, question_id, candidate_id, "", 0, when))
+                except DuplicateKeyError:
+                    pass
 
     def set_fields(self, response_id: str, **fields: Any) -> bool:
         update = fields_to_db(fields)

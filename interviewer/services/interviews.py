@@ -127,8 +127,8 @@ def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
 def _materialise_responses(repos, interview: Interview) -> None:
     """Give every question a response document once answering is over, so an unanswered
     question can be scored by its response id like any other (HTML and API alike)."""
-    for question in interview.questions:
-        ensure_response(repos, interview, question.id)
+    repos.responses.add_missing(interview.id, [q.id for q in interview.questions], interview.candidate_id,
+                                interview.completed_at or interview.deadline)
 
 
 def close_expired(repos, now: datetime) -> int:
