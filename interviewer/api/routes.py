@@ -333,9 +333,8 @@ def evaluate(response_id: str):
     both). 409 before the interview is completed, or for an empty answer."""
     app = current_app._get_current_object()
     repos, now = get_repos(), utcnow()
-    response = evaluation_service.request_evaluation(repos, current_user, response_id, now, submitter(app),
-                                                     job_timeout(app))
-    interview = repos.interviews.get(response.interview_id)
+    interview, response = evaluation_service.request_evaluation(repos, current_user, response_id, now,
+                                                                submitter(app), job_timeout(app))
     job = evaluation_service.job_of(response)
     status = 202 if job and job.get("state") in evaluation_service.ACTIVE else 200
     return response_out(response, interview, current_user), status

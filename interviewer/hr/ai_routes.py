@@ -40,12 +40,12 @@ def _row_url(interview_id: str, question_id: str) -> str:
 def ai_evaluate(response_id: str):
     """Queue an AI evaluation of one answer; answers at once with the slot in its pending state."""
     app, repos, now = _app(), get_repos(), utcnow()
-    response = ev.request_evaluation(repos, current_user, response_id, now, submitter(app), job_timeout(app))
-    interview = repos.interviews.get(response.interview_id)
+    interview, response = ev.request_evaluation(repos, current_user, response_id, now, submitter(app),
+                                                job_timeout(app))
     if not wants_fragment():
         flash("AI evaluation requested.", "info")
         return redirect_to(_row_url(interview.id, response.question_id))
-    return _slot(interview, repos.responses.get(response.id))
+    return _slot(interview, response)
 
 
 @bp.get("/responses/<response_id>/ai")
@@ -53,7 +53,7 @@ def ai_slot(response_id: str):
     """The AI slot of one answer; while its job is pending it polls this route every second."""
     app, repos, now = _app(), get_repos(), utcnow()
     try:
-        response = ev.poll(repos, current_user, response_id, now, submitter(app), job_timeout(app))
+        interview, response = ev.poll(repos, current_user, response_id, now, submitter(app), job_timeout(app))
     except DomainError as exc:
         target = request.headers.get("HX-Target", "")
         if not (wants_fragment() and _SLOT_ID.fullmatch(target)):
@@ -62,7 +62,6 @@ def ai_slot(response_id: str):
         html = (f'<div id="{target}" class="ai-box" data-testid="ai-slot" data-state="error">'
                 f'<p class="flash flash-error" role="alert">{escape(exc.message)}</p></div>')
         return html, exc.status, {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
-    interview = repos.interviews.get(response.interview_id)
     if not wants_fragment():
         return redirect_to(_row_url(interview.id, response.question_id))
     return _slot(interview, response)

@@ -298,26 +298,28 @@ def _finish(repos, job: dict[str, Any], response: Response, evaluation: Evaluati
 # --- what the views call ---------------------------------------------------------------------
 
 def request_evaluation(repos, user: User, response_id: str, now: datetime, submit: Submit,
-                       timeout: float = DEFAULT_JOB_TIMEOUT) -> Response:
-    """Queue an evaluation of one answer (a no-op while one is pending or running)."""
-    _interview, response = evaluable_response(repos, user, response_id, now)
+                       timeout: float = DEFAULT_JOB_TIMEOUT) -> tuple[Interview, Response]:
+    """Queue an evaluation of one answer (a no-op while one is pending or running); returns
+    the interview and the response with its job as it now stands."""
+    interview, response = evaluable_response(repos, user, response_id, now)
     if not response.answer.strip():
         raise Conflict("There is no answer to evaluate.")
     if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
         submit(response.id)
-    return repos.responses.get(response.id)
+    return interview, repos.responses.get(response.id)
 
 
 def poll(repos, user: User, response_id: str, now: datetime, submit: Submit,
-         timeout: float = DEFAULT_JOB_TIMEOUT) -> Response:
-    """The response as it stands; a job whose worker died is re-queued (or failed) on the way."""
-    _interview, response = visible_response(repos, user, response_id, now)
+         timeout: float = DEFAULT_JOB_TIMEOUT) -> tuple[Interview, Response]:
+    """The interview and the response as they stand; a job whose worker died is re-queued (or
+    failed) on the way. A live job costs no reads beyond the response and its interview."""
+    interview, response = visible_response(repos, user, response_id, now)
     job = job_of(response)
-    if job is None or job["state"] not in ACTIVE:
-        return response
+    if job is None or job["state"] not in ACTIVE or not is_stale(job, now, timeout):
+        return interview, response
     if recover(repos, response.id, now, timeout):
         submit(response.id)
-    return repos.responses.get(response.id)
+    return interview, repos.responses.get(response.id)
 
 
 def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Submit,

@@ -71,7 +71,7 @@ def test_queue_run_done_records_the_evaluation_and_history(repos, world, finishe
     interview = finished()
     r = response_for(repos, interview)
     submit = Recorder()
-    queued = ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), submit)
+    _, queued = ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), submit)
     assert submit.ids == [r.id]
     assert ev.job_of(queued)["state"] == ev.PENDING and ev.job_of(queued)["attempts"] == 0
 
@@ -131,7 +131,7 @@ def test_failure_is_stored_and_retry_works(repos, world, finished):
     assert ev.history(repos, r.id) == []
 
     submit = Recorder()
-    retried = ev.job_of(ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), submit))
+    retried = ev.job_of(ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), submit)[1])
     assert submit.ids == [r.id]
     assert (retried["state"], retried["attempts"], retried["error_code"]) == (ev.PENDING, 0, None)
     assert ev.run_job(repos, r.id, lambda: Fixed(8.0))["state"] == ev.DONE
@@ -190,17 +190,17 @@ def test_a_dead_worker_is_requeued_then_failed_after_the_attempts(repos, world, 
     assert ev.claim(repos, r.id, "dies-1", t0, timeout=60)["attempts"] == 1  # ...and the worker dies
 
     submit = Recorder()
-    polled = ev.poll(repos, world["hr_a"], r.id, t0 + timedelta(seconds=30), submit, timeout=60)
+    _, polled = ev.poll(repos, world["hr_a"], r.id, t0 + timedelta(seconds=30), submit, timeout=60)
     assert ev.job_of(polled)["state"] == ev.RUNNING and submit.ids == []  # not stale yet
 
     t1 = t0 + timedelta(seconds=61)
-    polled = ev.poll(repos, world["hr_a"], r.id, t1, submit, timeout=60)
+    _, polled = ev.poll(repos, world["hr_a"], r.id, t1, submit, timeout=60)
     assert ev.job_of(polled)["state"] == ev.PENDING and submit.ids == [r.id]
     assert ev.job_of(polled)["attempts"] == 1
     assert ev.claim(repos, r.id, "dies-2", t1, timeout=60)["attempts"] == 2  # dies again
 
     t2 = t1 + timedelta(seconds=61)
-    polled = ev.poll(repos, world["hr_a"], r.id, t2, submit, timeout=60)
+    _, polled = ev.poll(repos, world["hr_a"], r.id, t2, submit, timeout=60)
     job = ev.job_of(polled)
     assert (job["state"], job["error_code"]) == (ev.FAILED, "timeout")
     assert submit.ids == [r.id]
@@ -282,7 +282,7 @@ def test_only_staff_who_see_the_interview_may_evaluate(repos, world, finished, w
 
 def test_admin_may_evaluate_any_interview(repos, world, finished):
     r = response_for(repos, finished())
-    assert ev.job_of(ev.request_evaluation(repos, world["admin"], r.id, utcnow(), Recorder()))["state"] == ev.PENDING
+    assert ev.job_of(ev.request_evaluation(repos, world["admin"], r.id, utcnow(), Recorder())[1])["state"] == ev.PENDING
 
 
 def test_unknown_response_is_not_found(repos, world):
@@ -424,7 +424,7 @@ def test_a_slow_live_worker_keeps_its_job_by_heartbeat(repos, world, finished):
             clock.now += timedelta(seconds=timeout * 0.75)
             assert _wait_for(lambda: ev.job_of(repos.responses.get(r.id))["heartbeat_at"] == clock.now)
             submit = Recorder()
-            polled = ev.poll(repos, world["hr_a"], r.id, clock.now + timedelta(seconds=timeout * 0.5), submit,
+            _, polled = ev.poll(repos, world["hr_a"], r.id, clock.now + timedelta(seconds=timeout * 0.5), submit,
                              timeout=timeout)
             assert ev.job_of(polled)["state"] == ev.RUNNING and submit.ids == []
     finally:
