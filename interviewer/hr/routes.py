@@ -282,13 +282,7 @@ def _csv(rows: list[list], filename: str) -> FlaskResponse:
 def results_csv():
     """Export results: one row per interview, or per response with `?per=response`."""
     repos, now = get_repos(), utcnow()
-    items, page = [], 1
-    while True:
-        chunk = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=page, per_page=100)
-        items.extend(chunk.items)
-        if not chunk.has_next:
-            break
-        page += 1
+    items = svc.all_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED])
     people = _candidates_by_id([i.candidate_id for i in items])
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731
     if request.args.get("per") == "response":

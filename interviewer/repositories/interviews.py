@@ -12,6 +12,17 @@ _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "
           "cancelled_at", "last_activity_at")
 
 
+
+def _filter(candidate_ids: list[str] | None, statuses: list[str] | None, job_title: str = "") -> dict[str, Any]:
+    filt: dict[str, Any] = {}
+    if candidate_ids is not None:
+        filt["candidate_id"] = {"$in": [oid(c) for c in candidate_ids if oid(c)]}
+    if statuses:
+        filt["status"] = {"$in": list(statuses)}
+    if job_title:
+        filt["job_title"] = contains_pattern(job_title)
+    return filt
+
 class InterviewRepository:
     def __init__(self, db: Any):
         self.col = db.interviews
@@ -77,18 +88,17 @@ class InterviewRepository:
         per_page: int = 20,
     ) -> Page:
         """Interviews matching the filters; `candidate_ids=None` means any candidate."""
-        filt: dict[str, Any] = {}
-        if candidate_ids is not None:
-            filt["candidate_id"] = {"$in": [oid(c) for c in candidate_ids if oid(c)]}
-        if statuses:
-            filt["status"] = {"$in": list(statuses)}
-        if job_title:
-            filt["job_title"] = contains_pattern(job_title)
+        filt = _filter(candidate_ids, statuses, job_title)
         skip, limit = page_args(page, per_page)
         total = self.col.count_documents(filt)
         direction = -1 if descending else 1
         docs = self.col.find(filt).sort([("starts_at", direction), ("_id", direction)]).skip(skip).limit(limit)
         return Page([self._to_interview(d) for d in docs], skip // limit + 1, limit, total)
+
+    def matching(self, candidate_ids: list[str] | None, statuses: list[str] | None = None) -> list[Interview]:
+        """Every interview `search` would page through, newest start first, in one query."""
+        docs = self.col.find(_filter(candidate_ids, statuses)).sort([("starts_at", -1), ("_id", -1)])
+        return [self._to_interview(d) for d in docs]
 
     def for_candidate(self, candidate_id: str, statuses: list[str] | None = None) -> list[Interview]:
         filt: dict[str, Any] = {"candidate_id": oid(candidate_id)}

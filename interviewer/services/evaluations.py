@@ -34,7 +34,7 @@ from ..ai import checks, close_provider
 from ..ai.scoring import result_fields
 from ..ai.types import AIError, Evaluation, text_key
 from ..clock import utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..models import COMPLETED, EVALUATED, Interview, Response, User
 from ..repositories.evaluations import job_from_db, new_rev, summary_from_db
 from . import interviews as interview_service
@@ -77,14 +77,9 @@ def is_stale(job: dict[str, Any], now: datetime, timeout: float) -> bool:
 
 # --- access ----------------------------------------------------------------------------------
 
-def _require_staff(user: User) -> None:
-    if user.role not in ("hr", "admin"):
-        raise NotFound("No such response.")
-
-
 def visible_response(repos, user: User, response_id: str, now: datetime) -> tuple[Interview, Response]:
     """The response and its interview if `user` is staff and may see it; NotFound otherwise."""
-    _require_staff(user)
+    interview_service.require_staff(user, "No such response.")
     return interview_service.visible_response(repos, user, response_id, now)
 
 
@@ -325,7 +320,6 @@ def poll(repos, user: User, response_id: str, now: datetime, submit: Submit,
 def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Submit,
                  timeout: float = DEFAULT_JOB_TIMEOUT) -> list[str]:
     """Queue every answered response of the interview; returns the ids handed to `submit`."""
-    _require_staff(user)
     interview = interview_service.reviewable(repos, user, interview_id, now)
     responses = repos.responses.for_interview(interview.id)
     queued = []
@@ -426,16 +420,7 @@ def question_key(source: str, text: str) -> str:
 
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
     """HR vs AI agreement over the interviews `user` may see (HR: theirs; admin: all)."""
-    _require_staff(user)
-    interviews: dict[str, Interview] = {}
-    page = 1
-    while True:
-        chunk = interview_service.list_for(repos, user, now, statuses=[COMPLETED, EVALUATED], page=page,
-                                           per_page=100)
-        interviews.update({i.id: i for i in chunk.items})
-        if not chunk.has_next:
-            break
-        page += 1
+    interviews = {i.id: i for i in interview_service.all_for(repos, user, now, statuses=[COMPLETED, EVALUATED])}
     groups: dict[str, list[tuple[float, float]]] = {}
     labels: dict[str, str] = {}
     overall: list[tuple[float, float]] = []

@@ -107,9 +107,10 @@ def get_visible(repos, user: User, interview_id: str, now: datetime) -> Intervie
     return close_if_expired(repos, interview, now)
 
 
-def _require_staff(user: User) -> None:
+def require_staff(user: User, message: str = "No such interview.") -> None:
+    """Only HR and admins get past; anyone else is told the thing does not exist."""
     if user.role not in ("hr", "admin"):
-        raise NotFound("No such interview.")
+        raise NotFound(message)
 
 
 def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
@@ -298,7 +299,7 @@ def clean_draft(items: list[dict[str, Any]]) -> list[Question]:
 
 def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]], now: datetime) -> Interview:
     """Create the interview with its question snapshot."""
-    _require_staff(user)
+    require_staff(user)
     validate_request(req, now, drafting=False)
     candidate = schedulable_candidate(repos, user, req.candidate_id)
     questions = clean_draft(items)
@@ -311,7 +312,7 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
 
 
 def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
-    _require_staff(user)
+    require_staff(user)
     interview = get_visible(repos, user, interview_id, now)
     return transition(repos, interview, CANCELLED, cancelled_at=now)
 
@@ -450,15 +451,24 @@ def candidate_result(interview: Interview) -> tuple[float | None, str]:
 def list_for(repos, user: User, now: datetime, statuses: list[str] | None = None, candidate_id: str = "",
              job_title: str = "", sort_desc: bool = True, page: int = 1, per_page: int = 20) -> Page:
     """Interviews `user` may see, filtered and paginated (expired ones closed first)."""
-    _require_staff(user)
+    candidate_ids = _visible_candidates(repos, user, now, candidate_id)
+    return repos.interviews.search(candidate_ids=candidate_ids, statuses=statuses, job_title=job_title,
+                                   descending=sort_desc, page=page, per_page=per_page)
+
+
+def all_for(repos, user: User, now: datetime, statuses: list[str] | None = None) -> list[Interview]:
+    """Every interview `user` may see (exports, reports): `list_for` without pages."""
+    return repos.interviews.matching(_visible_candidates(repos, user, now), statuses)
+
+
+def _visible_candidates(repos, user: User, now: datetime, candidate_id: str = "") -> list[str] | None:
+    """The candidates whose interviews staff `user` sees (None: all), after closing expired ones."""
+    require_staff(user)
     close_expired(repos, now)
     if user.role == "hr":
         ids = repos.users.ids_assigned_to(user.id)
-        candidate_ids = [c for c in ids if c == candidate_id] if candidate_id else ids
-    else:
-        candidate_ids = [candidate_id] if candidate_id else None
-    return repos.interviews.search(candidate_ids=candidate_ids, statuses=statuses, job_title=job_title,
-                                   descending=sort_desc, page=page, per_page=per_page)
+        return [c for c in ids if c == candidate_id] if candidate_id else ids
+    return [candidate_id] if candidate_id else None
 
 
 @dataclass
@@ -488,7 +498,7 @@ def parse_score(value: Any, field_name: str = "score") -> float:
 
 
 def reviewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
-    _require_staff(user)
+    require_staff(user)
     interview = get_visible(repos, user, interview_id, now)
     if interview.status not in (COMPLETED, EVALUATED):
         raise Conflict("Answers can be scored once the interview is completed.")
