@@ -96,12 +96,8 @@ def result_out(interview: Interview, viewer: User, names: dict[str, str] | None 
 
 
 def _names(interviews: list[Interview]) -> dict[str, str]:
-    repos = get_repos()
-    out = {}
-    for candidate_id in {i.candidate_id for i in interviews}:
-        user = repos.users.get(candidate_id)
-        out[candidate_id] = user.name if user else ""
-    return out
+    users = get_repos().users.by_ids(i.candidate_id for i in interviews)
+    return {i: user.name if user else "" for i, user in users.items()}
 
 
 def _ordered_responses(interview: Interview) -> list[Response]:

@@ -23,11 +23,6 @@ def _page_number() -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
-def _candidates_by_id(ids) -> dict:
-    repos = get_repos()
-    return {i: repos.users.get(i) for i in set(ids)}
-
-
 @bp.get("/interviews")
 def interviews():
     """Interviews I may see, filtered, sorted by start and paginated; live progress for those in progress."""
@@ -41,7 +36,7 @@ def interviews():
         sort_desc=request.args.get("sort", "desc") != "asc",
         page=_page_number(),
     )
-    people = _candidates_by_id([i.candidate_id for i in page.items])
+    people = repos.users.by_ids(i.candidate_id for i in page.items)
     progress = {i.id: svc.progress(repos, i) for i in page.items}
     candidates = (repos.users.list(role="candidate", hr_id=current_user.id) if current_user.role == "hr"
                   else repos.users.list(role="candidate"))
@@ -264,7 +259,7 @@ def results():
     """Completed and evaluated interviews."""
     repos, now = get_repos(), utcnow()
     page = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=_page_number())
-    people = _candidates_by_id([i.candidate_id for i in page.items])
+    people = repos.users.by_ids(i.candidate_id for i in page.items)
     return render_template("hr/results.html", page=page, people=people)
 
 
@@ -283,7 +278,7 @@ def results_csv():
     """Export results: one row per interview, or per response with `?per=response`."""
     repos, now = get_repos(), utcnow()
     items = svc.all_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED])
-    people = _candidates_by_id([i.candidate_id for i in items])
+    people = repos.users.by_ids(i.candidate_id for i in items)
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731
     if request.args.get("per") == "response":
         rows = [["interview_id", "candidate", "email", "job_title", "question_no", "question", "answer", "score",

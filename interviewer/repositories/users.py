@@ -1,6 +1,7 @@
 """The `users` collection."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..models import Page, User
@@ -55,6 +56,13 @@ class UserRepository:
         """The user with this id, or None (also for a malformed id)."""
         key = oid(user_id)
         return self._to_user(self.col.find_one({"_id": key})) if key else None
+
+    def by_ids(self, ids: Iterable[str]) -> dict[str, User | None]:
+        """Each of these ids with its user (None when there is none), in one query."""
+        wanted = set(ids)
+        keys = [k for k in (oid(i) for i in wanted) if k]
+        found = {str(d["_id"]): self._to_user(d) for d in self.col.find({"_id": {"$in": keys}})} if keys else {}
+        return {i: found.get(i) for i in wanted}
 
     def by_email(self, email: str) -> User | None:
         return self._to_user(self.col.find_one({"email_norm": normalise_email(email)}))

@@ -234,3 +234,13 @@ def test_list_is_sorted_by_name_and_filters(users, people):
 ])
 def test_count(users, people, filters, expected):
     assert users.count(**filters) == expected
+
+
+def test_by_ids_answers_every_id_asked_for(users):
+    ann, bob = users.insert(_user("ann@example.com", "Ann")), users.insert(_user("bob@example.com", "Bob"))
+    missing, malformed = str(ObjectId()), "not-an-id"
+    found = users.by_ids([ann.id, bob.id, ann.id, missing, malformed])
+    assert set(found) == {ann.id, bob.id, missing, malformed}
+    assert (found[ann.id].name, found[bob.id].name) == ("Ann", "Bob")
+    assert found[missing] is None and found[malformed] is None
+    assert users.by_ids([]) == {}
