@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
+
 
 class DomainError(Exception):
     status = 400
@@ -47,3 +49,10 @@ class TooManyAttempts(DomainError):
     """Too many failed sign-ins for one account in a short time."""
 
     status, code = 429, "too_many_attempts"
+
+
+def json_error(status: int, code: str, message: str, details: Any = None):
+    """The one JSON error body: ``{"error": {"code", "message", "details"}}`` with ``status``."""
+    response = jsonify(error={"code": code, "message": message, "details": details})
+    response.status_code = status
+    return response

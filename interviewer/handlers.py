@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .errors import DomainError
+from .errors import DomainError, json_error
 from .htmx import is_htmx
 from .security import wants_json
 
@@ -16,9 +16,7 @@ log = logging.getLogger(__name__)
 
 def error_response(status: int, code: str, message: str, details=None):
     if wants_json():
-        response = jsonify(error={"code": code, "message": message, "details": details})
-        response.status_code = status
-        return response
+        return json_error(status, code, message, details)
     if is_htmx():
         # htmx swaps 4xx here (see the htmx-config meta tag) into the page's message area.
         response = render_template("_messages.html", errors=[message])

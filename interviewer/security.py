@@ -4,10 +4,11 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, request, url_for
 from flask_login import LoginManager, current_user
 
 from .db import get_repos
+from .errors import json_error
 from .htmx import is_htmx, redirect_to
 
 login_manager = LoginManager()
@@ -30,9 +31,7 @@ def wants_json() -> bool:
 @login_manager.unauthorized_handler
 def unauthorized():
     if wants_json():
-        response = jsonify(error={"code": "unauthorized", "message": "Sign in first.", "details": None})
-        response.status_code = 401
-        return response
+        return json_error(401, "unauthorized", "Sign in first.")
     # Where to come back after signing in: the page itself for a plain GET; for htmx, the page
     # the user was on (not a fragment it polled; a filter of that same page keeps its query);
     # a form post cannot be replayed by a redirect, so the page it was sent from.

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..db import get_repos
-from ..errors import DomainError
+from ..errors import DomainError, json_error
 from ..htmx import redirect_to
 from ..models import COMPLETED, EVALUATED, SCHEDULED
 from ..services import interviews as svc
@@ -103,10 +103,8 @@ def autosave(interview_id: str, question_id: str):
         result = svc.save_answer(get_repos(), current_user, interview_id, question_id,
                                  request.form.get("answer", ""), now, seq=request.form.get("seq"),
                                  cleared=request.form.get("cleared") == "1")
-    except DomainError as exc:
-        response = jsonify(error={"code": exc.code, "message": exc.message, "details": exc.details})
-        response.status_code = exc.status
-        return response
+    except DomainError as exc:  # a JSON endpoint whatever the request's Accept header says
+        return json_error(exc.status, exc.code, exc.message, exc.details)
     r = result.response
     return jsonify(saved=result.applied, reason=result.reason, seq=r.seq if r else None,
                    saved_at=r.saved_at.isoformat() if r and r.saved_at else None,
