@@ -1,6 +1,7 @@
-"""Helpers shared by the forms of every blueprint."""
+"""Helpers shared by the forms and list pages of every blueprint."""
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 
 from .errors import ValidationError
@@ -17,3 +18,9 @@ def apply_errors(form: FlaskForm, exc: ValidationError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(exc.message)
+
+
+def page_number() -> int:
+    """The list page asked for in `?page=` (1 for anything that is not a sane page number)."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..db import get_repos
 from ..errors import ValidationError
-from ..forms import apply_errors
+from ..forms import apply_errors, page_number
 from ..htmx import redirect_to, render, wants_fragment
 from ..services import questions as question_service
 from ..services import users as user_service
@@ -21,15 +21,8 @@ def _user_filters() -> dict:
     }
 
 
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
-
-
 def _row(user, error: str | None = None, status: int = 200):
-    hr_users = get_repos().users.list(role="hr", active=True)
-    html = render_template("admin/_user_row.html", user=user, hr_users=hr_users, hr_names=_hr_names(),
-                           row_error=error)
+    html = render_template("admin/_user_row.html", user=user, **_hr_picker(get_repos()), row_error=error)
     return html, status, {"HX-Trigger": "users-changed"}
 
 
@@ -41,8 +34,10 @@ def _changed(user, message: str):
     return redirect_to(url_for("admin.users"))
 
 
-def _hr_names() -> dict:
-    return {u.id: u.name for u in get_repos().users.list(role="hr")}
+def _hr_picker(repos) -> dict:
+    """The HR users a candidate can be assigned to, and every HR user's name (one query)."""
+    hr = repos.users.list(role="hr")
+    return {"hr_users": [u for u in hr if u.active], "hr_names": {u.id: u.name for u in hr}}
 
 
 @bp.get("/users")
@@ -52,11 +47,14 @@ def users():
 
 
 def _users_context(form: StaffForm, filters) -> dict:
-    """What the users page shows: the filtered list, the HR picker, the stats, the staff form."""
+    """What the users page shows: the filtered list and the HR picker; the stats and the staff
+    form only for the whole page (a filter's htmx swap needs the table alone)."""
     repos = get_repos()
-    page = repos.users.search(**_user_filters(), page=_page_number(), per_page=20)
-    return dict(page=page, hr_users=repos.users.list(role="hr", active=True), hr_names=_hr_names(),
-                stats=user_service.stats(repos), form=form, filters=filters)
+    page = repos.users.search(**_user_filters(), page=page_number(), per_page=20)
+    context = dict(page=page, filters=filters, **_hr_picker(repos))
+    if not wants_fragment():
+        context.update(stats=user_service.stats(repos), form=form)
+    return context
 
 
 @bp.get("/stats")

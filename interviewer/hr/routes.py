@@ -9,6 +9,7 @@ from ..ai import generation_provider
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import DomainError, ValidationError
+from ..forms import page_number
 from ..htmx import redirect_to, render, wants_fragment
 from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
 from ..services import interviews as svc
@@ -16,11 +17,6 @@ from ..timeparse import parse_local, zone_names
 from . import bp
 
 DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 @bp.get("/interviews")
@@ -34,7 +30,7 @@ def interviews():
         candidate_id=request.args.get("candidate_id", "")[:40],
         job_title=request.args.get("job_title", "").strip()[:100],
         sort_desc=request.args.get("sort", "desc") != "asc",
-        page=_page_number(),
+        page=page_number(),
     )
     people = repos.users.by_ids(i.candidate_id for i in page.items)
     progress = {i.id: svc.progress(repos, i) for i in page.items}
@@ -258,7 +254,7 @@ def cancel(interview_id: str):
 def results():
     """Completed and evaluated interviews."""
     repos, now = get_repos(), utcnow()
-    page = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=_page_number())
+    page = svc.list_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED], page=page_number())
     people = repos.users.by_ids(i.candidate_id for i in page.items)
     return render_template("hr/results.html", page=page, people=people)
 
