@@ -143,8 +143,7 @@ def question_row(question_id: str):
 def edit_question(question_id: str):
     """One bank row as an edit form."""
     question = question_service.get(get_repos(), question_id)
-    form = QuestionForm(data={**question.__dict__, "tags": ", ".join(question.tags),
-                              "key_points": "\n".join(question.key_points)})
+    form = QuestionForm(data=question_service.form_fields(question))
     return render_template("admin/_question_edit.html", q=question, form=form)
 
 

@@ -17,7 +17,7 @@ from ..clock import utcnow
 from ..db import get_repos
 from ..errors import NotFound, ValidationError
 from ..jobs import job_timeout, submitter
-from ..models import COMPLETED, EVALUATED, SCHEDULED, Interview, Question, Response, User
+from ..models import COMPLETED, EVALUATED, SCHEDULED, BankQuestion, Interview, Question, Response, User
 from ..services import evaluations as evaluation_service
 from ..services import interviews as svc
 from ..services import tokens as token_service
@@ -35,7 +35,7 @@ def _is_staff(user: User) -> bool:
     return user.role in STAFF
 
 
-def question_out(q: Question, staff: bool) -> s.QuestionOut:
+def question_out(q: Question | BankQuestion, staff: bool) -> s.QuestionOut:
     return s.QuestionOut(id=q.id, text=q.text, category=q.category, difficulty=q.difficulty, tags=list(q.tags),
                          reference_answer=q.reference_answer if staff else None,
                          key_points=list(q.key_points) if staff else None)
@@ -145,11 +145,7 @@ def me():
 def default_questions():
     """The enabled bank questions; reference answers only for HR and admins."""
     staff = _is_staff(current_user)
-    items = []
-    for q in get_repos().questions.list(enabled=True):
-        items.append(s.QuestionOut(id=q.id, text=q.text, category=q.category, difficulty=q.difficulty,
-                                   tags=list(q.tags), reference_answer=q.reference_answer if staff else None,
-                                   key_points=list(q.key_points) if staff else None))
+    items = [question_out(q, staff) for q in get_repos().questions.list(enabled=True)]
     return s.DefaultQuestions(items=items)
 
 

@@ -170,16 +170,14 @@ class InterviewList(BaseModel):
     next_page: int | None
 
 
-class ListQuery(Query):
-    status: Status | None = None
-    candidate_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-
-
 class PageQuery(Query):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     page: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class ListQuery(PageQuery):
+    status: Status | None = None
+    candidate_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class CandidateInterviews(BaseModel):

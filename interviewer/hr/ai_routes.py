@@ -19,6 +19,7 @@ from ..htmx import redirect_to, wants_fragment
 from ..jobs import job_timeout, submitter
 from ..services import evaluations as ev
 from . import bp
+from .routes import row_url
 
 _SLOT_ID = re.compile(r"ai-slot-[A-Za-z0-9]{1,40}")
 
@@ -32,10 +33,6 @@ def _slot(interview, response, **extra):
     return render_template("hr/_ai_slot.html", interview=interview, q=question, r=response, **extra)
 
 
-def _row_url(interview_id: str, question_id: str) -> str:
-    return url_for("hr.interview", interview_id=interview_id) + f"#row-{question_id}"
-
-
 @bp.post("/responses/<response_id>/ai")
 def ai_evaluate(response_id: str):
     """Queue an AI evaluation of one answer; answers at once with the slot in its pending state."""
@@ -44,7 +41,7 @@ def ai_evaluate(response_id: str):
                                                 job_timeout(app))
     if not wants_fragment():
         flash("AI evaluation requested.", "info")
-        return redirect_to(_row_url(interview.id, response.question_id))
+        return redirect_to(row_url(interview.id, response.question_id))
     return _slot(interview, response)
 
 
@@ -63,7 +60,7 @@ def ai_slot(response_id: str):
                 f'<p class="flash flash-error" role="alert">{escape(exc.message)}</p></div>')
         return html, exc.status, {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
     if not wants_fragment():
-        return redirect_to(_row_url(interview.id, response.question_id))
+        return redirect_to(row_url(interview.id, response.question_id))
     return _slot(interview, response)
 
 

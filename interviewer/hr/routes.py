@@ -13,10 +13,16 @@ from ..forms import page_number
 from ..htmx import redirect_to, render, wants_fragment
 from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
 from ..services import interviews as svc
+from ..services import questions as question_service
 from ..timeparse import parse_local, zone_names
 from . import bp
 
 DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")
+
+
+def row_url(interview_id: str, question_id: str) -> str:
+    """The interview page scrolled to one answer's row."""
+    return url_for("hr.interview", interview_id=interview_id) + f"#row-{question_id}"
 
 
 @bp.get("/interviews")
@@ -96,12 +102,8 @@ def _apply_op(items: list[dict], op: str) -> list[dict]:
     elif name == "bank":
         question = get_repos().questions.get(arg)
         if question is not None and question.enabled:
-            items.append(_item_from_question(svc.question_from_bank(question)))
+            items.append(question_service.form_fields(svc.question_from_bank(question)))
     return items
-
-
-def _item_from_question(q) -> dict:
-    return {**q.__dict__, "tags": ", ".join(q.tags), "key_points": "\n".join(q.key_points)}
 
 
 def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
@@ -137,7 +139,7 @@ def schedule_draft():
     except DomainError as exc:
         field_errors = exc.details if isinstance(exc.details, dict) else {}
         return _schedule_page("details", exc.status, {**field_errors, "_form": exc.message})
-    return _schedule_page("review", items=[_item_from_question(q) for q in draft.questions], notice=draft.notice)
+    return _schedule_page("review", items=[question_service.form_fields(q) for q in draft.questions], notice=draft.notice)
 
 
 @bp.post("/schedule/review")
@@ -197,7 +199,7 @@ def score(interview_id: str, question_id: str):
         error = next(iter(exc.details.values()), exc.message) if isinstance(exc.details, dict) else exc.message
     if not wants_fragment() and error is None:
         flash("Score saved.", "success")
-        return redirect_to(url_for("hr.interview", interview_id=interview_id) + f"#row-{question_id}")
+        return redirect_to(row_url(interview_id, question_id))
     item = svc.get_visible(repos, current_user, interview_id, now)
     ctx = _interview_context(item, now)
     index = item.index_of(question_id)

@@ -55,6 +55,12 @@ def clean_question_fields(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def form_fields(question: Any) -> dict[str, Any]:
+    """A question (bank or interview) as form fields: the inverse of ``clean_question_fields``
+    (tags comma-separated, one key point a line)."""
+    return {**question.__dict__, "tags": ", ".join(question.tags), "key_points": "\n".join(question.key_points)}
+
+
 def _slug(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:6]
     return "-".join(words) or "question"
