@@ -18,6 +18,7 @@ from ..errors import DomainError
 from ..htmx import redirect_to, wants_fragment
 from ..jobs import job_timeout, submitter
 from ..services import evaluations as ev
+from ..services import interviews as svc
 from . import bp
 from .routes import row_url
 
@@ -73,9 +74,9 @@ def ai_evaluate_all(interview_id: str):
         flash(f"AI evaluation requested for {len(queued)} answers.", "info")
         return redirect_to(url_for("hr.interview", interview_id=interview_id))
     interview = repos.interviews.get(interview_id)
-    return render_template("hr/_ai_toolbar.html", interview=interview,
-                           responses=repos.responses.for_interview(interview_id), oob_slots=True,
-                           queued_count=len(queued))
+    responses = repos.responses.for_interview(interview_id)
+    return render_template("hr/_ai_toolbar.html", interview=interview, responses=responses,
+                           p=svc.progress(repos, interview, responses), oob_slots=True, queued_count=len(queued))
 
 
 @bp.get("/agreement")

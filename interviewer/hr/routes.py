@@ -172,9 +172,10 @@ def schedule_confirm():
 
 def _interview_context(interview, now):
     repos = get_repos()
+    responses = repos.responses.for_interview(interview.id)
     return dict(
-        interview=interview, responses=repos.responses.for_interview(interview.id),
-        candidate=repos.users.get(interview.candidate_id), p=svc.progress(repos, interview), now=now,
+        interview=interview, responses=responses,
+        candidate=repos.users.get(interview.candidate_id), p=svc.progress(repos, interview, responses), now=now,
         missed=svc.is_missed(interview, now), reviewable=interview.status in (COMPLETED, EVALUATED),
     )
 

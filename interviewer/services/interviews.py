@@ -478,9 +478,12 @@ class Progress:
     last_activity_at: datetime | None
 
 
-def progress(repos, interview: Interview) -> Progress:
-    return Progress(repos.responses.count_answered(interview.id), len(interview.questions),
-                    interview.last_activity_at)
+def progress(repos, interview: Interview, responses: dict[str, Response] | None = None) -> Progress:
+    """Answered questions so far: counted from `responses` when the caller has them loaded, else
+    by one database count."""
+    answered = (answered_count(interview, responses) if responses is not None
+                else repos.responses.count_answered(interview.id))
+    return Progress(answered, len(interview.questions), interview.last_activity_at)
 
 
 def parse_score(value: Any, field_name: str = "score") -> float:
