@@ -125,6 +125,11 @@ class Response:
     ai_evaluation: dict[str, Any] | None = None
     ai_job: dict[str, Any] | None = None
 
+    @property
+    def answered(self) -> bool:
+        """Whether there is an answer at all (whitespace is none)."""
+        return bool(self.answer.strip())
+
 
 @dataclass
 class Page:

@@ -120,7 +120,7 @@ def confirm_submit(interview_id: str):
         return redirect_to(url_for("candidate.start", interview_id=interview.id))
     responses = get_repos().responses.for_interview(interview.id)
     unanswered = [(i + 1, q) for i, q in enumerate(interview.questions)
-                  if not (responses.get(q.id) and responses[q.id].answer.strip())]
+                  if not (q.id in responses and responses[q.id].answered)]
     return render_template("candidate/confirm_submit.html", interview=interview, unanswered=unanswered)
 
 

@@ -297,7 +297,7 @@ def request_evaluation(repos, user: User, response_id: str, now: datetime, submi
     """Queue an evaluation of one answer (a no-op while one is pending or running); returns
     the interview and the response with its job as it now stands."""
     interview, response = evaluable_response(repos, user, response_id, now)
-    if not response.answer.strip():
+    if not response.answered:
         raise Conflict("There is no answer to evaluate.")
     if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
         submit(response.id)
@@ -325,7 +325,7 @@ def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Su
     queued = []
     for question in interview.questions:
         response = responses.get(question.id)
-        if response is None or not response.answer.strip():
+        if response is None or not response.answered:
             continue
         if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
             queued.append(response.id)

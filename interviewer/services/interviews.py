@@ -382,7 +382,7 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
             raise ValidationError("Bad sequence number.", {"seq": "Must be a whole number."}) from None
         if not 0 <= seq < MAX_SEQ:
             raise ValidationError("Bad sequence number.", {"seq": "Out of range."})
-    if blank and not cleared and existing is not None and existing.answer.strip():
+    if blank and not cleared and existing is not None and existing.answered:
         return SaveResult(existing, False, "kept")
     if blank:
         answer = ""  # only whitespace is no answer: stored as such, so every count agrees
@@ -411,13 +411,13 @@ def first_unanswered(interview: Interview, responses: dict[str, Response]) -> in
     """Index of the first question without a non-empty answer (the last one when all are answered)."""
     for i, q in enumerate(interview.questions):
         r = responses.get(q.id)
-        if r is None or not r.answer.strip():
+        if r is None or not r.answered:
             return i
     return max(0, len(interview.questions) - 1)
 
 
 def answered_count(interview: Interview, responses: dict[str, Response]) -> int:
-    return sum(1 for q in interview.questions if responses.get(q.id) and responses[q.id].answer.strip())
+    return sum(1 for q in interview.questions if q.id in responses and responses[q.id].answered)
 
 
 @dataclass
