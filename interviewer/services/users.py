@@ -1,6 +1,7 @@
 """Accounts: registration, sign-in, staff creation, assignment and deactivation."""
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ RESUME_MAX_BYTES = 5 * 1024 * 1024
 HASH_METHOD = "scrypt"
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
-# Computed once so that a sign-in for an unknown e-mail costs as much as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made the way real ones are (computed on first use, once per method), so that a
+    sign-in for an unknown e-mail costs as much as a wrong password."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
@@ -119,7 +125,7 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None) 
         raise TooManyAttempts(f"Too many failed sign-ins for this account. Try again in {minutes} minutes.")
     user = repos.users.by_email(email or "")
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(HASH_METHOD), password or "")
     elif check_password_hash(user.password_hash, password or "") and user.active:
         repos.login_attempts.clear(key)
         return user
