@@ -149,11 +149,10 @@ def is_missed(interview: Interview, now: datetime) -> bool:
 
 def schedulable_candidates(repos, user: User) -> list[User]:
     """Candidates `user` may schedule: assigned to them (HR) or assigned to anyone (admin)."""
-    if user.role == "admin":
-        return [c for c in repos.users.list(role="candidate", status="assigned") if c.active]
-    if user.role == "hr":
-        return [c for c in repos.users.list(role="candidate", status="assigned", hr_id=user.id) if c.active]
-    return []
+    if user.role not in ("hr", "admin"):
+        return []
+    mine = {"hr_id": user.id} if user.role == "hr" else {}
+    return [c for c in repos.users.list(role="candidate", status="assigned", **mine) if c.active]
 
 
 def schedulable_candidate(repos, user: User, candidate_id: str) -> User:
@@ -235,8 +234,8 @@ def draft_questions(repos, user: User, req: ScheduleRequest, now: datetime, prov
         if not picked:
             raise ValidationError("None of the picked questions exist.", {"questions": "Pick questions from the bank."})
         return Draft([question_from_bank(q) for q in picked[:MAX_QUESTIONS]])
+    notice = ""
     if req.source == "generated":
-        notice = ""
         if provider is None:
             notice = "Question generation is not available; these questions come from the default set instead."
         else:
@@ -249,8 +248,7 @@ def draft_questions(repos, user: User, req: ScheduleRequest, now: datetime, prov
                 if generated:
                     return Draft(generated)
                 notice = "The generator returned no questions; these come from the default set instead."
-        return Draft([question_from_bank(q) for q in question_service.default_set(repos, req.num_questions)], notice)
-    return Draft([question_from_bank(q) for q in question_service.default_set(repos, req.num_questions)])
+    return Draft([question_from_bank(q) for q in question_service.default_set(repos, req.num_questions)], notice)
 
 
 def generate(repos, provider, req: ScheduleRequest, candidate: User) -> list[Question]:
