@@ -1,10 +1,15 @@
-"""Template filters: times shown in the viewer's zone with UTC beside them."""
+"""Template filters (times shown in the viewer's zone with UTC beside them) and the globals
+templates share with the Python side, so no template re-implements a rule or a list."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from flask import Flask
 from markupsafe import Markup, escape
+
+from .htmx import wants_fragment
+from .models import CANDIDATE_STATUSES, CATEGORIES, ROLES
+from .services.interviews import is_missed
 
 
 def utc_text(value: datetime | None) -> str:
@@ -26,6 +31,8 @@ def status_label(status: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ROLES=ROLES, CANDIDATE_STATUSES=CANDIDATE_STATUSES,
+                                 is_missed=is_missed, wants_fragment=wants_fragment)
     app.add_template_filter(time_tag, "dt")
     app.add_template_filter(utc_text, "utc")
     app.add_template_filter(status_label, "status")

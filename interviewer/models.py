@@ -7,6 +7,7 @@ from typing import Any
 
 ROLES = ("candidate", "hr", "admin")
 CANDIDATE_STATUSES = ("registered", "assigned")
+CATEGORIES = ("technical", "behavioural", "situational")  # of questions
 
 SCHEDULED, IN_PROGRESS, COMPLETED, EVALUATED, CANCELLED = (
     "scheduled",

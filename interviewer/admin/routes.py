@@ -5,6 +5,7 @@ from ..db import get_repos
 from ..errors import ValidationError
 from ..forms import apply_errors, page_number
 from ..htmx import redirect_to, render, wants_fragment
+from ..models import CANDIDATE_STATUSES, ROLES
 from ..services import questions as question_service
 from ..services import users as user_service
 from . import bp
@@ -15,8 +16,8 @@ def _user_filters() -> dict:
     active = request.args.get("active", "")
     return {
         "query": request.args.get("q", "").strip()[:100],
-        "role": request.args.get("role") if request.args.get("role") in ("candidate", "hr", "admin") else None,
-        "status": request.args.get("status") if request.args.get("status") in ("registered", "assigned") else None,
+        "role": request.args.get("role") if request.args.get("role") in ROLES else None,
+        "status": request.args.get("status") if request.args.get("status") in CANDIDATE_STATUSES else None,
         "active": {"yes": True, "no": False}.get(active),
     }
 

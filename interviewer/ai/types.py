@@ -9,8 +9,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from ..models import CATEGORIES
+
 CRITERIA = ("correctness", "completeness", "clarity", "relevance")
-CATEGORIES = ("technical", "behavioural", "situational")
 
 
 def category_of(value: str) -> str | None:

@@ -22,9 +22,9 @@ from pydantic import (
 )
 from pydantic.types import AwareDatetime
 
-from ..models import INTERVIEW_STATUSES
+from ..models import CATEGORIES, INTERVIEW_STATUSES
 from ..services.interviews import ANSWER_MAX_CHARS, FEEDBACK_MAX_CHARS, MAX_QUESTIONS
-from ..services.questions import CATEGORIES, MAX_TEXT
+from ..services.questions import MAX_TEXT
 
 Status = Literal["scheduled", "in_progress", "completed", "evaluated", "cancelled"]
 assert set(Status.__args__) == set(INTERVIEW_STATUSES)

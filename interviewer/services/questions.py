@@ -8,9 +8,8 @@ from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
 from ..errors import NotFound, ValidationError
-from ..models import BankQuestion
+from ..models import CATEGORIES, BankQuestion
 
-CATEGORIES = ("technical", "behavioural", "situational")
 MAX_TEXT = 2000
 
 
