@@ -488,6 +488,7 @@ class LocalProvider:
         contexts: dict[tuple, _Context] = {}
         groups: dict[int, list[int]] = {}  # id(context) -> indexes of its answers
         prepared = []
+        words: list[list[str]] = []  # each answer's content words (``tokens`` is them stemmed)
         for item in items:
             question, reference, answer = (item[0] or ""), (item[1] or ""), (item[2] or "")
             kps = item[3] if len(item) > 3 else None
@@ -498,7 +499,8 @@ class LocalProvider:
             injected = checks.looks_like_injection(answer)
             scored_text = checks.strip_addressed_text(answer) if injected else answer
             groups.setdefault(id(ctx), []).append(len(prepared))
-            prepared.append((ctx, question, answer, scored_text, tokens(scored_text), injected))
+            words.append(content_words(scored_text))
+            prepared.append((ctx, question, answer, scored_text, [stem(w) for w in words[-1]], injected))
         # Character n-grams are computed one question at a time and dropped after use, so a
         # large file does not hold them all at once.
         ngram_feats: list[tuple[float, float]] = [(0.0, -1.0)] * len(prepared)
@@ -506,7 +508,7 @@ class LocalProvider:
             members = groups.get(id(ctx), [])
             if len(members) >= MIN_PEERS:
                 _add_peers(ctx, [prepared[i][4] for i in members])
-            grams = [char_ngrams(content_words(prepared[i][3])) for i in members]
+            grams = [char_ngrams(words[i]) for i in members]
             peer_sims = _ngram_peer_similarity(grams) if len(members) >= MIN_PEERS else [-1.0] * len(members)
             for i, g, sim in zip(members, grams, peer_sims):
                 ngram_feats[i] = (_ngram_recall(ctx, g), sim)
