@@ -24,11 +24,11 @@ run: $(VENV)/.installed
 	$(PY) -m flask demo
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - wsgi:app
 
-## The whole suite: lint, then mongomock, then tinymongo, then the browser tests.
+## The whole suite: lint, then mongomock, then the embedded store (sqlite), then the browser tests.
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check interviewer tests migrations bench tools
 	$(PY) -m pytest -q -m "not browser"
-	TEST_BACKEND=tinymongo $(PY) -m pytest -q -m "not browser"
+	TEST_BACKEND=sqlite $(PY) -m pytest -q -m "not browser"
 	$(PY) -m pytest -q -m browser
 
 ## Only the fast pass (mongomock, no browser).

@@ -1,15 +1,18 @@
 """The one module that knows how to reach the database.
 
 `MONGO_URI` picks the backend (DESIGN.md §2):
-  mongodb://… or mongodb+srv://…  pymongo, a real MongoDB (production)
-  unset                          tinymongo's sqlite backend under instance/data (the default)
-  tinymongo:///some/folder       the same, in a folder of your choice (tests)
+  mongodb://… or mongodb+srv://…  pymongo, a real MongoDB (production, several app hosts)
+  unset                          the embedded store (interviewer.sqlitestore) in instance/interviewer.sqlite3
+  sqlite:///path/to/file.sqlite3  the same in a file of your choice (relative path; ``sqlite:////abs/path``
+                                 for an absolute one); ``?synchronous=full`` also survives power loss
   mongomock://                   mongomock, in memory (fast tests)
+  tinymongo:///some/folder       the first wave's embedded store, kept to read old data (``flask db copy``)
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,6 +33,11 @@ def connect(uri: str, db_name: str, instance_path: str) -> Any:
         import mongomock
 
         return mongomock.MongoClient()[db_name]
+    if backend == "sqlite":
+        from .sqlitestore import Database
+
+        path, options = sqlite_location(uri, instance_path)
+        return Database(path, db_name, **options)
     import tinymongo
 
     folder = uri[len("tinymongo://"):] if uri else str(Path(instance_path) / "data")
@@ -38,14 +46,35 @@ def connect(uri: str, db_name: str, instance_path: str) -> Any:
 
 
 def backend_name(uri: str) -> str:
-    """The backend `uri` selects: mongodb, mongomock or tinymongo; ValueError for any other scheme."""
+    """The backend `uri` selects: mongodb, mongomock, sqlite or tinymongo; ValueError for any other scheme."""
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         return "mongodb"
     if uri.startswith("mongomock://"):
         return "mongomock"
-    if uri == "" or uri.startswith("tinymongo://"):
+    if uri == "" or uri.startswith("sqlite:///"):
+        return "sqlite"
+    if uri.startswith("tinymongo://"):
         return "tinymongo"
     raise ValueError(f"MONGO_URI has an unknown scheme: {uri.split(':', 1)[0]!r}")
+
+
+def sqlite_location(uri: str, instance_path: str) -> tuple[str, dict[str, Any]]:
+    """(file path, Database options) of an embedded-store URI; ValueError for an unknown option."""
+    if not uri:
+        return str(Path(instance_path) / "interviewer.sqlite3"), {}
+    rest = uri[len("sqlite:///"):]
+    path, _, query = rest.partition("?")
+    if not path:
+        raise ValueError("MONGO_URI sqlite:/// needs a file path")
+    options: dict[str, Any] = {}
+    for key, value in parse_qsl(query, strict_parsing=bool(query)):
+        if key == "synchronous":
+            options["synchronous"] = value
+        elif key == "busy_timeout_ms":
+            options["busy_timeout_ms"] = int(value)
+        else:
+            raise ValueError(f"MONGO_URI sqlite: unknown option {key!r}")
+    return path, options
 
 
 def get_db(app: Flask | None = None) -> Any:

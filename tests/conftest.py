@@ -1,13 +1,12 @@
-"""Shared fixtures: the app on mongomock by default, on tinymongo with TEST_BACKEND=tinymongo,
+"""Shared fixtures: the app on mongomock by default, on the embedded store with TEST_BACKEND=sqlite,
 on a real MongoDB when TEST_MONGO_URI is set (each test gets its own database)."""
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import PASSWORD, backend_uri
+from support import PASSWORD, backend_uri, sqlite_uri
 
 from interviewer import create_app
 from interviewer.db import get_db, get_repos
@@ -22,23 +21,23 @@ def cheap_password_hashing(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def migrated_tinymongo(tmp_path_factory):
-    """A tinymongo folder migrated once per run; tests start from a copy.
+def migrated_sqlite(tmp_path_factory):
+    """An embedded-store file migrated once per run; tests start from a copy (sqlite's backup).
 
-    Migrating costs seconds on sqlite (one commit per seeded question); copying the
-    files costs milliseconds. The migrations themselves are tested in test_migrations.
+    Migrating costs a commit per seeded question; copying the file costs milliseconds. The
+    migrations themselves are tested in test_migrations.
     """
-    folder = tmp_path_factory.mktemp("tinymongo-template") / "db"
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": f"tinymongo://{folder}"})
+    path = tmp_path_factory.mktemp("sqlite-template") / "db.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": sqlite_uri(path)})
     with app.app_context():
         upgrade(get_db())
-    return folder
+    return get_db(app)
 
 
 def _build_app(tmp_path, request, **overrides):
     uri, name = backend_uri(tmp_path)
-    if uri.startswith("tinymongo://"):
-        shutil.copytree(request.getfixturevalue("migrated_tinymongo"), tmp_path / "db")
+    if uri.startswith("sqlite:"):
+        request.getfixturevalue("migrated_sqlite").backup_to(tmp_path / "db.sqlite3")
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -60,8 +59,8 @@ def _build_app(tmp_path, request, **overrides):
 def fresh_app(tmp_path, request):
     """An app over an empty, unmigrated database on the backend under test."""
     uri, name = backend_uri(tmp_path)
-    if uri.startswith("tinymongo://"):
-        uri = f"tinymongo://{tmp_path / 'fresh'}"
+    if uri.startswith("sqlite:"):
+        uri = sqlite_uri(tmp_path / "fresh.sqlite3")
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name})
     if os.environ.get("TEST_MONGO_URI"):
         request.addfinalizer(lambda: get_db(app).client.drop_database(name))

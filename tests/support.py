@@ -11,12 +11,23 @@ PASSWORD = "correct-horse-9"
 
 def backend_uri(folder) -> tuple[str, str]:
     """(MONGO_URI, database name) for the backend this run tests: TEST_MONGO_URI (a real MongoDB,
-    a fresh database per call), else TEST_BACKEND=tinymongo (under ``folder``), else mongomock."""
+    a fresh database per call), else TEST_BACKEND=sqlite (the embedded store, a file under ``folder``),
+    else mongomock."""
     if os.environ.get("TEST_MONGO_URI"):
         return os.environ["TEST_MONGO_URI"], f"interviewer_test_{uuid.uuid4().hex[:10]}"
-    if os.environ.get("TEST_BACKEND", "mongomock") == "tinymongo":
-        return f"tinymongo://{folder / 'db'}", "interviewer"
+    if embedded():
+        return sqlite_uri(folder / "db.sqlite3"), "interviewer"
     return "mongomock://", "interviewer"
+
+
+def embedded() -> bool:
+    """Whether this run tests the embedded store (TEST_BACKEND=sqlite)."""
+    return os.environ.get("TEST_BACKEND", "mongomock") == "sqlite"
+
+
+def sqlite_uri(path) -> str:
+    """The MONGO_URI of the embedded store in the file ``path`` (absolute)."""
+    return f"sqlite:///{path}"
 
 
 def csrf_token_from(html: str) -> str:

@@ -12,7 +12,9 @@ from interviewer import create_app, db
     ("mongodb+srv://cluster0.example.net", "mongodb"),
     ("mongomock://", "mongomock"),
     ("mongomock://anything", "mongomock"),
-    ("", "tinymongo"),
+    ("", "sqlite"),
+    ("sqlite:///instance/app.sqlite3", "sqlite"),
+    ("sqlite:////var/lib/interviewer/app.sqlite3?synchronous=full", "sqlite"),
     ("tinymongo:///var/lib/interviewer", "tinymongo"),
     ("tinymongo://relative/folder", "tinymongo"),
 ])
@@ -20,7 +22,7 @@ def test_backend_name(uri, backend):
     assert db.backend_name(uri) == backend
 
 
-UNKNOWN = ["redis://localhost", "postgres://db/x", "sqlite:///x.db", "mongodb:/typo", "mongomock:", "tinymongo:/x",
+UNKNOWN = ["redis://localhost", "postgres://db/x", "sqlite://x.db", "sqlite:/x.db", "mongodb:/typo", "mongomock:", "tinymongo:/x",
            "http://example.com", "localhost:27017", "mongo://localhost"]
 
 
@@ -47,11 +49,26 @@ def test_tinymongo_uri_creates_its_folder(tmp_path):
     assert not (tmp_path / "instance").exists()
 
 
-def test_default_uri_is_tinymongo_under_instance(tmp_path):
+def test_default_uri_is_the_embedded_store_under_instance(tmp_path):
     handle = db.connect("", "interviewer", str(tmp_path / "instance"))
-    assert (tmp_path / "instance" / "data").is_dir()
     handle.things.insert_one({"k": 1})
+    assert (tmp_path / "instance" / "interviewer.sqlite3").is_file()
     assert handle.things.count_documents({}) == 1
+
+
+def test_sqlite_uri_takes_a_path_and_options(tmp_path):
+    path = tmp_path / "sub" / "app.sqlite3"
+    handle = db.connect(f"sqlite:///{path}?synchronous=full&busy_timeout_ms=500", "interviewer", str(tmp_path))
+    handle.things.insert_one({"k": "kept"})
+    assert path.is_file()
+    assert (handle.synchronous, handle.busy_timeout_ms) == ("FULL", 500)
+    assert db.connect(f"sqlite:///{path}", "interviewer", str(tmp_path)).things.find_one({})["k"] == "kept"
+
+
+@pytest.mark.parametrize("uri", ["sqlite:///", "sqlite:///x.db?fast=yes", "sqlite:///x.db?synchronous=off"])
+def test_bad_sqlite_uri_is_a_value_error(uri, tmp_path):
+    with pytest.raises(ValueError):
+        db.connect(uri, "x", str(tmp_path))
 
 
 def test_tinymongo_data_outlives_the_connection(tmp_path):

@@ -1,4 +1,4 @@
-"""API test support: one app per test module (an app on tinymongo costs seconds to build), six actors
+"""API test support: one app per test module (an app on the embedded store costs a migration to build), six actors
 with tokens, and factories that put fresh interviews in any state through the services."""
 from __future__ import annotations
 

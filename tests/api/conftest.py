@@ -1,4 +1,4 @@
-"""API fixtures: one app per test module (an app on tinymongo costs seconds to build) and six actors."""
+"""API fixtures: one app per test module (an app on the embedded store costs a migration to build) and six actors."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Browser fixtures: the real app (CSRF on, embedded tinymongo) served on a free port, and
+"""Browser fixtures: the real app (CSRF on, the embedded store) served on a free port, and
 Debian's chromium driven by Playwright's sync API.
 
 Without chromium or Playwright these tests skip, unless REQUIRE_BROWSER=1 (CI) turns the
@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from support import PASSWORD
+from support import PASSWORD, sqlite_uri
 from werkzeug.serving import make_server
 
 from interviewer import create_app
@@ -61,14 +61,14 @@ class ServerErrors(logging.Handler):
 
 
 @pytest.fixture
-def live_server(tmp_path, migrated_tinymongo):
-    """The whole app as production runs it, on 127.0.0.1:<free port>, with its own database
-    (a copy of the folder tests/conftest.py migrates once per run)."""
-    shutil.copytree(migrated_tinymongo, tmp_path / "db")
+def live_server(tmp_path, migrated_sqlite):
+    """The whole app as production runs it, on 127.0.0.1:<free port>, with its own embedded database
+    (a copy of the one tests/conftest.py migrates once per run)."""
+    migrated_sqlite.backup_to(tmp_path / "db.sqlite3")
     # CSRF stays on (no WTF_CSRF_ENABLED override) and TESTING off: the app as production runs it.
     app = create_app({
         "SECRET_KEY": "browser-test-secret",
-        "MONGO_URI": f"tinymongo://{tmp_path / 'db'}",
+        "MONGO_URI": sqlite_uri(tmp_path / "db.sqlite3"),
         "MONGO_DB": "interviewer",
         "AI_PROVIDER": "local",
         "GEMINI_API_KEY": "",
