@@ -30,6 +30,12 @@ def sqlite_uri(path) -> str:
     return f"sqlite:///{path}"
 
 
+def saved(stored: dict) -> dict:
+    """``{question_id: answer}`` of the saves applied to an interview's responses (``for_interview``'s
+    result): the empty responses created with the interview (seq 0, no answer) are left out."""
+    return {q: r.answer for q, r in stored.items() if r.seq or r.answer}
+
+
 def csrf_token_from(html: str) -> str:
     """The CSRF token of a page: a form's hidden field, else the one in ``hx-headers``."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(

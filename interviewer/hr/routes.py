@@ -2,7 +2,7 @@ import csv
 import io
 
 from flask import Response as FlaskResponse
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from ..ai import generation_provider
@@ -34,16 +34,15 @@ def interviews():
         repos, current_user, now,
         statuses=[status] if status in INTERVIEW_STATUSES else None,
         candidate_id=request.args.get("candidate_id", "")[:40],
+        candidate=request.args.get("candidate", "")[:100],
         job_title=request.args.get("job_title", "").strip()[:100],
         sort_desc=request.args.get("sort", "desc") != "asc",
         page=page_number(),
     )
     people = repos.users.by_ids(i.candidate_id for i in page.items)
     progress = {i.id: svc.progress(repos, i) for i in page.items}
-    candidates = (repos.users.list(role="candidate", hr_id=current_user.id) if current_user.role == "hr"
-                  else repos.users.list(role="candidate"))
     return render("hr/interviews.html", "hr/_interviews_table.html", page=page, people=people, progress=progress,
-                  candidates=candidates, filters=request.args, statuses=INTERVIEW_STATUSES, now=now)
+                  filters=request.args, statuses=INTERVIEW_STATUSES, now=now)
 
 
 @bp.get("/interviews/<interview_id>/progress")
@@ -262,42 +261,75 @@ def results():
     return render_template("hr/results.html", page=page, people=people)
 
 
-def _csv(rows: list[list], filename: str) -> FlaskResponse:
+EXPORT_BATCH = 200  # interviews per batch: names and answers are read once per batch, memory stays flat
+
+
+def _csv_line(row: list) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        # A leading = + - @ makes spreadsheets run the cell as a formula: neutralise it.
-        writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return FlaskResponse(buffer.getvalue(), mimetype="text/csv",
-                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    # A leading = + - @ makes spreadsheets run the cell as a formula: neutralise it.
+    csv.writer(buffer).writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return buffer.getvalue()
+
+
+def _batches(items, size: int = EXPORT_BATCH):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+RESPONSE_COLUMNS = ["interview_id", "candidate", "email", "job_title", "question_no", "question", "answer", "score",
+                    "feedback", "ai_score"]
+INTERVIEW_COLUMNS = ["interview_id", "candidate", "email", "job_title", "status", "starts_at", "deadline",
+                     "completed_at", "answered", "questions", "overall_score", "overall_feedback", "shared"]
+
+
+def _response_rows(repos, items):
+    for batch in _batches(items):
+        people = repos.users.by_ids(i.candidate_id for i in batch)
+        answers = repos.responses.for_interviews([i.id for i in batch])
+        for i in batch:
+            person, responses = people[i.candidate_id], answers[i.id]
+            for n, q in enumerate(i.questions, start=1):
+                r = responses.get(q.id)
+                ai = (r.ai_evaluation or {}).get("score") if r else None
+                yield [i.id, person.name if person else "", person.email if person else "", i.job_title, n, q.text,
+                       r.answer if r else "", r.score if r else "", r.feedback if r else "", "" if ai is None else ai]
+
+
+def _interview_rows(repos, items):
+    iso = lambda d: d.isoformat() if d else ""  # noqa: E731
+    for batch in _batches(items):
+        people = repos.users.by_ids(i.candidate_id for i in batch)
+        answered = repos.responses.answered_counts([i.id for i in batch])
+        for i in batch:
+            person = people[i.candidate_id]
+            yield [i.id, person.name if person else "", person.email if person else "", i.job_title, i.status,
+                   iso(i.starts_at), iso(i.deadline), iso(i.completed_at), answered[i.id], len(i.questions),
+                   "" if i.overall_score is None else i.overall_score, i.overall_feedback, "yes" if i.shared else "no"]
 
 
 @bp.get("/results.csv")
 def results_csv():
-    """Export results: one row per interview, or per response with `?per=response`."""
+    """Export results, streamed in batches: one row per interview, or per response with `?per=response`."""
     repos, now = get_repos(), utcnow()
-    items = svc.all_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED])
-    people = repos.users.by_ids(i.candidate_id for i in items)
-    iso = lambda d: d.isoformat() if d else ""  # noqa: E731
+    items = svc.iter_all_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED])
     if request.args.get("per") == "response":
-        rows = [["interview_id", "candidate", "email", "job_title", "question_no", "question", "answer", "score",
-                 "feedback", "ai_score"]]
-        for i in items:
-            responses = repos.responses.for_interview(i.id)
-            for n, q in enumerate(i.questions, start=1):
-                r = responses.get(q.id)
-                ai = (r.ai_evaluation or {}).get("score") if r else None
-                rows.append([i.id, people[i.candidate_id].name, people[i.candidate_id].email, i.job_title, n, q.text,
-                             r.answer if r else "", r.score if r else "", r.feedback if r else "", ai if ai is not None else ""])
-        return _csv(rows, "responses.csv")
-    rows = [["interview_id", "candidate", "email", "job_title", "status", "starts_at", "deadline", "completed_at",
-             "answered", "questions", "overall_score", "overall_feedback", "shared"]]
-    for i in items:
-        rows.append([i.id, people[i.candidate_id].name, people[i.candidate_id].email, i.job_title, i.status,
-                     iso(i.starts_at), iso(i.deadline), iso(i.completed_at), repos.responses.count_answered(i.id),
-                     len(i.questions), "" if i.overall_score is None else i.overall_score, i.overall_feedback,
-                     "yes" if i.shared else "no"])
-    return _csv(rows, "interviews.csv")
+        header, rows, filename = RESPONSE_COLUMNS, _response_rows(repos, items), "responses.csv"
+    else:
+        header, rows, filename = INTERVIEW_COLUMNS, _interview_rows(repos, items), "interviews.csv"
+
+    def lines():
+        yield _csv_line(header)
+        for row in rows:
+            yield _csv_line(row)
+
+    return FlaskResponse(stream_with_context(lines()), mimetype="text/csv",
+                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/questions")

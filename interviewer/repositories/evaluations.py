@@ -101,24 +101,3 @@ class EvaluationRepository:
         if evaluation is not None:
             update["ai_evaluation"] = fields_to_db(evaluation)
         return self.responses.update_one(condition, {"$set": update}).matched_count == 1
-
-    def scored_pairs(self, interview_ids: list[str] | None) -> list[dict]:
-        """Responses that have both an HR score and an AI score, limited to `interview_ids`
-        (None: all). Each item: interview_id, question_id, hr_score, ai_score."""
-        query: dict[str, Any] = {"score": {"$ne": None}, "ai_evaluation.score": {"$ne": None}}
-        wanted = None if interview_ids is None else {str(i) for i in interview_ids}
-        if wanted is not None:
-            if not wanted:
-                return []
-            query["interview_id"] = {"$in": sorted(wanted)}
-        out = []
-        for doc in self.responses.find(query):
-            interview_id = str(doc["interview_id"])
-            if wanted is not None and interview_id not in wanted:
-                continue
-            ai = (doc.get("ai_evaluation") or {}).get("score")
-            if doc.get("score") is None or ai is None:
-                continue
-            out.append({"interview_id": interview_id, "question_id": doc["question_id"],
-                        "hr_score": float(doc["score"]), "ai_score": float(ai)})
-        return out

@@ -1,9 +1,12 @@
 """The `interviews` collection; questions are embedded as a snapshot."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+
+from bson import ObjectId
 
 from ..models import Interview, Page, Question
 from .base import contains_pattern, fields_to_db, from_db, oid, page_args, to_db
@@ -13,15 +16,25 @@ _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "
 
 
 
-def _filter(candidate_ids: list[str] | None, statuses: list[str] | None, job_title: str = "") -> dict[str, Any]:
+_ORDER = ("starts_at", "_id")
+
+
+def scope_filter(hr_id: str | None = None, candidate_ids: list[str] | None = None, statuses: list[str] | None = None,
+                 job_title: str = "") -> dict[str, Any]:
+    """The filter of a list: HR scope by the interview's own indexed `hr_id` (kept in step with the
+    candidate's assignment), optionally some candidates (a short, bounded list), statuses, a title."""
     filt: dict[str, Any] = {}
+    if hr_id is not None:
+        filt["hr_id"] = oid(hr_id)
     if candidate_ids is not None:
-        filt["candidate_id"] = {"$in": [oid(c) for c in candidate_ids if oid(c)]}
+        keys = [k for k in (oid(c) for c in candidate_ids) if k]
+        filt["candidate_id"] = keys[0] if len(keys) == 1 else {"$in": keys}
     if statuses:
-        filt["status"] = {"$in": list(statuses)}
+        filt["status"] = statuses[0] if len(statuses) == 1 else {"$in": list(statuses)}
     if job_title:
         filt["job_title"] = contains_pattern(job_title)
     return filt
+
 
 class InterviewRepository:
     def __init__(self, db: Any):
@@ -48,9 +61,17 @@ class InterviewRepository:
             **{name: from_db(doc.get(name)) for name in _TIMES},
         )
 
+    @staticmethod
+    def new_id() -> str:
+        """An id for an interview about to be inserted (its responses are written first)."""
+        return str(ObjectId())
+
     def insert(self, interview: Interview) -> Interview:
+        """Insert; `interview.id` is kept when set (from `new_id`), else one is made."""
         doc = asdict(interview)
-        doc.pop("id")
+        key = oid(doc.pop("id"))
+        if key is not None:
+            doc["_id"] = key
         for name in _TIMES:
             doc[name] = to_db(doc[name])
         for name in ("candidate_id", "hr_id", "created_by"):
@@ -78,27 +99,33 @@ class InterviewRepository:
         update = fields_to_db(fields)
         return self.col.update_one(filt, {"$set": update}).matched_count == 1
 
-    def search(
-        self,
-        candidate_ids: list[str] | None = None,
-        statuses: list[str] | None = None,
-        job_title: str = "",
-        descending: bool = True,
-        page: int = 1,
-        per_page: int = 20,
-    ) -> Page:
-        """Interviews matching the filters; `candidate_ids=None` means any candidate."""
-        filt = _filter(candidate_ids, statuses, job_title)
+    def search(self, filt: dict[str, Any] | None = None, descending: bool = True, page: int = 1, per_page: int = 20) -> Page:
+        """One page of the interviews matching `filt` (from `scope_filter`), by start then id.
+
+        Two indexed queries: the count, and the page itself (sort, skip and limit run in the store).
+        """
+        filt = filt or {}
         skip, limit = page_args(page, per_page)
         total = self.col.count_documents(filt)
         direction = -1 if descending else 1
-        docs = self.col.find(filt).sort([("starts_at", direction), ("_id", direction)]).skip(skip).limit(limit)
+        docs = self.col.find(filt).sort([(f, direction) for f in _ORDER]).skip(skip).limit(limit)
         return Page([self._to_interview(d) for d in docs], skip // limit + 1, limit, total)
 
-    def matching(self, candidate_ids: list[str] | None, statuses: list[str] | None = None) -> list[Interview]:
-        """Every interview `search` would page through, newest start first, in one query."""
-        docs = self.col.find(_filter(candidate_ids, statuses)).sort([("starts_at", -1), ("_id", -1)])
-        return [self._to_interview(d) for d in docs]
+    def iter_matching(self, filt: dict[str, Any]) -> Iterator[Interview]:
+        """Every interview matching `filt`, newest start first, read as iterated (exports: the
+        embedded store and MongoDB fetch in batches, so memory stays flat)."""
+        for doc in self.col.find(filt).sort([(f, -1) for f in _ORDER]):
+            yield self._to_interview(doc)
+
+    def by_ids(self, ids: Iterable[str]) -> dict[str, Interview]:
+        """The interviews with these ids (a short list), keyed by id; unknown ids are left out."""
+        keys = [k for k in (oid(i) for i in set(ids)) if k]
+        return {str(d["_id"]): self._to_interview(d) for d in self.col.find({"_id": {"$in": keys}})} if keys else {}
+
+    def set_hr_for_candidate(self, candidate_id: str, hr_id: str | None) -> int:
+        """Keep every interview of a candidate in the scope of their current HR user; returns how many moved."""
+        return self.col.update_many({"candidate_id": oid(candidate_id)},
+                                    {"$set": {"hr_id": oid(hr_id) if hr_id else None}}).modified_count
 
     def for_candidate(self, candidate_id: str, statuses: list[str] | None = None) -> list[Interview]:
         filt: dict[str, Any] = {"candidate_id": oid(candidate_id)}

@@ -1,13 +1,22 @@
 """The `responses` collection: one document per interview + question (unique index).
 
-`interview_id` is stored as the id's string here: tinymongo's unique indexes accept
-strings but not ObjectIds, and the unique pair is what makes autosave idempotent.
+The documents are created with the interview (`create_for`), so an autosave is one conditional
+update of one document found through the unique index. Each carries, besides its answer and
+scores, what lists and reports filter on without reading the interview: `hr_id` (kept in step with
+the candidate's assignment, like the interview's) and `group` (the question's key for the
+agreement report; questions are a snapshot, so it never changes).
+
+`interview_id` is stored as the id's string (the first wave's embedded store could not index
+ObjectIds; one convention for every reference between collections is kept).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..models import Response
@@ -18,10 +27,19 @@ def _key(interview_id) -> str:
     return str(interview_id)
 
 
-def _new_doc(interview_id: str, question_id: str, candidate_id: str, answer: str, seq: int,
-             now: datetime) -> dict[str, Any]:
-    return {"interview_id": _key(interview_id), "question_id": question_id, "candidate_id": oid(candidate_id),
-            "answer": answer, "seq": seq, "saved_at": to_db(now), "score": None, "feedback": ""}
+@dataclass(frozen=True)
+class Owner:
+    """What every response of one interview shares: its interview, candidate, HR user (scope)."""
+
+    interview_id: str
+    candidate_id: str
+    hr_id: str | None
+
+
+def _new_doc(owner: Owner, question_id: str, group: str, answer: str, seq: int, now: datetime) -> dict[str, Any]:
+    return {"interview_id": _key(owner.interview_id), "question_id": question_id,
+            "candidate_id": oid(owner.candidate_id), "hr_id": oid(owner.hr_id) if owner.hr_id else None,
+            "group": group, "answer": answer, "seq": seq, "saved_at": to_db(now), "score": None, "feedback": ""}
 
 
 class ResponseRepository:
@@ -63,39 +81,79 @@ class ResponseRepository:
     def count_answered(self, interview_id: str) -> int:
         return self.col.count_documents({"interview_id": _key(interview_id), "answer": {"$nin": ["", None]}})
 
-    def save_answer(self, interview_id: str, question_id: str, candidate_id: str, answer: str,
-                    seq: int, now: datetime) -> tuple[Response, bool]:
+    def create_for(self, owner: Owner, questions: Iterable[tuple[str, str]], now: datetime) -> None:
+        """An empty response for each (question id, group) of a new interview; one that exists is kept."""
+        for question_id, group in questions:
+            try:
+                self.col.insert_one(_new_doc(owner, question_id, group, "", 0, now))
+            except DuplicateKeyError:
+                pass
+
+    def save_answer(self, owner: Owner, question_id: str, group: str, answer: str, seq: int,
+                    now: datetime) -> tuple[Response, bool]:
         """Write `answer` unless a save with an equal or higher `seq` is already stored.
 
-        Returns (the stored response, whether this save won). Idempotent per
-        interview + question: the unique index turns a racing second insert into
-        DuplicateKeyError, after which the conditional update decides.
+        Returns (the stored response, whether this save won). One conditional update of the
+        document the unique (interview, question) index finds. A response that does not exist yet
+        (an interview scheduled before responses were created with it) is inserted; a racing
+        insert turns into DuplicateKeyError, after which the conditional update decides again.
         """
-        filt = {"interview_id": _key(interview_id), "question_id": question_id}
+        filt = {"interview_id": _key(owner.interview_id), "question_id": question_id}
         update = {"$set": {"answer": answer, "seq": seq, "saved_at": to_db(now)}}
         for _ in range(3):
-            if self.col.update_one({**filt, "seq": {"$lt": seq}}, update).matched_count:
-                return self.find(interview_id, question_id), True
+            won = self.col.find_one_and_update({**filt, "seq": {"$lt": seq}}, update,
+                                               return_document=ReturnDocument.AFTER)
+            if won is not None:
+                return self._to_response(won), True
             existing = self.col.find_one(filt)
             if existing is not None:
                 return self._to_response(existing), False
             try:
-                self.col.insert_one(_new_doc(interview_id, question_id, candidate_id, answer, seq, now))
-                return self.find(interview_id, question_id), True
+                doc = _new_doc(owner, question_id, group, answer, seq, now)
+                self.col.insert_one(doc)
+                return self._to_response(doc), True
             except DuplicateKeyError:
                 continue  # another save inserted first: compare sequence numbers again
-        return self.find(interview_id, question_id), False
+        return self.find(owner.interview_id, question_id), False
 
-    def add_missing(self, interview_id: str, question_ids: list[str], candidate_id: str, when: datetime) -> None:
-        """An empty response for each question that has none yet (one read, then inserts; a
-        response a racing save created meanwhile is left as it is)."""
-        have = {d["question_id"] for d in self.col.find({"interview_id": _key(interview_id)})}
-        for question_id in question_ids:
-            if question_id not in have:
-                try:
-                    self.col.insert_one(_new_doc(interview_id, question_id, candidate_id, "", 0, when))
-                except DuplicateKeyError:
-                    pass
+    def add_missing(self, owner: Owner, questions: Iterable[tuple[str, str]], when: datetime) -> None:
+        """An empty response for each (question id, group) that has none yet (one read, then inserts;
+        a response a racing save created meanwhile is left as it is)."""
+        have = {d["question_id"] for d in self.col.find({"interview_id": _key(owner.interview_id)}, {"question_id": 1})}
+        self.create_for(owner, [(q, g) for q, g in questions if q not in have], when)
+
+    def for_interviews(self, interview_ids: list[str]) -> dict[str, dict[str, Response]]:
+        """The responses of a batch of interviews (a bounded list), by interview id, then question id."""
+        out: dict[str, dict[str, Response]] = {str(i): {} for i in interview_ids}
+        for doc in self.col.find({"interview_id": {"$in": [_key(i) for i in interview_ids]}}):
+            out[str(doc["interview_id"])][doc["question_id"]] = self._to_response(doc)
+        return out
+
+    def answered_counts(self, interview_ids: list[str]) -> dict[str, int]:
+        """How many questions have a non-empty answer, for a batch of interviews (a bounded list)."""
+        counts = {str(i): 0 for i in interview_ids}
+        filt = {"interview_id": {"$in": [_key(i) for i in interview_ids]}, "answer": {"$nin": ["", None]}}
+        for doc in self.col.find(filt, {"interview_id": 1, "_id": 0}):
+            counts[str(doc["interview_id"])] += 1
+        return counts
+
+    def set_hr_for_candidate(self, candidate_id: str, hr_id: str | None) -> int:
+        """Keep every response of a candidate in the scope of their current HR user; returns how many moved."""
+        return self.col.update_many({"candidate_id": oid(candidate_id)},
+                                    {"$set": {"hr_id": oid(hr_id) if hr_id else None}}).modified_count
+
+    def iter_scored_pairs(self, hr_id: str | None) -> Iterator[dict]:
+        """Responses with both an HR score and an AI score, in `hr_id`'s scope (None: all), through
+        the (hr_id, score) or (score) index. Each item: interview_id, question_id, group, hr_score,
+        ai_score."""
+        filt: dict[str, Any] = {"score": {"$ne": None}, "ai_evaluation.score": {"$ne": None}}
+        if hr_id is not None:
+            filt = {"hr_id": oid(hr_id), **filt}
+        fields = {"interview_id": 1, "question_id": 1, "group": 1, "score": 1, "ai_evaluation.score": 1, "_id": 0}
+        for doc in self.col.find(filt, fields):
+            yield {"interview_id": str(doc["interview_id"]), "question_id": doc["question_id"],
+                   "group": doc.get("group"), "hr_score": float(doc["score"]),
+                   "ai_score": float(doc["ai_evaluation"]["score"])}
 
     def set_fields(self, response_id: str, **fields: Any) -> bool:
         update = fields_to_db(fields)

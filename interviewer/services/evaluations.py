@@ -32,7 +32,7 @@ from typing import Any
 
 from ..ai import checks, close_provider
 from ..ai.scoring import result_fields
-from ..ai.types import AIError, Evaluation, text_key
+from ..ai.types import AIError, Evaluation
 from ..clock import utcnow
 from ..errors import Conflict
 from ..models import COMPLETED, EVALUATED, Interview, Response, User
@@ -411,28 +411,26 @@ class AgreementReport:
     per_question: list[Agreement] = field(default_factory=list)
 
 
-def question_key(source: str, text: str) -> str:
-    """Questions from the bank group by their key; others by their normalised text."""
-    if source.startswith("bank:"):
-        return source
-    return "text:" + text_key(text)
-
-
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
-    """HR vs AI agreement over the interviews `user` may see (HR: theirs; admin: all)."""
-    interviews = {i.id: i for i in interview_service.all_for(repos, user, now, statuses=[COMPLETED, EVALUATED])}
+    """HR vs AI agreement over the answers `user` may see (HR: theirs; admin: all).
+
+    One indexed query over the responses that carry both scores (each knows its HR scope and its
+    question's group), then one read of an interview per group for the label.
+    """
+    interview_service.require_staff(user)
     groups: dict[str, list[tuple[float, float]]] = {}
-    labels: dict[str, str] = {}
+    sample: dict[str, tuple[str, str]] = {}
     overall: list[tuple[float, float]] = []
-    for pair in repos.evaluations.scored_pairs(list(interviews)):
-        interview = interviews.get(pair["interview_id"])
-        question = interview.question(pair["question_id"]) if interview else None
-        if question is None:
-            continue
-        key = question_key(question.source or "", question.text)
-        labels.setdefault(key, question.text)
+    for pair in repos.responses.iter_scored_pairs(user.id if user.role == "hr" else None):
+        key = pair["group"] or "?"
+        sample.setdefault(key, (pair["interview_id"], pair["question_id"]))
         groups.setdefault(key, []).append((pair["hr_score"], pair["ai_score"]))
         overall.append((pair["hr_score"], pair["ai_score"]))
+    interviews = repos.interviews.by_ids(i for i, _ in sample.values())
+    labels = {}
+    for key, (interview_id, question_id) in sample.items():
+        question = interviews[interview_id].question(question_id) if interview_id in interviews else None
+        labels[key] = question.text if question else "(question no longer available)"
     per_question = [agreement(p, labels[k], k) for k, p in groups.items()]
     per_question.sort(key=lambda a: (-a.n, a.label.lower()))
     return AgreementReport(overall=agreement(overall, "All questions"), per_question=per_question)

@@ -12,6 +12,7 @@ a list (and by `flask interviews close-expired`, for a cron job).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from ..models import (
     Response,
     User,
 )
+from ..repositories.interviews import scope_filter
+from ..repositories.responses import Owner
 from . import questions as question_service
 
 MAX_QUESTIONS = 50
@@ -125,10 +128,21 @@ def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
     return interview
 
 
+def owner(interview: Interview) -> Owner:
+    """What the interview's response documents carry of it (its id, candidate, HR scope)."""
+    return Owner(interview.id, interview.candidate_id, interview.hr_id)
+
+
+def response_groups(interview: Interview) -> list[tuple[str, str]]:
+    """(question id, group key) for each question: what `create_for` and `add_missing` take."""
+    return [(q.id, question_service.question_key(q.source or "", q.text)) for q in interview.questions]
+
+
 def _materialise_responses(repos, interview: Interview) -> None:
-    """Give every question a response document once answering is over, so an unanswered
-    question can be scored by its response id like any other (HTML and API alike)."""
-    repos.responses.add_missing(interview.id, [q.id for q in interview.questions], interview.candidate_id,
+    """Make sure every question has a response document once answering is over (interviews
+    scheduled before responses were created with them), so an unanswered question can be scored
+    by its response id like any other (HTML and API alike)."""
+    repos.responses.add_missing(owner(interview), response_groups(interview),
                                 interview.completed_at or interview.deadline)
 
 
@@ -302,10 +316,14 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
     candidate = schedulable_candidate(repos, user, req.candidate_id)
     questions = clean_draft(items)
     interview = Interview(
-        id="", candidate_id=candidate.id, hr_id=candidate.hr_id, job_title=req.job_title.strip(),
-        job_description=(req.job_description or "").strip(), starts_at=req.starts_at, deadline=req.deadline,
-        status=SCHEDULED, questions=questions, question_source=req.source, created_by=user.id, created_at=now,
+        id=repos.interviews.new_id(), candidate_id=candidate.id, hr_id=candidate.hr_id,
+        job_title=req.job_title.strip(), job_description=(req.job_description or "").strip(),
+        starts_at=req.starts_at, deadline=req.deadline, status=SCHEDULED, questions=questions,
+        question_source=req.source, created_by=user.id, created_at=now,
     )
+    # Responses first: until the interview itself is written nothing reads them, so a crash in
+    # between leaves no half-written interview, only documents nobody sees.
+    repos.responses.create_for(owner(interview), response_groups(interview), now)
     return repos.interviews.insert(interview)
 
 
@@ -384,7 +402,9 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
         return SaveResult(existing, False, "kept")
     if blank:
         answer = ""  # only whitespace is no answer: stored as such, so every count agrees
-    response, applied = repos.responses.save_answer(interview.id, question_id, user.id, answer, seq, now)
+    group = question_service.question_key(interview.question(question_id).source or "",
+                                          interview.question(question_id).text)
+    response, applied = repos.responses.save_answer(owner(interview), question_id, group, answer, seq, now)
     if applied:
         if interview.status == SCHEDULED:
             try:
@@ -446,27 +466,45 @@ def candidate_result(interview: Interview) -> tuple[float | None, str]:
 
 # --- HR review ----------------------------------------------------------------------------
 
+CANDIDATE_MATCHES = 50  # a candidate search narrows a list to at most this many people
+
+
 def list_for(repos, user: User, now: datetime, statuses: list[str] | None = None, candidate_id: str = "",
-             job_title: str = "", sort_desc: bool = True, page: int = 1, per_page: int = 20) -> Page:
-    """Interviews `user` may see, filtered and paginated (expired ones closed first)."""
-    candidate_ids = _visible_candidates(repos, user, now, candidate_id)
-    return repos.interviews.search(candidate_ids=candidate_ids, statuses=statuses, job_title=job_title,
-                                   descending=sort_desc, page=page, per_page=per_page)
+             job_title: str = "", sort_desc: bool = True, page: int = 1, per_page: int = 20,
+             candidate: str = "") -> Page:
+    """Interviews `user` may see, filtered and paginated (expired ones closed first).
+
+    `candidate_id` picks one candidate; `candidate` (name or e-mail text) the first
+    CANDIDATE_MATCHES candidates in `user`'s scope that match it.
+    """
+    filt = _scope(repos, user, now, statuses, candidate_id, candidate, job_title)
+    found = repos.interviews.search(filt, descending=sort_desc, page=page, per_page=per_page)
+    if user.role == "hr":
+        # The scope field follows assignments, but one written meanwhile (or lost to a crash between
+        # the two writes of a reassignment) must not show a row the detail page would refuse.
+        people = repos.users.by_ids({i.candidate_id for i in found.items})
+        found.items = [i for i in found.items if people.get(i.candidate_id) and people[i.candidate_id].hr_id == user.id]
+    return found
 
 
-def all_for(repos, user: User, now: datetime, statuses: list[str] | None = None) -> list[Interview]:
-    """Every interview `user` may see (exports, reports): `list_for` without pages."""
-    return repos.interviews.matching(_visible_candidates(repos, user, now), statuses)
+def iter_all_for(repos, user: User, now: datetime, statuses: list[str] | None = None) -> Iterator[Interview]:
+    """Every interview `user` may see (exports): `list_for` without pages, read as iterated."""
+    return repos.interviews.iter_matching(_scope(repos, user, now, statuses))
 
 
-def _visible_candidates(repos, user: User, now: datetime, candidate_id: str = "") -> list[str] | None:
-    """The candidates whose interviews staff `user` sees (None: all), after closing expired ones."""
+def _scope(repos, user: User, now: datetime, statuses: list[str] | None = None, candidate_id: str = "",
+           candidate: str = "", job_title: str = "") -> dict[str, Any]:
+    """The interview filter for staff `user` (HR: their scope), after closing expired interviews."""
     require_staff(user)
     close_expired(repos, now)
-    if user.role == "hr":
-        ids = repos.users.ids_assigned_to(user.id)
-        return [c for c in ids if c == candidate_id] if candidate_id else ids
-    return [candidate_id] if candidate_id else None
+    hr_id = user.id if user.role == "hr" else None
+    candidate_ids = None
+    if candidate_id:
+        candidate_ids = [candidate_id]
+    elif candidate.strip():
+        matches = repos.users.search(query=candidate.strip(), role="candidate", hr_id=hr_id, per_page=CANDIDATE_MATCHES)
+        candidate_ids = [c.id for c in matches.items]
+    return scope_filter(hr_id=hr_id, candidate_ids=candidate_ids, statuses=statuses, job_title=job_title)
 
 
 @dataclass
@@ -519,7 +557,8 @@ def ensure_response(repos, interview: Interview, question_id: str) -> Response:
     existing = repos.responses.find(interview.id, question_id)
     if existing is not None:
         return existing
-    response, _ = repos.responses.save_answer(interview.id, question_id, interview.candidate_id, "", 0,
+    groups = dict(response_groups(interview))
+    response, _ = repos.responses.save_answer(owner(interview), question_id, groups[question_id], "", 0,
                                               interview.completed_at or interview.deadline)
     return response
 

@@ -6,11 +6,20 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from ..ai.types import text_key
 from ..clock import utcnow
 from ..errors import NotFound, ValidationError
 from ..models import CATEGORIES, BankQuestion
 
 MAX_TEXT = 2000
+
+
+def question_key(source: str, text: str) -> str:
+    """The group a question's answers are compared in: bank questions by their key, others by their
+    normalised text (the agreement report's rows; stored on each response as `group`)."""
+    if source.startswith("bank:"):
+        return source
+    return "text:" + text_key(text)
 
 
 def _split_list(value: Any, sep: str) -> list[str]:

@@ -15,6 +15,7 @@ from interviewer.db import get_repos
 from interviewer.errors import Conflict, NotFound
 from interviewer.services import evaluations as ev
 from interviewer.services import interviews as svc
+from interviewer.services import questions as question_service
 
 ANSWER = "An index is a B-tree kept beside the table. Reads by that column get fast but inserts get slower."
 
@@ -340,8 +341,8 @@ def test_agreement_of_pairs():
 
 
 def test_question_key_groups_bank_questions_by_key_and_others_by_text():
-    assert ev.question_key("bank:sql-index", "Anything") == "bank:sql-index"
-    assert ev.question_key("custom", "  What   is X? ") == ev.question_key("generated", "what is x?")
+    assert question_service.question_key("bank:sql-index", "Anything") == "bank:sql-index"
+    assert question_service.question_key("custom", "  What   is X? ") == question_service.question_key("generated", "what is x?")
 
 
 def _evaluate_and_score(repos, hr, interview, ai_scores, hr_scores):
@@ -366,7 +367,7 @@ def test_agreement_report_per_role(repos, world, finished):
     assert mine.overall.mad == pytest.approx((1 + 1 + 0) / 3)
     assert mine.overall.r == pytest.approx(ev.pearson([6, 3, 7], [5, 2, 7]))
     # Both interviews drew the same default questions, so they group together.
-    first_key = ev.question_key(a1.questions[0].source, a1.questions[0].text)
+    first_key = question_service.question_key(a1.questions[0].source, a1.questions[0].text)
     assert [(q.key, q.n) for q in mine.per_question][0] == (first_key, 2)
     assert sum(q.n for q in mine.per_question) == 3
     assert all(q.r is None for q in mine.per_question)  # n < 3 everywhere

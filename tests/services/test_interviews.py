@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from support import saved
 
 from interviewer.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from interviewer.models import CANCELLED, COMPLETED, EVALUATED, IN_PROGRESS, INTERVIEW_STATUSES, SCHEDULED
@@ -185,7 +186,8 @@ def test_saves_are_idempotent_and_ordered(repos, world, schedule, now):
     same = svc.save_answer(repos, cand, interview.id, qid, "replayed", now, seq=200)
     assert not same.applied
     assert repos.responses.find(interview.id, qid).answer == "newest"
-    assert repos.db.responses.count_documents({}) == 1
+    assert repos.db.responses.count_documents({"interview_id": interview.id, "question_id": qid}) == 1
+    assert repos.db.responses.count_documents({}) == len(interview.questions)  # created with the interview
     # A form post without a sequence number is the newest by definition.
     assert svc.save_answer(repos, cand, interview.id, qid, "from the form", now).applied
     assert repos.responses.find(interview.id, qid).answer == "from the form"
@@ -248,7 +250,7 @@ def test_bad_answers_are_refused_and_change_nothing(repos, world, schedule, now,
     with pytest.raises(ValidationError) as info:
         svc.save_answer(repos, world["cand_a"], interview.id, qid or interview.questions[0].id, answer, now, seq=seq)
     assert field in info.value.details
-    assert repos.db.responses.count_documents({}) == 0
+    assert nothing_saved(repos, interview)
     assert repos.interviews.get(interview.id).status == SCHEDULED
 
 
@@ -259,6 +261,12 @@ def test_an_answer_of_exactly_the_limit_is_kept_whole(repos, world, schedule, no
     assert repos.responses.find(interview.id, interview.questions[0].id).answer == text
 
 
+def nothing_saved(repos, interview) -> bool:
+    """Every question still has its empty response from scheduling, and no save was applied."""
+    stored = repos.responses.for_interview(interview.id)
+    return sorted(stored) == sorted(q.id for q in interview.questions) and saved(stored) == {}
+
+
 # --- the time window ------------------------------------------------------------------------
 
 def test_no_answer_before_the_start(repos, world, schedule, now):
@@ -266,7 +274,7 @@ def test_no_answer_before_the_start(repos, world, schedule, now):
     with pytest.raises(Conflict) as info:
         svc.save_answer(repos, world["cand_a"], interview.id, interview.questions[0].id, "early", now)
     assert "opens at" in info.value.message
-    assert repos.db.responses.count_documents({}) == 0
+    assert nothing_saved(repos, interview)
 
 
 def test_after_the_deadline_the_interview_closes_as_it_stands(repos, world, schedule, now):
