@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .db import get_db, get_repos
@@ -28,6 +29,28 @@ def db_upgrade():
 
     applied = upgrade(get_db())
     click.echo(f"Applied: {', '.join(applied)}" if applied else "Database is up to date.")
+    old = Path(current_app.instance_path) / "data"
+    if not current_app.config["MONGO_URI"] and old.is_dir() and get_db().users.count_documents({}) == 0:
+        click.echo(f"Note: {old} holds a database of the first wave's embedded store; copy it into this one with\n"
+                   f"  flask db copy tinymongo://{old.resolve()}")
+
+
+@db_cli.command("copy")
+@click.argument("source_uri")
+def db_copy(source_uri: str):
+    """Copy every collection from SOURCE_URI (e.g. tinymongo:///old/instance/data or mongodb://…)
+    into this app's database, ids kept, then re-apply the migrations (each is safe to re-run)."""
+    from .db import connect
+    from .migrate import copy_collections, upgrade
+
+    try:
+        source = connect(source_uri, current_app.config["MONGO_DB"], current_app.instance_path)
+    except ValueError as exc:
+        fail(str(exc))
+    copied = copy_collections(source, get_db())
+    upgrade(get_db(), rerun=True)
+    for name, (added, kept) in sorted(copied.items()):
+        click.echo(f"{name}: {added} copied" + (f", {kept} already here (kept as they are)" if kept else ""))
 
 
 @users_cli.command("create")

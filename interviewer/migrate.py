@@ -24,13 +24,13 @@ def _load(path: Path):
     return module
 
 
-def upgrade(db: Any, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied now.
+def upgrade(db: Any, directory: Path = MIGRATIONS_DIR, rerun: bool = False) -> list[str]:
+    """Apply every migration not yet recorded (every one, with `rerun`); return the names applied now.
 
     Each migration is itself idempotent, so two processes racing here do no harm:
     the loser's record insert fails on the unique `_id` and is ignored.
     """
-    done = {doc["_id"] for doc in db.migrations.find({}, {"_id": 1})}
+    done = set() if rerun else {doc["_id"] for doc in db.migrations.find({}, {"_id": 1})}
     applied = []
     for path in available(directory):
         if path.stem in done:
@@ -42,3 +42,22 @@ def upgrade(db: Any, directory: Path = MIGRATIONS_DIR) -> list[str]:
             pass
         applied.append(path.stem)
     return applied
+
+
+def copy_collections(source: Any, target: Any, skip: tuple[str, ...] = ("migrations",)) -> dict[str, tuple[int, int]]:
+    """Copy every document of every collection of `source` into `target`, `_id`s kept; a document
+    whose `_id` or unique field is already in `target` is left as it is there.
+    Returns {collection: (copied, already there)}."""
+    counts = {}
+    for name in source.list_collection_names():
+        if name in skip:
+            continue
+        added = kept = 0
+        for doc in source[name].find({}):
+            try:
+                target[name].insert_one(doc)
+                added += 1
+            except DuplicateKeyError:
+                kept += 1
+        counts[name] = (added, kept)
+    return counts

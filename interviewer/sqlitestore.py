@@ -491,14 +491,15 @@ class Cursor:
 
     def __init__(self, collection: Collection, filt: Mapping | None, projection: Any = None):
         self._col = collection
+        self.filter = dict(filt or {})
         self._where, self._params = compile_filter(filt)
         self._fields, self._include_id, self._exclude = _projector(projection)
-        self._sort: list[tuple[str, int]] = []
+        self.sort_spec: list[tuple[str, int]] = []
         self._skip = 0
         self._limit = 0
 
     def sort(self, key: Any, direction: int | None = None) -> Cursor:
-        self._sort = _sort_spec(key, direction)
+        self.sort_spec = _sort_spec(key, direction)
         return self
 
     def skip(self, n: int) -> Cursor:
@@ -520,7 +521,7 @@ class Cursor:
         for f in fields or ():
             if not _FIELD.match(f):
                 raise ValueError(f"unsupported field name: {f!r}")
-        sql = f'SELECT {columns} FROM "{self._col.table}" WHERE {self._where}{_order_by(self._sort)}'
+        sql = f'SELECT {columns} FROM "{self._col.table}" WHERE {self._where}{_order_by(self.sort_spec)}'
         if self._limit or self._skip:
             sql += f" LIMIT {self._limit or -1} OFFSET {self._skip}"
         return sql, list(self._params)

@@ -17,6 +17,8 @@ def upgrade(db):
     db.responses.create_index([("hr_id", 1), ("score", 1)])
     db.users.create_index([("role", 1), ("created_at", 1)])
     db.users.create_index([("role", 1), ("name", 1)])
+    db.users.create_index("active")
+    db.question_bank.create_index([("category", 1), ("difficulty", 1), ("key", 1)])
     hr_of = {d["_id"]: d.get("hr_id") for d in db.users.find({"role": "candidate"}, {"hr_id": 1})}
     for interview in db.interviews.find({}, {"candidate_id": 1, "hr_id": 1, "questions": 1}):
         hr_id = hr_of.get(interview.get("candidate_id"))

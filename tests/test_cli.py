@@ -201,3 +201,46 @@ def test_db_upgrade_twice(fresh_runner):
     assert second.stdout.strip() == "Database is up to date."
     assert sorted(d["_id"] for d in handle.migrations.find()) == names
     assert handle.question_bank.count_documents({}) == bank
+
+
+# --- db copy ---------------------------------------------------------------------------------------------
+
+def test_db_copy_brings_first_wave_data_over_and_fills_in_the_scope(runner, repos, tmp_path):
+    """An old tinymongo folder: interviews and responses written before they carried `hr_id`
+    and `group`. After the copy they are in the current HR user's scope and grouped."""
+    from datetime import datetime
+
+    import tinymongo
+    from bson import ObjectId
+
+    old = tinymongo.TinyMongoClient(str(tmp_path / "old"), backend="sqlite")["interviewer"]
+    hr_id, cand_id, interview_id = ObjectId(), ObjectId(), ObjectId()
+    old.users.insert_one({"_id": hr_id, "email": "hr@old.org", "email_norm": "hr@old.org", "role": "hr",
+                          "name": "Old HR", "password_hash": "x", "active": True, "status": "active",
+                          "created_at": datetime(2026, 1, 1)})
+    old.users.insert_one({"_id": cand_id, "email": "c@old.org", "email_norm": "c@old.org", "role": "candidate",
+                          "name": "Old Cand", "password_hash": "x", "active": True, "status": "assigned",
+                          "hr_id": hr_id, "created_at": datetime(2026, 1, 2)})
+    old.interviews.insert_one({"_id": interview_id, "candidate_id": cand_id, "hr_id": None, "job_title": "Dev",
+                               "status": "completed", "question_source": "custom",
+                               "questions": [{"id": "q1", "text": "What is  an index?", "source": "custom"}],
+                               "starts_at": datetime(2026, 1, 3), "deadline": datetime(2026, 1, 4)})
+    old.responses.insert_one({"interview_id": str(interview_id), "question_id": "q1", "candidate_id": cand_id,
+                              "answer": "A sorted structure.", "seq": 3, "score": 7})
+    old.users.insert_one({"email": "dup@old.org", "email_norm": "dup@old.org", "role": "admin", "name": "Dup"})
+    repos.db.users.insert_one({"email": "dup@old.org", "email_norm": "dup@old.org", "role": "admin", "name": "Here"})
+
+    result = runner.invoke(args=["db", "copy", f"tinymongo://{tmp_path / 'old'}"])
+    assert result.exit_code == 0, result.output
+    assert "users: 2 copied, 1 already here" in result.output
+    interview = repos.interviews.get(str(interview_id))
+    assert interview.hr_id == str(hr_id)
+    assert repos.interviews.search({"hr_id": hr_id}).total == 1
+    stored = repos.db.responses.find_one({"interview_id": str(interview_id)})
+    assert (stored["hr_id"], stored["group"], stored["answer"]) == (hr_id, "text:what is an index?", "A sorted structure.")
+    assert repos.users.by_email("dup@old.org").name == "Here"
+
+
+def test_db_copy_refuses_an_unknown_uri(runner):
+    result = runner.invoke(args=["db", "copy", "redis://localhost"])
+    assert result.exit_code == 2 and "unknown scheme" in result.output

@@ -146,7 +146,8 @@ class ResponseRepository:
         """Responses with both an HR score and an AI score, in `hr_id`'s scope (None: all), through
         the (hr_id, score) or (score) index. Each item: interview_id, question_id, group, hr_score,
         ai_score."""
-        filt: dict[str, Any] = {"score": {"$ne": None}, "ai_evaluation.score": {"$ne": None}}
+        # Scores are 0–10: a range rather than "not null" lets every backend's planner use the index.
+        filt: dict[str, Any] = {"score": {"$gte": 0}, "ai_evaluation.score": {"$gte": 0}}
         if hr_id is not None:
             filt = {"hr_id": oid(hr_id), **filt}
         fields = {"interview_id": 1, "question_id": 1, "group": 1, "score": 1, "ai_evaluation.score": 1, "_id": 0}
