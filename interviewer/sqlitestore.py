@@ -31,7 +31,6 @@ rely on: ``True`` equals ``1`` in a filter; a unique index allows many documents
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -289,17 +288,26 @@ def _parent(doc: dict, path: str, create: bool) -> tuple[dict | None, str]:
     return current, parts[-1]
 
 
-def apply_update(doc: dict, update: Mapping[str, Any]) -> dict:
-    """A copy of ``doc`` with ``$set``, ``$unset`` and ``$inc`` applied (MongoDB's semantics)."""
+def check_update(update: Mapping[str, Any]) -> None:
+    """ValueError / NotImplementedError unless ``update`` is ``$set``, ``$unset`` and ``$inc`` of fields."""
     if not update or not all(k.startswith("$") for k in update):
         raise ValueError("an update is a document of update operators ($set, $unset, $inc)")
-    new = copy.deepcopy(doc)
+    for op, fields in update.items():
+        if op not in ("$set", "$unset", "$inc"):
+            raise NotImplementedError(f"update operator {op} is not supported")
+        for path in fields:
+            if path == "_id" or not _FIELD.match(path):
+                raise ValueError(f"cannot update field {path!r}")
+
+
+def apply_update(doc: dict, update: Mapping[str, Any]) -> dict:
+    """``doc`` itself with ``$set``, ``$unset`` and ``$inc`` applied (MongoDB's semantics)."""
+    check_update(update)
+    new = doc
     for op, fields in update.items():
         if op not in ("$set", "$unset", "$inc"):
             raise NotImplementedError(f"update operator {op} is not supported")
         for path, value in fields.items():
-            if path == "_id" or not _FIELD.match(path):
-                raise ValueError(f"cannot update field {path!r}")
             parent, leaf = _parent(new, path, create=op != "$unset")
             if op == "$set":
                 parent[leaf] = value
@@ -627,27 +635,42 @@ class Collection:
         return InsertManyResult([d["_id"] for d in documents])
 
     def _update(self, filt: Mapping | None, update: Mapping, many: bool, sort: Any = None,
-                upsert: bool = False) -> tuple[int, int, dict | None, dict | None]:
+                upsert: bool = False, want_docs: bool = False) -> tuple[int, int, dict | None, dict | None]:
         if upsert:
             raise NotImplementedError("upsert is not supported: insert and catch DuplicateKeyError")
+        check_update(update)
         where, params = compile_filter(filt)
-        sql = f'SELECT id, doc FROM "{self.table}" WHERE {where}{_order_by(_sort_spec(sort) if sort else None)}'
-        if not many:
-            sql += " LIMIT 1"
+        order = _order_by(_sort_spec(sort) if sort else None)
+        limit = "" if many else " LIMIT 1"
+        if not want_docs and set(update) == {"$set"} and all("." not in f for f in update["$set"]):
+            return self._set_in_sql(where, params, order + limit, update["$set"])
         matched = modified = 0
         before = after = None
         with self.db.write() as conn:
+            sql = f'SELECT id, doc FROM "{self.table}" WHERE {where}{order}{limit}'
             for key, text in conn.execute(sql, params).fetchall():
                 matched += 1
                 old = decode_json(text)
-                new = apply_update(old, update)
-                new_text = _dumps(new)
-                if new_text != text:
-                    conn.execute(f'UPDATE "{self.table}" SET doc = ? WHERE id = ?', (new_text, key))
+                new = apply_update(decode_json(text), update)
+                if new != old:
+                    conn.execute(f'UPDATE "{self.table}" SET doc = ? WHERE id = ?', (_dumps(new), key))
                     modified += 1
                 _id = _decode_id(key)
                 before, after = {"_id": _id, **old}, {"_id": _id, **new}
         return matched, modified, before, after
+
+    def _set_in_sql(self, where: str, params: list, tail: str, fields: Mapping[str, Any]) -> tuple[int, int, None, None]:
+        """``$set`` of top-level fields done by sqlite's ``json_set``: the document is never decoded
+        here, so the cost does not grow with its size (an interview's embedded questions)."""
+        setter = "json_set(doc, " + ", ".join(f"'$.{f}', json(?)" for f in fields) + ")"
+        values = [_dumps(v) for v in fields.values()]
+        with self.db.write() as conn:
+            keys = [row[0] for row in conn.execute(f'SELECT id FROM "{self.table}" WHERE {where}{tail}', params)]
+            modified = 0
+            for key in keys:
+                modified += conn.execute(f'UPDATE "{self.table}" SET doc = {setter} WHERE id = ? AND doc IS NOT {setter}',
+                                         [*values, key, *values]).rowcount
+        return len(keys), modified, None, None
 
     def update_one(self, filter: Mapping, update: Mapping, upsert: bool = False) -> UpdateResult:  # noqa: A002
         matched, modified, _, _ = self._update(filter, update, many=False, upsert=upsert)
@@ -660,7 +683,7 @@ class Collection:
     def find_one_and_update(self, filter: Mapping, update: Mapping, projection: Any = None, sort: Any = None,  # noqa: A002
                             return_document: bool = ReturnDocument.BEFORE, upsert: bool = False) -> dict | None:
         """Update the first match and return it as it was (or, with ``ReturnDocument.AFTER``, as it is now)."""
-        _, _, before, after = self._update(filter, update, many=False, sort=sort, upsert=upsert)
+        _, _, before, after = self._update(filter, update, many=False, sort=sort, upsert=upsert, want_docs=True)
         doc = after if return_document else before
         if doc is None or projection is None:
             return doc

@@ -79,9 +79,9 @@ def recorded(monkeypatch):
         note(self, "count", filt, count=True)
         return count(self, filt)
 
-    def updating(self, filt, update_doc, many, sort=None, upsert=False):
+    def updating(self, filt, update_doc, many, sort=None, upsert=False, want_docs=False):
         note(self, "update", filt, sort)
-        return update(self, filt, update_doc, many, sort, upsert)
+        return update(self, filt, update_doc, many, sort, upsert, want_docs)
 
     def deleting(original):
         def run(self, filt):
