@@ -35,10 +35,18 @@
     p.textContent = message;
     box.replaceChildren(p);
   }
-  // htmx does not swap 5xx or network failures: say so instead of failing silently.
+  // The message of an error fragment the server aimed at #messages (handlers.error_response).
+  function serverMessage(xhr) {
+    if (!xhr || xhr.getResponseHeader("HX-Retarget") !== "#messages") return "";
+    var alert = new DOMParser().parseFromString(xhr.responseText || "", "text/html").querySelector("[role=alert]");
+    return alert ? alert.textContent.trim() : "";
+  }
+  // htmx does not swap 5xx or network failures: say so instead of failing silently, in the
+  // server's words when it sent some (e.g. 503 "the database is busy").
   document.addEventListener("htmx:responseError", function (evt) {
     if (evt.detail.elt && evt.detail.elt.closest("[data-autosave]")) return; // autosave has its own status line
-    showError("The server could not complete this request (" + evt.detail.xhr.status + "). Try again.");
+    var xhr = evt.detail.xhr;
+    showError(serverMessage(xhr) || "The server could not complete this request (" + xhr.status + "). Try again.");
   });
   document.addEventListener("htmx:sendError", function (evt) {
     if (evt.detail.elt && evt.detail.elt.closest("[data-autosave]")) return;
@@ -135,6 +143,13 @@
           say(data.reason === "stale" ? "Saved " + clock(data.saved_at) + " (a newer version from another tab is kept)"
                                       : "Saved " + clock(data.saved_at), false);
           if (queued || area.value !== savedText) { queued = false; save(); }
+        } else if (res.status === 503) {
+          // The database is locked, full or unreachable for a moment: wait at least as long as it asks.
+          var after = parseInt(res.headers.get("Retry-After"), 10);
+          if (after > 0) delay = Math.max(delay, Math.min(after * 1000, 30000));
+          retry("Not saved (the database is busy)");
+        } else if (res.status === 409 && data.error && data.error.code === "duplicate") {
+          retry("Not saved (another save came at the same moment)"); // a race the next try wins
         } else if (res.status === 409 || res.status === 422) {
           stopped = res.status === 409;
           say("Not saved — " + ((data.error && data.error.message) || "the server refused this answer."), true);

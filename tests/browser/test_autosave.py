@@ -54,7 +54,7 @@ def test_unreachable_server_retries_then_saves_without_more_typing(live_server, 
     expect(status).to_have_text(re.compile(r"^Not saved.*retrying", re.S))
     expect(status).to_have_class(re.compile(r"\berror\b"))
     assert "Typed while the network was down." in backup(page, interview, question)
-    assert stored(live_server, interview, question) is None
+    assert stored(live_server, interview, question) == ""  # the empty response created with the interview
 
     # A reload while still offline loses nothing: the text comes back from localStorage.
     page.on("dialog", lambda dialog: dialog.accept())  # the "leave the page?" guard for unsaved text
@@ -126,4 +126,37 @@ def test_signing_in_again_in_another_tab_lets_the_pending_text_save(live_server,
     sign_in(page.context.new_page(), candidate)
     expect(status).to_have_text(SAVED, timeout=15_000)
     assert stored(live_server, interview, question) == "Typed after the session ended."
+    assert backup(page, interview, question) is None
+
+
+def test_a_busy_database_keeps_the_text_and_the_retry_saves_it(live_server, on_question, monkeypatch):
+    """The server really answers 503 (its store raised "database is locked" once): the page keeps the
+    text, says why, waits the Retry-After the server asked for, and saves it with no more typing."""
+    from pymongo.errors import OperationFailure
+
+    from interviewer.repositories.responses import ResponseRepository
+
+    page, interview, question = on_question
+    status = page.locator("[data-save-status]")
+    original, failures = ResponseRepository.save_answer, []
+
+    def locked_once(self, *args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise OperationFailure("the embedded database cannot do this now: database is locked")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ResponseRepository, "save_answer", locked_once)
+    with page.expect_response(lambda r: "/answers/" in r.url) as first:
+        page.locator("#answer").fill("Typed while the database was busy.")
+    assert first.value.status == 503 and first.value.headers["retry-after"] == "5"
+    expect(status).to_have_text(re.compile(r"^Not saved \(the database is busy\) — retrying in 5 s\. Your text is kept"))
+    expect(status).to_have_class(re.compile(r"\berror\b"))
+    expect(page.locator("#answer")).to_have_value("Typed while the database was busy.")
+    assert "Typed while the database was busy." in backup(page, interview, question)
+    assert stored(live_server, interview, question) == ""
+
+    expect(status).to_have_text(SAVED, timeout=15_000)  # after the Retry-After wait, no typing
+    assert len(failures) == 1
+    assert stored(live_server, interview, question) == "Typed while the database was busy."
     assert backup(page, interview, question) is None

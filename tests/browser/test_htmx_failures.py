@@ -94,3 +94,29 @@ def test_csrf_failure_on_an_htmx_button_shows_a_message(live_server, page, make_
     expect(page.locator("#messages [role=alert]")).to_be_visible()
     expect(row.get_by_test_id("status")).to_have_text("registered")  # nothing was changed
     assert live_server.repos.users.get(candidate.id).status == "registered"
+
+
+def test_a_busy_database_on_an_htmx_filter_says_so_in_the_message_area(live_server, page, make_user, schedule,
+                                                                       sign_in, monkeypatch):
+    """htmx swaps no 5xx: app.js shows the server's own 503 message in #messages, and the table stays."""
+    from pymongo.errors import AutoReconnect
+
+    from interviewer.repositories.interviews import InterviewRepository
+
+    hr = make_user("hr")
+    schedule(hr, make_user("candidate", name="Carla Candidate", hr=hr))
+    sign_in(page, hr)
+    page.goto("/hr/interviews")
+    expect(page.locator("#interviews-table")).to_contain_text("Carla Candidate")
+
+    def unreachable(self, *args, **kwargs):
+        raise AutoReconnect("connection refused")
+
+    monkeypatch.setattr(InterviewRepository, "search", unreachable)
+    with page.expect_response(lambda r: "/hr/interviews?" in r.url) as filtered:
+        page.get_by_placeholder("Name or e-mail").fill("carla")
+    assert filtered.value.status == 503
+    alert = page.locator("#messages [role=alert]")
+    expect(alert).to_contain_text("The database is busy or cannot be reached right now")
+    expect(alert).to_contain_text("Nothing on this page was lost")
+    expect(page.locator("#interviews-table")).to_contain_text("Carla Candidate")  # nothing swapped away
