@@ -105,25 +105,46 @@ def _apply_op(items: list[dict], op: str) -> list[dict]:
     return items
 
 
-def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
-                   notice: str = ""):
+def _chosen_candidate(repos, candidate_id: str):
+    """The candidate picked in the form, shown whatever the search; None unless `current_user` may schedule them."""
+    if not candidate_id:
+        return None
+    try:
+        return svc.schedulable_candidate(repos, current_user, candidate_id)
+    except DomainError:
+        return None
+
+
+def _schedule_context(step: str, errors: dict | None = None, items: list | None = None, notice: str = "") -> dict:
     repos = get_repos()
-    tz = request.form.get("tz") or request.args.get("tz") or "UTC"
     form = request.form if request.method == "POST" else request.args
     context = dict(
-        step=step, values=form, errors=errors or {}, items=items or [], notice=notice, tz=tz, zones=zone_names(),
-        candidates=svc.schedulable_candidates(repos, current_user),
+        step=step, values=form, errors=errors or {}, items=items or [], notice=notice,
+        tz=form.get("tz") or "UTC", chosen=_chosen_candidate(repos, form.get("candidate_id", "")[:40]),
         bank=repos.questions.list(enabled=True), picked=set(form.getlist("picked")),
     )
+    if step == "details":
+        context.update(zones=zone_names(), search=form.get("candidate_q", "").strip()[:100])
+        context["found"] = svc.find_schedulable(repos, current_user, context["search"])
+    return context
+
+
+def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
+                   notice: str = ""):
+    context = _schedule_context(step, errors, items, notice)
     if step == "review" and wants_fragment() and request.form.get("op"):
         return render_template("hr/_draft.html", **context), status
     return render_template("hr/schedule.html", **context), status
 
 
-@bp.get("/schedule")
+@bp.route("/schedule", methods=["GET", "POST"])
 def schedule():
-    """Step 1: the candidate, the job, the window and where the questions come from."""
-    return _schedule_page("details")
+    """Step 1: the candidate, the job, the window and where the questions come from.
+
+    The candidate search costs what it shows: htmx asks for just the matches as HR types (GET); without
+    JavaScript the Search button posts the form here and gets it back with every value kept.
+    """
+    return render("hr/schedule.html", "hr/_candidate_choices.html", **_schedule_context("details"))
 
 
 @bp.post("/schedule/draft")

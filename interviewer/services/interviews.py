@@ -161,12 +161,19 @@ def is_missed(interview: Interview, now: datetime) -> bool:
 
 # --- scheduling ----------------------------------------------------------------------------
 
-def schedulable_candidates(repos, user: User) -> list[User]:
-    """Candidates `user` may schedule: assigned to them (HR) or assigned to anyone (admin)."""
+CANDIDATE_PICKS = 20  # the schedule form offers at most this many candidates at a time
+
+
+def find_schedulable(repos, user: User, text: str = "", limit: int = CANDIDATE_PICKS) -> Page:
+    """Up to `limit` candidates `user` may schedule whose name or e-mail contains `text` (any case),
+    newest first, with how many match in all: active and assigned to `user` (HR) or to anyone (admin).
+
+    One indexed query and one count: every filter is in the query, nothing is read to be dropped.
+    """
     if user.role not in ("hr", "admin"):
-        return []
-    mine = {"hr_id": user.id} if user.role == "hr" else {}
-    return [c for c in repos.users.list(role="candidate", status="assigned", **mine) if c.active]
+        return Page([], 1, limit, 0)
+    return repos.users.search(query=text.strip()[:100], role="candidate", status="assigned", active=True,
+                              hr_id=user.id if user.role == "hr" else None, per_page=limit)
 
 
 def schedulable_candidate(repos, user: User, candidate_id: str) -> User:
@@ -199,6 +206,8 @@ class ScheduleRequest:
 def validate_request(req: ScheduleRequest, now: datetime, drafting: bool = True) -> None:
     """Field checks for the scheduling form; `drafting` also asks hand-picked sources for picks."""
     errors: dict[str, str] = {}
+    if not req.candidate_id:
+        errors["candidate_id"] = "Choose a candidate."
     if not (req.job_title or "").strip():
         errors["job_title"] = "Enter the job title."
     elif len(req.job_title) > 200:

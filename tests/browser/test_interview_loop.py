@@ -30,7 +30,11 @@ def schedule_through_ui(page, candidate) -> None:
     expect(page).to_have_url(re.compile(r"/hr/schedule$"))
     tz = page.get_by_label("Time zone of these times")
     expect(tz).to_have_value("Europe/Berlin")  # the browser's zone is offered first
-    page.get_by_label("Candidate (assigned)").select_option(label=f"{candidate.name} — {candidate.email}")
+    # The picker offers a page of candidates; typing narrows it in place (htmx), then a radio button picks.
+    page.get_by_label("Find by name or e-mail").fill(candidate.email.upper())
+    choice = page.get_by_role("radio", name=f"{candidate.name} — {candidate.email}")
+    expect(page.get_by_test_id("candidate-count")).to_contain_text("1 match for")
+    choice.check()
     page.get_by_label("Job description", exact=True).fill(JOB_DESCRIPTION)
     page.get_by_label("Opens at", exact=True).fill(local_input(now - timedelta(hours=1)))
     page.get_by_label("Deadline", exact=True).fill(local_input(now + timedelta(days=1)))
@@ -44,6 +48,7 @@ def schedule_through_ui(page, candidate) -> None:
     expect(page.locator("#job_title-error")).to_be_visible()
     expect(page.get_by_label("Time zone of these times")).to_have_value("UTC")
     expect(page.get_by_label("Job description", exact=True)).to_have_value(JOB_DESCRIPTION)
+    expect(page.get_by_role("radio", name=f"{candidate.name} — {candidate.email}")).to_be_checked()
     page.get_by_label("Job title", exact=True).fill("Backend engineer")
     page.get_by_role("button", name="Draft the questions").click()
 

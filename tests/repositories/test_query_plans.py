@@ -134,7 +134,8 @@ def _workload(app) -> None:
     login(admin)
     for url in ("/admin/users", "/admin/users?q=cand", "/admin/users?role=candidate&status=assigned",
                 "/admin/users?active=0", f"/admin/users?hr_id={hr.id}", "/admin/stats", "/admin/questions",
-                "/hr/interviews", "/hr/interviews?candidate=candidate%201", "/hr/agreement", "/hr/results.csv"):
+                "/hr/interviews", "/hr/interviews?candidate=candidate%201", "/hr/agreement", "/hr/results.csv",
+                "/hr/schedule", "/hr/schedule?candidate_q=cand"):
         assert get(url).status_code == 200, url
     client.post(f"/admin/users/{cands[2].id}/unassign")
     client.post(f"/admin/users/{cands[2].id}/assign", data={"hr_id": hr.id})
@@ -144,7 +145,8 @@ def _workload(app) -> None:
                 f"/hr/interviews?candidate_id={cands[0].id}", "/hr/interviews?candidate=candidate",
                 "/hr/interviews?status=in_progress&candidate=c", "/hr/results", "/hr/results.csv",
                 "/hr/results.csv?per=response", "/hr/agreement", f"/hr/interviews/{done.id}",
-                f"/hr/interviews/{made[1].id}/progress", "/hr/schedule", "/hr/questions"):
+                f"/hr/interviews/{made[1].id}/progress", "/hr/schedule", "/hr/questions",
+                f"/hr/schedule?candidate_q=Candidate%201&candidate_id={cands[0].id}"):
         assert get(url).status_code == 200, url
     ev.request_evaluation(repos, hr, response.id, now, lambda rid: None)
     ev.run_job(repos, response.id, lambda: get_provider(app.config))

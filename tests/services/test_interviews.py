@@ -103,8 +103,9 @@ def test_scheduling_an_unassigned_candidate_is_a_conflict(repos, world, now):
 def test_hr_cannot_schedule_another_hrs_candidate(repos, world, now):
     with pytest.raises(NotFound):
         svc.schedule(repos, world["hr_a"], _req(world["cand_b"], now), [{"text": "Q?"}], now)
-    assert svc.schedulable_candidates(repos, world["hr_a"]) == [world["cand_a"]]
-    assert {c.id for c in svc.schedulable_candidates(repos, world["admin"])} == {world["cand_a"].id, world["cand_b"].id}
+    assert svc.find_schedulable(repos, world["hr_a"]).items == [world["cand_a"]]
+    assert {c.id for c in svc.find_schedulable(repos, world["admin"]).items} == {world["cand_a"].id, world["cand_b"].id}
+    assert svc.find_schedulable(repos, world["cand_a"]).items == []
 
 
 @pytest.mark.parametrize("items, key", [
