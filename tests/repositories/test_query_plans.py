@@ -8,6 +8,7 @@ shape must be a row of the README table, and sqlite's plan for it must use the i
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -203,3 +204,33 @@ def test_every_query_uses_the_index_the_readme_names(store_app, recorded):
     wrong = {k: (table[k], v) for k, v in found.items() if table[k] != v}
     assert not wrong, f"README index ≠ sqlite's plan (README, plan): {wrong}"
     assert len(found) >= 30  # the workload really walked the app
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_MONGO_URI"), reason="needs a MongoDB server (TEST_MONGO_URI)")
+def test_every_query_is_indexed_on_mongodb(store_app, recorded, tmp_path):
+    """The same queries on a real MongoDB after the same workload: no collection scan in a winning plan
+    except for the shapes the README marks as a deliberate scan."""
+    import json
+    import uuid
+
+    _workload(store_app)
+    table = readme_table()
+    name = f"interviewer_plans_{uuid.uuid4().hex[:10]}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local",
+                      "GEMINI_API_KEY": "", "MONGO_URI": os.environ["TEST_MONGO_URI"], "MONGO_DB": name})
+    try:
+        with app.app_context():
+            upgrade(get_db())
+        _workload(app)
+        db = get_db(app)
+        scans = []
+        for key, (col, filt, sort, count) in sorted(recorded.items()):
+            command = {"count": col.name, "query": filt} if count else {"find": col.name, "filter": filt}
+            if sort and not count:
+                command["sort"] = dict(sort)
+            plan = db.command("explain", command, verbosity="queryPlanner")["queryPlanner"]["winningPlan"]
+            if "COLLSCAN" in json.dumps(plan, default=str) and table.get(key) != "scan":
+                scans.append(key)
+        assert not scans, f"collection scans on MongoDB: {scans}"
+    finally:
+        get_db(app).client.drop_database(name)
