@@ -63,6 +63,8 @@ def encode(value: Any) -> Any:
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, str):
+        if "\x00" in value:  # sqlite's JSON functions end a string at NUL: kept JSON-escaped, so no NUL is stored
+            return TAG + "j" + json.dumps(value, ensure_ascii=False)[1:-1]
         return TAG + "s" + value if value.startswith(TAG) else value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
@@ -93,6 +95,8 @@ def _decode_str(value: str) -> Any:
         return ObjectId(rest)
     if kind == "d":
         return datetime.fromisoformat(rest)
+    if kind == "j":
+        return json.loads('"' + rest + '"')  # a user string holding NUL
     return rest  # "s": an escaped user string
 
 
@@ -162,9 +166,9 @@ def _regexp(pattern: str, flags: str, value: Any) -> int:
     if not isinstance(value, str):
         return 0
     if value[:1] == TAG:
-        if value[1:2] != "s":
+        if value[1:2] not in ("s", "j"):
             return 0
-        value = value[2:]
+        value = _decode_str(value)
     return 1 if _compiled(pattern, flags or "").search(value) else 0
 
 
@@ -210,7 +214,9 @@ def _field_condition(field: str, cond: Any) -> tuple[str, list[Any]]:
         elif op in ("$lt", "$lte", "$gt", "$gte"):
             if value is None:
                 raise NotImplementedError(f"{op} null is not supported")
-            sql, p = f"{expr} {_CMP[op]} ?", [_param(value)]
+            bound = _param(value)
+            same, p = _same_type(field, expr, bound)
+            sql, p = f"{expr} {_CMP[op]} ? AND {same}", [bound, *p]
         elif op == "$exists":
             # json_type, unlike json_extract, tells a stored null (exists) from a missing field.
             present = "1" if field == "_id" else f"json_type(doc, '$.{field}') IS NOT NULL"
@@ -218,7 +224,7 @@ def _field_condition(field: str, cond: Any) -> tuple[str, list[Any]]:
         elif op == "$regex":
             if not isinstance(value, str):
                 raise NotImplementedError("$regex takes a pattern string")
-            sql, p = f"regexp(?, ?, {expr})", [value, options]
+            sql, p = f"{_is_text(field)} AND regexp(?, ?, {expr})", [value, options]
         elif op == "$options":
             continue
         else:
@@ -229,6 +235,22 @@ def _field_condition(field: str, cond: Any) -> tuple[str, list[Any]]:
 
 
 _CMP = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+
+def _is_text(field: str) -> str:
+    """True when the field holds a string (json_extract gives arrays and documents as text too)."""
+    return "typeof(id) = 'text'" if field == "_id" else f"json_type(doc, '$.{field}') = 'text'"
+
+
+def _same_type(field: str, expr: str, bound: Any) -> tuple[str, list[Any]]:
+    """True when the field holds a value of the (encoded) ``bound``'s type: MongoDB compares a range within one
+    type, where sqlite puts every number before every text and compares tagged values with strings."""
+    if not isinstance(bound, str):
+        return f"{expr} < ''", []  # a number (or, as documented, a boolean): every text sorts after it
+    kind = bound[1:2] if bound[:1] == TAG and bound[1:2] in ("o", "d") else ""
+    if kind:
+        return f"{expr} >= ? AND {expr} < ?", [TAG + kind, TAG + chr(ord(kind) + 1)]
+    return f"{_is_text(field)} AND substr({expr}, 1, 2) NOT IN (?, ?)", [TAG + "o", TAG + "d"]
 
 
 def _eq(expr: str, value: Any) -> tuple[str, list[Any]]:
@@ -264,15 +286,6 @@ def _sort_spec(key: Any, direction: int | None = None) -> list[tuple[str, int]]:
 
 # --- documents in Python: matching for updates, applying updates, projections ------------------
 
-def _get_path(doc: Mapping, path: str) -> tuple[bool, Any]:
-    current: Any = doc
-    for part in path.split("."):
-        if not isinstance(current, Mapping) or part not in current:
-            return False, None
-        current = current[part]
-    return True, current
-
-
 def _parent(doc: dict, path: str, create: bool) -> tuple[dict | None, str]:
     parts = path.split(".")
     current = doc
@@ -281,7 +294,7 @@ def _parent(doc: dict, path: str, create: bool) -> tuple[dict | None, str]:
         if not isinstance(nxt, dict):
             if not create:
                 return None, parts[-1]
-            if nxt is not None:
+            if part in current:  # null included, as MongoDB refuses it
                 raise OperationFailure(f"cannot create field {part!r} inside a non-document value")
             nxt = current[part] = {}
         current = nxt
@@ -322,6 +335,27 @@ def apply_update(doc: dict, update: Mapping[str, Any]) -> dict:
                     raise OperationFailure(f"cannot $inc the non-number field {path!r}")
                 parent[leaf] = current + value
     return new
+
+
+def _path_columns(field: str) -> str:
+    """The columns an inclusion of ``field`` reads: the JSON type of each document on its path, then its value."""
+    if not _FIELD.match(field):
+        raise ValueError(f"unsupported field name: {field!r}")
+    parts = field.split(".")
+    return "".join(f"json_type(doc, '$.{'.'.join(parts[:i])}'), " for i in range(1, len(parts))) + f"doc -> '$.{field}'"
+
+
+def _include(out: dict, doc: Mapping, path: str) -> None:
+    """Copy ``path`` of ``doc`` into ``out`` as a MongoDB inclusion projection does: each document on the way is
+    kept (empty when the path ends inside it); a value that is not a document ends the path."""
+    *parents, leaf = path.split(".")
+    for part in parents:
+        doc = doc.get(part)
+        if not isinstance(doc, Mapping):
+            return
+        out = out.setdefault(part, {})
+    if leaf in doc:
+        out[leaf] = doc[leaf]
 
 
 def _projector(projection: Mapping[str, Any] | list | None):
@@ -422,11 +456,31 @@ class Database:
             conns = self._local.conns = {}
         return conns
 
+    def _readers(self) -> list[sqlite3.Connection]:
+        """This thread's read connections that no cursor being iterated holds."""
+        self._conns()
+        readers = getattr(self._local, "readers", None)
+        if readers is None:
+            readers = self._local.readers = []
+        return readers
+
     def _reader(self) -> sqlite3.Connection:
-        conns = self._conns()
-        if "r" not in conns:
-            conns["r"] = self._connect()
-        return conns["r"]
+        """A read connection of this thread, for a statement read to its end at once (a count, a plan)."""
+        readers = self._readers()
+        if not readers:
+            readers.append(self._connect())
+        return readers[-1]
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection of this thread, held while a cursor is iterated: its open statement keeps its
+        snapshot, so the thread's other reads meanwhile use another connection and see its later writes."""
+        readers = self._readers()
+        conn = readers.pop() if readers else self._connect()
+        try:
+            yield conn
+        finally:
+            readers.append(conn)
 
     def _writer(self) -> sqlite3.Connection:
         conns = self._conns()
@@ -442,10 +496,13 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # sqlite has already rolled back after some errors (disk full, I/O): a ROLLBACK then would fail
+                # and hide the cause; a failed COMMIT leaves the transaction open, and this connection with it.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def ensure_table(self, name: str) -> str:
         table = "c_" + name
@@ -489,9 +546,9 @@ class Database:
 
     def close(self) -> None:
         """Close this thread's connections (others close when their threads end)."""
-        for conn in self._conns().values():
+        for conn in [*self._conns().values(), *self._readers()]:
             conn.close()
-        self._local.conns = {}
+        self._local.conns, self._local.readers = {}, []
 
 
 class Cursor:
@@ -524,11 +581,8 @@ class Cursor:
     def sql(self) -> tuple[str, list[Any]]:
         """The SELECT this cursor runs, with its parameters (``explain`` reads its plan)."""
         fields = self._fields
-        columns = "id" + ("" if fields is None else "".join(f", doc -> '$.{f}'" for f in fields)) \
+        columns = "id" + ("" if fields is None else "".join(f", {_path_columns(f)}" for f in fields)) \
             + (", doc" if fields is None else "")
-        for f in fields or ():
-            if not _FIELD.match(f):
-                raise ValueError(f"unsupported field name: {f!r}")
         sql = f'SELECT {columns} FROM "{self._col.table}" WHERE {self._where}{_order_by(self.sort_spec)}'
         if self._limit or self._skip:
             sql += f" LIMIT {self._limit or -1} OFFSET {self._skip}"
@@ -544,28 +598,37 @@ class Cursor:
                     parent.pop(leaf, None)
         else:
             doc = {}
-            for name, text in zip(fields, row[1:]):
-                if text is not None:
-                    parent, leaf = _parent(doc, name, create=True)
-                    parent[leaf] = decode_json(text)
+            values = iter(row[1:])
+            for name in fields:
+                *parents, leaf = name.split(".")
+                kinds = [next(values) for _ in parents]
+                text, target = next(values), doc
+                for part, kind in zip(parents, kinds):
+                    if kind != "object":  # as in MongoDB: a value that is not a document ends the path
+                        break
+                    target = target.setdefault(part, {})  # a document on the way is kept, empty if need be
+                else:
+                    if text is not None:
+                        target[leaf] = decode_json(text)
         if self._include_id:
             doc = {"_id": _decode_id(row[0]), **doc}
         return doc
 
     def __iter__(self) -> Iterator[dict]:
         sql, params = self.sql()
-        with _sqlite_errors():
-            cur = self._col.db._reader().execute(sql, params)
-        try:
-            while True:
-                with _sqlite_errors():
-                    rows = cur.fetchmany(BATCH)
-                if not rows:
-                    return
-                for row in rows:
-                    yield self._row(row)
-        finally:
-            cur.close()  # an open statement would pin this connection's snapshot
+        with self._col.db._reading() as conn:
+            with _sqlite_errors():
+                cur = conn.execute(sql, params)
+            try:
+                while True:
+                    with _sqlite_errors():
+                        rows = cur.fetchmany(BATCH)
+                    if not rows:
+                        return
+                    for row in rows:
+                        yield self._row(row)
+            finally:
+                cur.close()  # an open statement would pin this connection's snapshot
 
 
 class Collection:
@@ -609,7 +672,11 @@ class Collection:
                 cursor.sort(sort)
             sql, params = cursor.sql()
         with _sqlite_errors():
-            return [row[3] for row in self.db._reader().execute("EXPLAIN QUERY PLAN " + sql, params)]
+            conn = self.db._reader()
+            # A plan is made from the schema this connection last read; a real read first picks up
+            # indexes created since by another connection (a migration).
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
 
     # --- writes
 
@@ -652,8 +719,9 @@ class Collection:
                 matched += 1
                 old = decode_json(text)
                 new = apply_update(decode_json(text), update)
-                if new != old:
-                    conn.execute(f'UPDATE "{self.table}" SET doc = ? WHERE id = ?', (_dumps(new), key))
+                body = _dumps(new)
+                if body != _dumps(old):  # compared as stored: 1 -> 1.0 or True is a change, as in MongoDB
+                    conn.execute(f'UPDATE "{self.table}" SET doc = ? WHERE id = ?', (body, key))
                     modified += 1
                 _id = _decode_id(key)
                 before, after = {"_id": _id, **old}, {"_id": _id, **new}
@@ -691,12 +759,13 @@ class Collection:
         if fields is not None:
             out = {}
             for name in fields:
-                found, value = _get_path(doc, name)
-                if found:
-                    parent, leaf = _parent(out, name, create=True)
-                    parent[leaf] = value
+                _include(out, doc, name)
         else:
-            out = {k: v for k, v in doc.items() if k not in exclude}
+            out = dict(doc)
+            for name in exclude:  # dotted ones too, as in a find
+                parent, leaf = _parent(out, name, create=False)
+                if parent is not None:
+                    parent.pop(leaf, None)
         if include_id:
             out = {"_id": doc["_id"], **out}
         else:
@@ -750,8 +819,9 @@ class Collection:
         info = {"_id_": {"key": [("_id", ASCENDING)], "unique": True}}
         for index, sql in rows:
             if index.startswith(prefix):
-                key = [(field, DESCENDING if desc else ASCENDING)
-                       for field, desc in re.findall(r"json_extract\(doc, '\$\.([A-Za-z0-9_.]+)'\)( DESC)?", sql)]
+                columns = sql[sql.index("(", sql.index(" ON ")):]
+                key = [(field or "_id", DESCENDING if desc else ASCENDING) for field, desc in
+                       re.findall(r"(?:json_extract\(doc, '\$\.([A-Za-z0-9_.]+)'\)|\bid\b)( DESC)?", columns)]
                 info[index[len(prefix):]] = {"key": key, "unique": sql.startswith("CREATE UNIQUE")}
         return info
 

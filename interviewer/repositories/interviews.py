@@ -1,9 +1,11 @@
 """The `interviews` collection; questions are embedded as a snapshot."""
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from bson import ObjectId
@@ -102,20 +104,40 @@ class InterviewRepository:
     def search(self, filt: dict[str, Any] | None = None, descending: bool = True, page: int = 1, per_page: int = 20) -> Page:
         """One page of the interviews matching `filt` (from `scope_filter`), by start then id.
 
-        Two indexed queries: the count, and the page itself (sort, skip and limit run in the store).
+        Two indexed queries: the count, and the page itself (sort, skip and limit run in the store;
+        several statuses are read one ordered index range each and merged, see `_in_order`).
         """
         filt = filt or {}
         skip, limit = page_args(page, per_page)
         total = self.col.count_documents(filt)
-        direction = -1 if descending else 1
-        docs = self.col.find(filt).sort([(f, direction) for f in _ORDER]).skip(skip).limit(limit)
+        docs = islice(self._in_order(filt, -1 if descending else 1, skip + limit), skip, skip + limit)
         return Page([self._to_interview(d) for d in docs], skip // limit + 1, limit, total)
 
     def iter_matching(self, filt: dict[str, Any]) -> Iterator[Interview]:
         """Every interview matching `filt`, newest start first, read as iterated (exports: the
         embedded store and MongoDB fetch in batches, so memory stays flat)."""
-        for doc in self.col.find(filt).sort([(f, -1) for f in _ORDER]):
+        for doc in self._in_order(filt, -1):
             yield self._to_interview(doc)
+
+    def _in_order(self, filt: dict[str, Any], direction: int, first: int | None = None) -> Iterator[dict]:
+        """The matching documents by (starts_at, _id) in `direction`, at least the `first` ones.
+
+        A status `$in` list is read as one query per status, each walking its own (…, status,
+        starts_at, _id) index range in order, merged here: sqlite cannot merge ordered ranges of an
+        `IN` itself and would sort every match before returning the first page (MongoDB's planner
+        merges them, so there the result is the same and the cost too).
+        """
+        order = [(f, direction) for f in _ORDER]
+        statuses = filt.get("status")
+        if not (isinstance(statuses, dict) and "$in" in statuses):
+            cursor = self.col.find(filt).sort(order)
+            yield from (cursor.limit(first) if first else cursor)
+            return
+        streams = []
+        for status in dict.fromkeys(statuses["$in"]):
+            cursor = self.col.find({**filt, "status": status}).sort(order)
+            streams.append(cursor.limit(first) if first else cursor)
+        yield from heapq.merge(*streams, key=lambda d: (d["starts_at"], d["_id"]), reverse=direction < 0)
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Interview]:
         """The interviews with these ids (a short list), keyed by id; unknown ids are left out."""

@@ -201,6 +201,8 @@ def test_every_query_uses_the_index_the_readme_names(store_app, recorded):
     found = {k: ("id" if v.startswith("sqlite_autoindex") else v) for k, v in found.items()}
     missing = sorted(k for k in found if k not in table)
     assert not missing, "queries missing from the README table:\n" + "\n".join(f"| `{k}` | {found[k]} |" for k in missing)
+    stale = sorted(k for k in table if k not in found)
+    assert not stale, f"README rows no query sends any more: {stale}"
     wrong = {k: (table[k], v) for k, v in found.items() if table[k] != v}
     assert not wrong, f"README index ≠ sqlite's plan (README, plan): {wrong}"
     assert len(found) >= 30  # the workload really walked the app
