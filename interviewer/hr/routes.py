@@ -282,7 +282,7 @@ def results():
     return render_template("hr/results.html", page=page, people=people)
 
 
-EXPORT_BATCH = 200  # interviews per batch: names and answers are read once per batch, memory stays flat
+EXPORT_BATCH = 100  # interviews per batch: names and answers are read once per batch, memory stays flat
 
 
 def _csv_line(row: list) -> str:
