@@ -24,10 +24,11 @@ run: $(VENV)/.installed
 	$(PY) -m flask demo
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - wsgi:app
 
-## The whole suite: lint, then mongomock, then the embedded store (sqlite), then the browser tests.
+## The whole suite: lint, then mongomock, then the embedded store (sqlite, with its own tests in
+## tests/store: differential against mongomock, 4 processes at once, kill -9), then the browser tests.
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check interviewer tests migrations bench tools
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m "not browser" --ignore=tests/store
 	TEST_BACKEND=sqlite $(PY) -m pytest -q -m "not browser"
 	$(PY) -m pytest -q -m browser
 
@@ -38,8 +39,12 @@ test-fast: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check interviewer tests migrations bench tools
 
+## Benchmarks: AI grading agreement, the embedded store per operation, then the data layer at scale
+## (SCALE_ARGS=--quick for a short run).
 bench: $(VENV)/.dev-installed
 	$(PY) bench/grading.py
+	$(PY) bench/store_ops.py
+	$(PY) bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -11,9 +11,11 @@ microseconds once queries go through expression indexes, so this module is a thi
 - a filter becomes a SQL ``WHERE`` over ``json_extract(doc, '$.field')``; ``create_index`` creates
   the same expression index, so sqlite's planner uses it (``explain`` shows the plan);
 - unique indexes are sqlite's own; a violation raises pymongo's ``DuplicateKeyError``;
-- WAL journal, one connection per thread for reads and one for writes, ``BEGIN IMMEDIATE`` around
-  every write (held across processes by sqlite's file locks, waited for up to ``busy_timeout``),
-  so inserts, increments and compare-and-set updates from several processes never lose each other;
+- WAL journal, one connection per thread for writes and one for reads (one more for each cursor
+  still open beside another, so no read sees an older snapshot than the thread's own writes),
+  ``BEGIN IMMEDIATE`` around every write (held across processes by sqlite's file locks, waited for
+  up to ``busy_timeout``), so inserts, increments and compare-and-set updates from several
+  processes never lose each other;
 - any other sqlite failure (locked past the timeout, disk full, read-only, I/O) is raised as
   pymongo's ``OperationFailure``, which the app answers with 503 like a lost MongoDB.
 
@@ -21,13 +23,18 @@ Values: ``None``, ``bool``, ``int``, ``float`` (finite), ``str``, ``ObjectId``, 
 lists and dicts of them. ObjectIds and datetimes are stored as tagged strings (a private-use
 character, a type letter, then 24 hex digits or an ISO time with milliseconds, as BSON keeps them)
 so that equality, ranges and sort order work on them in SQL; a user string that starts with the
-tag character is escaped. Datetimes come back naive UTC, like pymongo's default.
+tag character is escaped, and one holding NUL is stored JSON-escaped behind the tag (sqlite's JSON
+functions end a string at NUL). Datetimes come back naive UTC, like pymongo's default.
 
 Query subset: equality; ``$eq $ne $in $nin $lt $lte $gt $gte $exists $regex`` (with ``$options``);
 ``$and $or``; dotted paths. Updates: ``$set $unset $inc`` (also on dotted paths). Not supported —
 raised as ``NotImplementedError`` so a new query cannot silently mean something else: other
 operators, array-element matching, ``upsert``. Differences from MongoDB that the repositories never
-rely on: ``True`` equals ``1`` in a filter; a unique index allows many documents without the field.
+rely on: ``True`` equals ``1`` in a filter; a unique index allows many documents without the field; a
+condition on a field holding an array or a document does not look inside it; a sort over a field of
+several types orders them differently (numbers, strings, then dates, strings holding NUL, ObjectIds,
+strings starting with the tag), though ranges, as in MongoDB, match only values of the bound's type.
+tests/store compares every operation with mongomock.
 """
 from __future__ import annotations
 
@@ -445,9 +452,10 @@ class Database:
             self._writer().execute("PRAGMA journal_mode=WAL")
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        with _sqlite_errors():  # opened on a thread's first read or write: "unable to open" is a failure too
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.create_function("regexp", 3, _regexp, deterministic=True)
         return conn
 
@@ -726,8 +734,9 @@ class Collection:
                 if body != _dumps(old):  # compared as stored: 1 -> 1.0 or True is a change, as in MongoDB
                     conn.execute(f'UPDATE "{self.table}" SET doc = ? WHERE id = ?', (body, key))
                     modified += 1
-                _id = _decode_id(key)
-                before, after = {"_id": _id, **old}, {"_id": _id, **new}
+                if want_docs:  # as stored (datetimes to the millisecond, tuples as lists), as MongoDB returns it
+                    _id = _decode_id(key)
+                    before, after = {"_id": _id, **old}, {"_id": _id, **decode_json(body)}
         return matched, modified, before, after
 
     def _set_in_sql(self, where: str, params: list, tail: str, fields: Mapping[str, Any]) -> tuple[int, int, None, None]:

@@ -137,7 +137,11 @@ class InterviewRepository:
         for status in dict.fromkeys(statuses["$in"]):
             cursor = self.col.find({**filt, "status": status}).sort(order)
             streams.append(cursor.limit(first) if first else cursor)
-        yield from heapq.merge(*streams, key=lambda d: (d["starts_at"], d["_id"]), reverse=direction < 0)
+        seen = set()  # each stream reads its own snapshot: one that changed status between them comes once
+        for doc in heapq.merge(*streams, key=lambda d: (d["starts_at"], d["_id"]), reverse=direction < 0):
+            if doc["_id"] not in seen:
+                seen.add(doc["_id"])
+                yield doc
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Interview]:
         """The interviews with these ids (a short list), keyed by id; unknown ids are left out."""
