@@ -40,7 +40,7 @@ def interviews():
         page=page_number(),
     )
     people = repos.users.by_ids(i.candidate_id for i in page.items)
-    progress = {i.id: svc.progress(repos, i) for i in page.items}
+    progress = svc.progress_of_page(repos, page.items)
     return render("hr/interviews.html", "hr/_interviews_table.html", page=page, people=people, progress=progress,
                   filters=request.args, statuses=INTERVIEW_STATUSES, now=now)
 
