@@ -282,25 +282,11 @@ def results():
     return render_template("hr/results.html", page=page, people=people)
 
 
-EXPORT_BATCH = 100  # interviews per batch: names and answers are read once per batch, memory stays flat
-
-
 def _csv_line(row: list) -> str:
     buffer = io.StringIO()
     # A leading = + - @ makes spreadsheets run the cell as a formula: neutralise it.
     csv.writer(buffer).writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
     return buffer.getvalue()
-
-
-def _batches(items, size: int = EXPORT_BATCH):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 RESPONSE_COLUMNS = ["interview_id", "candidate", "email", "job_title", "question_no", "question", "answer", "score",
@@ -309,8 +295,8 @@ INTERVIEW_COLUMNS = ["interview_id", "candidate", "email", "job_title", "status"
                      "completed_at", "answered", "questions", "overall_score", "overall_feedback", "shared"]
 
 
-def _response_rows(repos, items):
-    for batch in _batches(items):
+def _response_rows(repos, batches):
+    for batch in batches:
         people = repos.users.by_ids(i.candidate_id for i in batch)
         answers = repos.responses.for_interviews([i.id for i in batch])
         for i in batch:
@@ -322,9 +308,9 @@ def _response_rows(repos, items):
                        r.answer if r else "", r.score if r else "", r.feedback if r else "", "" if ai is None else ai]
 
 
-def _interview_rows(repos, items):
+def _interview_rows(repos, batches):
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731
-    for batch in _batches(items):
+    for batch in batches:
         people = repos.users.by_ids(i.candidate_id for i in batch)
         answered = repos.responses.answered_counts([i.id for i in batch])
         for i in batch:

@@ -144,16 +144,17 @@ class ResponseRepository:
 
     def iter_scored_pairs(self, hr_id: str | None) -> Iterator[dict]:
         """Responses with both an HR score and an AI score, in `hr_id`'s scope (None: all), through
-        the (hr_id, score) or (score) index. Each item: interview_id, question_id, group, hr_score,
-        ai_score."""
+        the (hr_id, score) or (score) index. Each item: interview_id, question_id, candidate_id, group,
+        hr_score, ai_score."""
         # Scores are 0–10: a range rather than "not null" lets every backend's planner use the index.
         filt: dict[str, Any] = {"score": {"$gte": 0}, "ai_evaluation.score": {"$gte": 0}}
         if hr_id is not None:
             filt = {"hr_id": oid(hr_id), **filt}
-        fields = {"interview_id": 1, "question_id": 1, "group": 1, "score": 1, "ai_evaluation.score": 1, "_id": 0}
+        fields = {"interview_id": 1, "question_id": 1, "candidate_id": 1, "group": 1, "score": 1,
+                  "ai_evaluation.score": 1, "_id": 0}
         for doc in self.col.find(filt, fields):
             yield {"interview_id": str(doc["interview_id"]), "question_id": doc["question_id"],
-                   "group": doc.get("group"), "hr_score": float(doc["score"]),
+                   "candidate_id": str(doc.get("candidate_id")), "group": doc.get("group"), "hr_score": float(doc["score"]),
                    "ai_score": float(doc["ai_evaluation"]["score"])}
 
     def set_fields(self, response_id: str, **fields: Any) -> bool:

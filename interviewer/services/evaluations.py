@@ -415,13 +415,19 @@ def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
     """HR vs AI agreement over the answers `user` may see (HR: theirs; admin: all).
 
     One indexed query over the responses that carry both scores (each knows its HR scope and its
-    question's group), then one read of an interview per group for the label.
+    question's group), one over the HR user's candidates, then one read of an interview per group
+    for the label.
     """
     interview_service.require_staff(user)
     groups: dict[str, list[tuple[float, float]]] = {}
     sample: dict[str, tuple[str, str]] = {}
     overall: list[tuple[float, float]] = []
+    # HR: the scope field follows assignments; a candidate moved meanwhile (or by a reassignment a
+    # crash cut short) is checked against who is assigned to them now (one indexed query).
+    mine = set(repos.users.ids_assigned_to(user.id)) if user.role == "hr" else None
     for pair in repos.responses.iter_scored_pairs(user.id if user.role == "hr" else None):
+        if mine is not None and pair["candidate_id"] not in mine:
+            continue
         key = pair["group"] or "?"
         sample.setdefault(key, (pair["interview_id"], pair["question_id"]))
         groups.setdefault(key, []).append((pair["hr_score"], pair["ai_score"]))

@@ -333,7 +333,14 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
     # Responses first: until the interview itself is written nothing reads them, so a crash in
     # between leaves no half-written interview, only documents nobody sees.
     repos.responses.create_for(owner(interview), response_groups(interview), now)
-    return repos.interviews.insert(interview)
+    created = repos.interviews.insert(interview)
+    # A reassignment between reading the candidate and these writes moved their other interviews
+    # before this one existed: carry the new one (and its answers) over too.
+    current = repos.users.get(candidate.id)
+    if current is not None and current.hr_id != candidate.hr_id:
+        move_scope(repos, candidate.id, current.hr_id)
+        created = repos.interviews.get(created.id)
+    return created
 
 
 def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
@@ -488,17 +495,45 @@ def list_for(repos, user: User, now: datetime, statuses: list[str] | None = None
     """
     filt = _scope(repos, user, now, statuses, candidate_id, candidate, job_title)
     found = repos.interviews.search(filt, descending=sort_desc, page=page, per_page=per_page)
-    if user.role == "hr":
-        # The scope field follows assignments, but one written meanwhile (or lost to a crash between
-        # the two writes of a reassignment) must not show a row the detail page would refuse.
-        people = repos.users.by_ids({i.candidate_id for i in found.items})
-        found.items = [i for i in found.items if people.get(i.candidate_id) and people[i.candidate_id].hr_id == user.id]
+    found.items = _still_theirs(repos, user, found.items)
     return found
 
 
-def iter_all_for(repos, user: User, now: datetime, statuses: list[str] | None = None) -> Iterator[Interview]:
-    """Every interview `user` may see (exports): `list_for` without pages, read as iterated."""
-    return repos.interviews.iter_matching(_scope(repos, user, now, statuses))
+def _still_theirs(repos, user: User, interviews: list[Interview]) -> list[Interview]:
+    """For HR, the interviews whose candidate is assigned to them now. The indexed scope field
+    follows assignments, but one changed meanwhile (or lost to a crash between the writes of a
+    reassignment) must not show what the detail page would refuse: one query per batch."""
+    if user.role != "hr" or not interviews:
+        return interviews
+    people = repos.users.by_ids({i.candidate_id for i in interviews})
+    return [i for i in interviews if people.get(i.candidate_id) and people[i.candidate_id].hr_id == user.id]
+
+
+EXPORT_BATCH = 100  # interviews read, checked and written out at a time: memory stays flat
+
+
+def iter_all_for(repos, user: User, now: datetime, statuses: list[str] | None = None) -> Iterator[list[Interview]]:
+    """Every interview `user` may see (exports), in batches of EXPORT_BATCH: `list_for` without
+    pages, read as iterated."""
+    return _checked_batches(repos, user, repos.interviews.iter_matching(_scope(repos, user, now, statuses)))
+
+
+def _checked_batches(repos, user: User, interviews: Iterator[Interview]) -> Iterator[list[Interview]]:
+    batch: list[Interview] = []
+    for interview in interviews:
+        batch.append(interview)
+        if len(batch) == EXPORT_BATCH:
+            yield _still_theirs(repos, user, batch)
+            batch = []
+    if batch:
+        yield _still_theirs(repos, user, batch)
+
+
+def move_scope(repos, candidate_id: str, hr_id: str | None) -> None:
+    """Carry the candidate's interviews and answers into `hr_id`'s scope (their indexed `hr_id`).
+    The candidate's own record, written first, stays the truth that access checks read."""
+    repos.interviews.set_hr_for_candidate(candidate_id, hr_id)
+    repos.responses.set_hr_for_candidate(candidate_id, hr_id)
 
 
 def _scope(repos, user: User, now: datetime, statuses: list[str] | None = None, candidate_id: str = "",

@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import normalise_email
+from . import interviews as interview_service
 from . import tokens as token_service
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -152,7 +153,7 @@ def assign(repos, candidate_id: str, hr_id: str) -> User:
     if not candidate.active:
         raise Conflict("A deactivated candidate cannot be assigned.")
     repos.users.set_assignment(candidate.id, hr.id, "assigned")
-    _move_scope(repos, candidate.id, hr.id)
+    interview_service.move_scope(repos, candidate.id, hr.id)
     return repos.users.get(candidate.id)
 
 
@@ -160,15 +161,9 @@ def unassign(repos, candidate_id: str) -> User:
     """Back to `registered`, with no HR user."""
     candidate = get_candidate(repos, candidate_id)
     repos.users.set_assignment(candidate.id, None, "registered")
-    _move_scope(repos, candidate.id, None)
+    interview_service.move_scope(repos, candidate.id, None)
     return repos.users.get(candidate.id)
 
-
-def _move_scope(repos, candidate_id: str, hr_id: str | None) -> None:
-    """Carry the candidate's interviews and answers into the new HR user's scope (their indexed
-    `hr_id`). The candidate's own record, written first, stays the truth that access checks read."""
-    repos.interviews.set_hr_for_candidate(candidate_id, hr_id)
-    repos.responses.set_hr_for_candidate(candidate_id, hr_id)
 
 
 def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = None) -> User:
