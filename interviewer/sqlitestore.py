@@ -43,7 +43,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,24 +107,19 @@ def _decode_str(value: str) -> Any:
     return rest  # "s": an escaped user string
 
 
-def _decode_list(items: list) -> list:
-    for i, item in enumerate(items):
+def _decode_in(container: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """Untag the strings of a decoded list or dict in place (`pairs`: its enumerate() or items())."""
+    for key, item in pairs:
         if type(item) is str:
             if item[:1] == TAG:
-                items[i] = _decode_str(item)
+                container[key] = _decode_str(item)
         elif type(item) is list:
-            _decode_list(item)
-    return items
+            _decode_in(item, enumerate(item))
+    return container
 
 
 def _hook(obj: dict) -> dict:
-    for key, item in obj.items():
-        if type(item) is str:
-            if item[:1] == TAG:
-                obj[key] = _decode_str(item)
-        elif type(item) is list:
-            _decode_list(item)
-    return obj
+    return _decode_in(obj, obj.items())  # inner dicts were decoded by their own call
 
 
 _DECODER = json.JSONDecoder(object_hook=_hook)  # one decoder: json.loads(object_hook=…) builds one per call
@@ -138,7 +133,7 @@ def decode_json(text: str | None) -> Any:
     if type(value) is str and value[:1] == TAG:
         return _decode_str(value)
     if type(value) is list:
-        _decode_list(value)
+        _decode_in(value, enumerate(value))
     return value
 
 

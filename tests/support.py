@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from datetime import timedelta
 
 PASSWORD = "correct-horse-9"
 
@@ -28,6 +29,18 @@ def embedded() -> bool:
 def sqlite_uri(path) -> str:
     """The MONGO_URI of the embedded store in the file ``path`` (absolute)."""
     return f"sqlite:///{path}"
+
+
+def schedule_form(world, now, **over) -> dict:
+    """The schedule form's fields for HR A's candidate, open an hour ago, due in a day; `over` replaces any."""
+    data = {
+        "candidate_id": world["cand_a"].id, "job_title": "Data engineer", "job_description": "SQL and Python",
+        "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "deadline": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "tz": "UTC",
+        "num_questions": "4", "question_source": "default",
+    }
+    data.update(over)
+    return data
 
 
 def saved(stored: dict) -> dict:

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from support import PASSWORD
+from support import PASSWORD, schedule_form
 
 from interviewer.models import EVALUATED
 from interviewer.services import interviews as svc
@@ -18,17 +18,6 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def hr(world, login):
     return login(world["hr_a"])
-
-
-def _details(world, now, **over):
-    data = {
-        "candidate_id": world["cand_a"].id, "job_title": "Data engineer", "job_description": "SQL and Python",
-        "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "deadline": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "tz": "UTC",
-        "num_questions": "4", "question_source": "default",
-    }
-    data.update(over)
-    return data
 
 
 def _review_items(html: str) -> list[dict]:
@@ -51,7 +40,7 @@ def _form_from(html: str, base: dict) -> dict:
 
 
 def test_schedule_draft_review_and_confirm(hr, repos, world, now):
-    details = _details(world, now)
+    details = schedule_form(world, now)
     draft = hr.post("/hr/schedule/draft", data=details)
     assert draft.status_code == 200
     html = draft.get_data(as_text=True)
@@ -80,7 +69,7 @@ def test_schedule_draft_review_and_confirm(hr, repos, world, now):
 
 def test_times_are_read_in_the_chosen_zone_and_stored_utc(hr, repos, world, now):
     local = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
-    details = _details(world, now, tz="Asia/Tokyo", starts_at=(local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    details = schedule_form(world, now, tz="Asia/Tokyo", starts_at=(local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
                        deadline=(local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     form = _form_from(hr.post("/hr/schedule/draft", data=details).get_data(as_text=True), details)
     location = hr.post("/hr/schedule/confirm", data=form).headers["Location"]
@@ -96,7 +85,7 @@ def test_times_are_read_in_the_chosen_zone_and_stored_utc(hr, repos, world, now)
     ({"starts_at": "not a date"}, "valid date"),
 ])
 def test_bad_schedule_forms_show_errors_and_keep_input(hr, repos, world, now, over, message):
-    response = hr.post("/hr/schedule/draft", data=_details(world, now, **over))
+    response = hr.post("/hr/schedule/draft", data=schedule_form(world, now, **over))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and "SQL and Python" in html
@@ -105,18 +94,18 @@ def test_bad_schedule_forms_show_errors_and_keep_input(hr, repos, world, now, ov
 
 def test_unassigned_candidate_cannot_be_scheduled(login, repos, world, now):
     admin = login(world["admin"])
-    response = admin.post("/hr/schedule/draft", data=_details(world, now, candidate_id=world["cand_free"].id))
+    response = admin.post("/hr/schedule/draft", data=schedule_form(world, now, candidate_id=world["cand_free"].id))
     assert response.status_code == 409 and "not assigned" in response.get_data(as_text=True)
 
 
 def test_confirm_with_no_questions_is_refused(hr, repos, world, now):
-    response = hr.post("/hr/schedule/confirm", data=_details(world, now))
+    response = hr.post("/hr/schedule/confirm", data=schedule_form(world, now))
     assert response.status_code == 422 and "at least one question" in response.get_data(as_text=True)
     assert repos.interviews.search().total == 0
 
 
 def test_generated_source_drafts_from_the_job(hr, world, now):
-    details = _details(world, now, question_source="generated", job_description="Go and Kubernetes platform work")
+    details = schedule_form(world, now, question_source="generated", job_description="Go and Kubernetes platform work")
     html = hr.post("/hr/schedule/draft", data=details).get_data(as_text=True)
     assert len(_review_items(html)) == 4
 
@@ -220,7 +209,7 @@ def test_default_questions_page(hr, repos):
 
 
 def test_review_adds_a_question_from_the_bank(hr, repos, world, now):
-    details = _details(world, now, num_questions="2")
+    details = schedule_form(world, now, num_questions="2")
     form = _form_from(hr.post("/hr/schedule/draft", data=details).get_data(as_text=True), details)
     pick = repos.questions.list()[7]
     html = hr.post("/hr/schedule/review", data={**form, "op": "bank", "bank_pick": pick.id}, headers=HX).get_data(as_text=True)

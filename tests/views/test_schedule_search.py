@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import schedule_form
 
 from interviewer.models import User
 from interviewer.services import interviews as svc
@@ -44,14 +45,7 @@ def count_line(html: str) -> str:
 
 
 def details(world, now, **over):
-    data = {
-        "candidate_id": world["cand_a"].id, "job_title": "Data engineer", "job_description": "SQL and Python",
-        "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "deadline": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "tz": "Asia/Tokyo",
-        "num_questions": "4", "question_source": "default",
-    }
-    data.update(over)
-    return data
+    return schedule_form(world, now, **{"tz": "Asia/Tokyo", **over})
 
 
 # --- a page of candidates, never all of them ---------------------------------------------------------
