@@ -165,7 +165,6 @@ def unassign(repos, candidate_id: str) -> User:
     return repos.users.get(candidate.id)
 
 
-
 def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = None) -> User:
     """Deactivate or reactivate an account; an admin cannot deactivate themself."""
     user = repos.users.get(user_id)
