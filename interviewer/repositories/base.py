@@ -50,3 +50,9 @@ def page_args(page: int, per_page: int) -> tuple[int, int]:
     page = max(1, int(page or 1))
     per_page = max(1, min(100, int(per_page or 20)))
     return (page - 1) * per_page, per_page
+
+
+def move_to_hr(col: Any, candidate_id: str, hr_id: str | None) -> int:
+    """Set `hr_id` (the indexed HR scope) on every document of a candidate in `col`; returns how many changed."""
+    return col.update_many({"candidate_id": oid(candidate_id)},
+                           {"$set": {"hr_id": oid(hr_id) if hr_id else None}}).modified_count

@@ -11,7 +11,7 @@ from typing import Any
 from bson import ObjectId
 
 from ..models import Interview, Page, Question
-from .base import contains_pattern, fields_to_db, from_db, oid, page_args, to_db
+from .base import contains_pattern, fields_to_db, from_db, move_to_hr, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
           "cancelled_at", "last_activity_at")
@@ -150,8 +150,7 @@ class InterviewRepository:
 
     def set_hr_for_candidate(self, candidate_id: str, hr_id: str | None) -> int:
         """Keep every interview of a candidate in the scope of their current HR user; returns how many moved."""
-        return self.col.update_many({"candidate_id": oid(candidate_id)},
-                                    {"$set": {"hr_id": oid(hr_id) if hr_id else None}}).modified_count
+        return move_to_hr(self.col, candidate_id, hr_id)
 
     def for_candidate(self, candidate_id: str, statuses: list[str] | None = None) -> list[Interview]:
         filt: dict[str, Any] = {"candidate_id": oid(candidate_id)}

@@ -20,7 +20,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..models import Response
-from .base import fields_to_db, from_db, oid, to_db
+from .base import fields_to_db, from_db, move_to_hr, oid, to_db
 
 
 def _key(interview_id) -> str:
@@ -139,8 +139,7 @@ class ResponseRepository:
 
     def set_hr_for_candidate(self, candidate_id: str, hr_id: str | None) -> int:
         """Keep every response of a candidate in the scope of their current HR user; returns how many moved."""
-        return self.col.update_many({"candidate_id": oid(candidate_id)},
-                                    {"$set": {"hr_id": oid(hr_id) if hr_id else None}}).modified_count
+        return move_to_hr(self.col, candidate_id, hr_id)
 
     def iter_scored_pairs(self, hr_id: str | None) -> Iterator[dict]:
         """Responses with both an HR score and an AI score, in `hr_id`'s scope (None: all), through

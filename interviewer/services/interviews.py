@@ -133,9 +133,14 @@ def owner(interview: Interview) -> Owner:
     return Owner(interview.id, interview.candidate_id, interview.hr_id)
 
 
+def response_group(question: Question) -> str:
+    """The agreement group a question's response carries (see `questions.question_key`)."""
+    return question_service.question_key(question.source or "", question.text)
+
+
 def response_groups(interview: Interview) -> list[tuple[str, str]]:
     """(question id, group key) for each question: what `create_for` and `add_missing` take."""
-    return [(q.id, question_service.question_key(q.source or "", q.text)) for q in interview.questions]
+    return [(q.id, response_group(q)) for q in interview.questions]
 
 
 def _materialise_responses(repos, interview: Interview) -> None:
@@ -418,8 +423,7 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
         return SaveResult(existing, False, "kept")
     if blank:
         answer = ""  # only whitespace is no answer: stored as such, so every count agrees
-    group = question_service.question_key(interview.question(question_id).source or "",
-                                          interview.question(question_id).text)
+    group = response_group(interview.question(question_id))
     response, applied = repos.responses.save_answer(owner(interview), question_id, group, answer, seq, now)
     if applied:
         if interview.status == SCHEDULED:
@@ -607,8 +611,8 @@ def ensure_response(repos, interview: Interview, question_id: str) -> Response:
     existing = repos.responses.find(interview.id, question_id)
     if existing is not None:
         return existing
-    groups = dict(response_groups(interview))
-    response, _ = repos.responses.save_answer(owner(interview), question_id, groups[question_id], "", 0,
+    group = response_group(interview.question(question_id))
+    response, _ = repos.responses.save_answer(owner(interview), question_id, group, "", 0,
                                               interview.completed_at or interview.deadline)
     return response
 
