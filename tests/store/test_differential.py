@@ -34,6 +34,7 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -398,6 +399,17 @@ def new_pair(folder: Path) -> Pair:
     return pair
 
 
+@contextmanager
+def fresh_pair():
+    """A new pair in its own temporary folder (Hypothesis runs many examples per test), closed after."""
+    with tempfile.TemporaryDirectory() as folder:
+        pair = new_pair(Path(folder))
+        try:
+            yield pair
+        finally:
+            pair.close()
+
+
 # Fast and the same on every run; STORE_EXAMPLES=5000 STORE_SEED=random searches harder (run it after changing the store).
 FAST = settings(max_examples=int(os.environ.get("STORE_EXAMPLES", 100)), deadline=None, database=None,
                 derandomize=os.environ.get("STORE_SEED") != "random",
@@ -407,29 +419,21 @@ FAST = settings(max_examples=int(os.environ.get("STORE_EXAMPLES", 100)), deadlin
 @FAST
 @given(docs=collections(), ops=st.lists(operations(), min_size=1, max_size=6))
 def test_generated_operations_answer_like_mongomock(docs, ops):
-    with tempfile.TemporaryDirectory() as folder:
-        pair = new_pair(Path(folder))
-        try:
-            pair.insert(docs)
-            pair.same_contents("the inserts")
-            for op in ops:
-                run(pair, op)
-        finally:
-            pair.close()
+    with fresh_pair() as pair:
+        pair.insert(docs)
+        pair.same_contents("the inserts")
+        for op in ops:
+            run(pair, op)
 
 
 @FAST
 @given(docs=collections(), filt=filters(), sort=sorts(), projection=projections())
 def test_generated_finds_answer_like_mongomock(docs, filt, sort, projection):
     """Many filters over one collection: the matching, sorting and projecting part on its own."""
-    with tempfile.TemporaryDirectory() as folder:
-        pair = new_pair(Path(folder))
-        try:
-            pair.insert(docs)
-            pair.same(lambda c, _: list(c.find(filt, projection).sort(sort)), f"find {filt!r} {sort!r}")
-            pair.same(lambda c, _: c.count_documents(filt), f"count {filt!r}")
-        finally:
-            pair.close()
+    with fresh_pair() as pair:
+        pair.insert(docs)
+        pair.same(lambda c, _: list(c.find(filt, projection).sort(sort)), f"find {filt!r} {sort!r}")
+        pair.same(lambda c, _: c.count_documents(filt), f"count {filt!r}")
 
 
 @FAST
@@ -437,16 +441,12 @@ def test_generated_finds_answer_like_mongomock(docs, filt, sort, projection):
 def test_generated_documents_round_trip_and_duplicates_are_refused_alike(docs):
     """Every value comes back as it went in (datetimes to the millisecond); a repeated _id or unique key is a
     DuplicateKeyError on both, and leaves nothing behind."""
-    with tempfile.TemporaryDirectory() as folder:
-        pair = new_pair(Path(folder))
-        try:
-            pair.insert(docs)
-            pair.same_contents("the inserts")
-            for doc in docs:
-                pair.same(lambda c, _, doc=doc: c.find_one({"_id": doc["_id"]}), "find_one by _id")
-                pair.same(lambda c, _, doc=doc: c.find_one({"u": doc["u"]}), "find_one by the unique key")
-        finally:
-            pair.close()
+    with fresh_pair() as pair:
+        pair.insert(docs)
+        pair.same_contents("the inserts")
+        for doc in docs:
+            pair.same(lambda c, _, doc=doc: c.find_one({"_id": doc["_id"]}), "find_one by _id")
+            pair.same(lambda c, _, doc=doc: c.find_one({"u": doc["u"]}), "find_one by the unique key")
 
 
 # --- explicit cases: the values -----------------------------------------------------------------------
