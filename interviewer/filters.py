@@ -30,9 +30,18 @@ def status_label(status: str) -> str:
     return (status or "").replace("_", " ")
 
 
+def ai_flags(values) -> list:
+    """An evaluation's stored flags as Flag objects, whether stored as {code, message} or, before
+    codes, as the message alone."""
+    from .ai.types import as_flag
+
+    return [as_flag(v) for v in values or []]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ROLES=ROLES, CANDIDATE_STATUSES=CANDIDATE_STATUSES,
                                  is_missed=is_missed, wants_fragment=wants_fragment)
     app.add_template_filter(time_tag, "dt")
     app.add_template_filter(utc_text, "utc")
     app.add_template_filter(status_label, "status")
+    app.add_template_filter(ai_flags, "ai_flags")

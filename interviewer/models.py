@@ -134,14 +134,21 @@ class Response:
 
 @dataclass
 class Page:
+    """One page of a list: `items`, the 1-based `page`, `per_page`, and `total` matches in all.
+
+    `total` is None when the list was not counted (a free-text search reads one row past the page
+    instead of scanning every match to count them); `more` then says whether a next page exists.
+    """
     items: list[Any]
     page: int
     per_page: int
-    total: int
+    total: int | None
+    more: bool = False
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def pages(self) -> int | None:
+        """How many pages in all, or None when the list was not counted."""
+        return None if self.total is None else max(1, -(-self.total // self.per_page))
 
     @property
     def has_prev(self) -> bool:
@@ -149,4 +156,4 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more if self.total is None else self.page < self.pages

@@ -230,6 +230,9 @@ def _field_condition(field: str, cond: Any) -> tuple[str, list[Any]]:
             if not isinstance(value, str):
                 raise NotImplementedError("$regex takes a pattern string")
             sql, p = f"{_is_text(field)} AND regexp(?, ?, {expr})", [value, options]
+            prefilter = _literal_prefilter(value, options) if field != "_id" else None
+            if prefilter:
+                sql, p = f"{prefilter[0]} AND {sql}", [*prefilter[1], *p]
         elif op == "$options":
             continue
         else:
@@ -240,6 +243,44 @@ def _field_condition(field: str, cond: Any) -> tuple[str, list[Any]]:
 
 
 _CMP = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]|()\\")
+# The characters outside ASCII that Python's re (like MongoDB's PCRE) matches case-insensitively
+# with an ASCII letter: found by trying every code point against a-z.
+_FOLDS_TO_ASCII = {"i": "\u0130\u0131", "s": "\u017f", "k": "\u212a"}
+
+
+def _literal_prefilter(pattern: str, options: str) -> tuple[str, list[str]] | None:
+    """A cheap SQL test that is true for every document whose field a literal `pattern` matches,
+    or None when the pattern is not a plain literal (then only the regexp decides).
+
+    A substring of a field is a substring of the document's JSON text when it has no character
+    JSON escapes, so `instr` over the raw text, in C and without parsing the JSON, passes over
+    most rows; the regexp still decides the rest, so the result is unchanged. Case-insensitively
+    (`i`), sqlite's `lower` folds ASCII only, so a document with a non-ASCII letter that folds to
+    one of the pattern's letters (say the Kelvin sign for "k") is passed on to the regexp too.
+    """
+    if not set(options) <= {"i"}:
+        return None
+    out, chars = [], iter(pattern)
+    for char in chars:
+        if char == "\\":
+            char = next(chars, "")
+            if not char or char.isalnum():  # \d, \b, \1 ... are operators, not characters
+                return None
+        elif char in _REGEX_SPECIAL:
+            return None
+        if not " " <= char <= "~" or char in '"\\':
+            return None
+        out.append(char)
+    if not out:
+        return None
+    needle = "".join(out)
+    if not options:
+        return "instr(doc, ?) > 0", [needle]
+    needle = needle.lower()
+    folds = [c for letter in sorted(set(needle)) for c in _FOLDS_TO_ASCII.get(letter, "")]
+    tests = " OR ".join(["instr(lower(doc), ?) > 0"] + ["instr(doc, ?) > 0"] * len(folds))
+    return f"({tests})", [needle, *folds]
 
 
 def _is_text(field: str) -> str:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from .types import CRITERIA, CriterionScore, Evaluation
+from .types import CRITERIA, CriterionScore, Evaluation, Flag
 
-FLAG_EMPTY = "empty answer"
-FLAG_COPIES_QUESTION = "the answer copies the question"
-FLAG_INJECTION = "the answer contains text addressed to the evaluator"
+FLAG_EMPTY = Flag(code="empty", message="empty answer")
+FLAG_COPIES_QUESTION = Flag(code="copies_question", message="the answer copies the question")
+FLAG_INJECTION = Flag(code="injection", message="the answer contains text addressed to the evaluator")
 
 _INJECTION = re.compile(
     # "ignore the rubric", "disregard all previous instructions", "forget the rules"
@@ -90,7 +90,7 @@ def copies_question(question: str, answer: str) -> bool:
     return bool(a) and (a == q or (len(a) <= len(q) * 1.2 and q in a))
 
 
-def answer_flags(question: str, answer: str) -> list[str]:
+def answer_flags(question: str, answer: str) -> list[Flag]:
     flags = []
     if not (answer or "").strip():
         flags.append(FLAG_EMPTY)
@@ -99,6 +99,16 @@ def answer_flags(question: str, answer: str) -> list[str]:
     if looks_like_injection(answer):
         flags.append(FLAG_INJECTION)
     return flags
+
+
+def merge_flags(*groups: list[Flag]) -> list[Flag]:
+    """The flags of every group, first of each code kept (a model's free-text notes all kept)."""
+    out: list[Flag] = []
+    for flag in (f for group in groups for f in group):
+        if any(f.code == flag.code and (f.code != "model_note" or f.message == flag.message) for f in out):
+            continue
+        out.append(flag)
+    return out
 
 
 def verified_quotes(quotes: list[str], answer: str) -> list[str]:
@@ -121,9 +131,9 @@ def finalize(evaluation: Evaluation, question: str, answer: str) -> Evaluation:
         )
         for name in CRITERIA
     }
-    flags = list(dict.fromkeys([*answer_flags(question, answer), *evaluation.flags]))
+    flags = merge_flags(answer_flags(question, answer), evaluation.flags)
     score = clamp(evaluation.score)
-    if FLAG_EMPTY in flags:
+    if any(f.code == FLAG_EMPTY.code for f in flags):
         score = 0.0
     return evaluation.model_copy(
         update={

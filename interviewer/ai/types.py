@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..models import CATEGORIES
 
@@ -37,6 +37,33 @@ class CriterionScore(BaseModel):
     reason: str = ""
 
 
+class Flag(BaseModel):
+    """Something HR must know about an answer or its evaluation: a stable `code` (for filters,
+    tests and the API) and the sentence HR reads."""
+
+    code: str
+    message: str
+
+
+# Flags stored before codes existed were their message alone.
+_LEGACY_FLAG_CODES = {
+    "empty answer": "empty",
+    "the answer copies the question": "copies_question",
+    "the answer contains text addressed to the evaluator": "injection",
+}
+
+
+def as_flag(value: object) -> Flag:
+    """A flag from what may be stored or sent: a Flag, a {code, message} mapping, or a bare
+    message (older evaluations; a model's free-text note gets code "model_note")."""
+    if isinstance(value, Flag):
+        return value
+    if isinstance(value, dict):
+        return Flag(code=str(value.get("code") or "model_note"), message=str(value.get("message") or ""))
+    text = str(value).strip()
+    return Flag(code=_LEGACY_FLAG_CODES.get(text.lower(), "model_note"), message=text)
+
+
 class Evaluation(BaseModel):
     """One AI evaluation of one answer. The score is a proposal; HR's score is final."""
 
@@ -46,12 +73,20 @@ class Evaluation(BaseModel):
     key_points_covered: list[str] = []
     key_points_missed: list[str] = []
     evidence: list[str] = []  # verbatim quotes from the answer, checked server-side
-    flags: list[str] = []
+    flags: list[Flag] = []
     provider: str
     model: str
     prompt_version: str
     latency_ms: int = 0
     created_at: datetime | None = None
+
+    @field_validator("flags", mode="before")
+    @classmethod
+    def _flags(cls, value: object) -> list[Flag]:
+        return [as_flag(v) for v in value or []]
+
+    def has_flag(self, code: str) -> bool:
+        return any(f.code == code for f in self.flags)
 
 
 class GeneratedQuestion(BaseModel):

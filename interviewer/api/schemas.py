@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic.types import AwareDatetime
 
@@ -214,15 +215,29 @@ class AIJobOut(BaseModel):
     finished_at: OutTime | None = None
 
 
+class AIFlagOut(BaseModel):
+    code: str = Field(description="stable code: empty, off_topic, not_prose, term_list, copies_question, "
+                                  "injection, disagreement, model_note (a model's own note)")
+    message: str = Field(description="the sentence HR sees")
+
+
 class AIEvaluationOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: str | None = None
     score: float | None = None
     feedback: str | None = None
+    flags: list[AIFlagOut] = Field(default_factory=list, description="what HR must know about the answer or the evaluation")
     provider: str | None = None
     model: str | None = None
     created_at: OutTime | None = None
+
+    @field_validator("flags", mode="before")
+    @classmethod
+    def _flags(cls, value: object) -> list[dict]:
+        from ..ai.types import as_flag
+
+        return [as_flag(v).model_dump() for v in value or []]
 
 
 class ResponseOut(BaseModel):

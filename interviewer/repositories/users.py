@@ -96,7 +96,12 @@ class UserRepository:
         page: int = 1,
         per_page: int = 20,
     ) -> Page:
-        """Users matching all the given filters, newest first."""
+        """Users matching all the given filters, newest first.
+
+        A free-text `query` (case-insensitive substring of the name or e-mail) is not counted: no
+        index serves a substring, so counting would read every user. The page reads one row past
+        its end instead and returns total None with `more` set when there is a next page.
+        """
         filt: dict[str, Any] = {}
         if query:
             filt["$or"] = [{"name": contains_pattern(query)}, {"email_norm": contains_pattern(query)}]
@@ -109,9 +114,12 @@ class UserRepository:
         if hr_id:
             filt["hr_id"] = oid(hr_id)
         skip, limit = page_args(page, per_page)
+        newest = self.col.find(filt).sort([("created_at", -1), ("_id", -1)]).skip(skip)
+        if query:
+            users = [self._to_user(d) for d in newest.limit(limit + 1)]
+            return Page(users[:limit], skip // limit + 1, limit, None, more=len(users) > limit)
         total = self.col.count_documents(filt)
-        docs = self.col.find(filt).sort([("created_at", -1), ("_id", -1)]).skip(skip).limit(limit)
-        return Page([self._to_user(d) for d in docs], skip // limit + 1, limit, total)
+        return Page([self._to_user(d) for d in newest.limit(limit)], skip // limit + 1, limit, total)
 
     def list(self, **filters: Any) -> list[User]:
         filt = {k: (oid(v) if k == "hr_id" else v) for k, v in filters.items()}

@@ -170,7 +170,7 @@ def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datet
         "key_points_covered": list(evaluation.key_points_covered),
         "key_points_missed": list(evaluation.key_points_missed),
         "evidence": list(evaluation.evidence),
-        "flags": list(evaluation.flags),
+        "flags": [f.model_dump() for f in evaluation.flags],
         "provider": evaluation.provider,
         "model": evaluation.model,
         "prompt_version": evaluation.prompt_version,

@@ -171,9 +171,11 @@ CANDIDATE_PICKS = 20  # the schedule form offers at most this many candidates at
 
 def find_schedulable(repos, user: User, text: str = "", limit: int = CANDIDATE_PICKS) -> Page:
     """Up to `limit` candidates `user` may schedule whose name or e-mail contains `text` (any case),
-    newest first, with how many match in all: active and assigned to `user` (HR) or to anyone (admin).
+    newest first: active and assigned to `user` (HR) or to anyone (admin). Without `text` the page
+    says how many there are in all; a text search is not counted (`Page.more` says if there are more).
 
-    One indexed query and one count: every filter is in the query, nothing is read to be dropped.
+    One indexed query (and one count without `text`): every filter is in the query, nothing is
+    read to be dropped.
     """
     if user.role not in ("hr", "admin"):
         return Page([], 1, limit, 0)

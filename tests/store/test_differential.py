@@ -32,6 +32,7 @@ import dataclasses
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -602,6 +603,31 @@ def test_regex_matches_only_strings(pair):
         want = [d["_id"] for d in pair.mock_db.c.find({"v": {"$regex": pattern, "$options": "s"}}).sort("_id", 1)
                 if not isinstance(d["v"], list)]
         assert got == want, pattern
+
+
+def test_literal_searches_find_what_the_regex_finds(pair):
+    """A literal pattern is pre-filtered on the raw JSON text in C: every value the regex matches
+    must still pass, including letters that fold to ASCII (Kelvin sign, long s, dotted and
+    dotless i), characters JSON escapes, NUL and tagged strings."""
+    values = ["Kelvin \u212a", "\u017fmith", "\u0130stanbul", "d\u0131jkstra", 'say "hi"', "back\\slash", "tab\there",
+              "a\x00kb", TAG + "kelvin", "Dijkstra", "DIJKSTRA@EXAMPLE.COM", "caf\u00e9", 7, None]
+    pair.insert([{"_id": i, "u": f"u{i}", "v": v, "w": f"w{i}"} for i, v in enumerate(values)])
+    for text in ("k", "K", "kelvin", "smith", "SMITH", "istanbul", "dijkstra", "ijk", '"hi"', "k\\s", "\t", "\x00k",
+                 TAG, "caf\u00e9", "CAF\u00c9", "example.com", "7", "w1", "nothing"):
+        for options in ("", "i"):
+            filt = {"$or": [{"v": {"$regex": re.escape(text), "$options": options}},
+                            {"w": {"$regex": re.escape(text), "$options": options}}]}
+            pair.same(lambda c, _, filt=filt: [d["_id"] for d in c.find(filt).sort("_id", 1)], f"{text!r} {options}")
+
+
+def test_the_letters_folding_to_ascii_are_all_known():
+    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    found = {}
+    for code in range(128, sys.maxunicode + 1):
+        if ascii_letter.fullmatch(chr(code)):
+            letter = next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, chr(code), re.IGNORECASE))
+            found[letter] = found.get(letter, "") + chr(code)
+    assert found == sqlitestore._FOLDS_TO_ASCII
 
 
 def test_strings_with_nul_are_matched_whole(pair):

@@ -108,6 +108,10 @@ def test_pager_keeps_the_filters(client, world, admin, make_user):
     body = client.get("/admin/users", query_string={"role": "candidate", "q": "bulk"}).get_data(as_text=True)
     next_link = re.search(r'<a href="([^"]+)" rel="next"', body).group(1).replace("&amp;", "&")
     assert "role=candidate" in next_link and "q=bulk" in next_link and "page=2" in next_link
+    # A text search is not counted: the pager says "Page 2" with no "of N", and the last page has no "Next".
+    last = client.get(next_link).get_data(as_text=True)
+    assert len(row_ids(last)) == 5 and 'rel="next"' not in last and 'rel="prev"' in last
+    assert re.search(r"<span>Page 2</span>", last)
 
 
 def test_stats_fragment(client, world, admin):

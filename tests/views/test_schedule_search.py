@@ -103,7 +103,7 @@ def test_more_matches_than_a_page_say_so(hr, repos, world):
     seed(repos, world["hr_a"], N + 3)
     html = hr.get("/hr/schedule?candidate_q=bulk", headers=HX).get_data(as_text=True)
     assert len(offered(html)) == N
-    assert count_line(html) == f"Showing {N} of {N + 3} matching “bulk” — type more to narrow"
+    assert count_line(html) == f"Showing the newest {N} matching “bulk” — type more to narrow"
 
 
 # --- only the candidates I may schedule -------------------------------------------------------------
