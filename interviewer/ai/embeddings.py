@@ -29,7 +29,7 @@ import math
 from collections.abc import Sequence
 
 from . import checks
-from .local import MIN_PEERS
+from .lexical import MIN_PEERS
 from .types import AIConfigError
 
 DEFAULT = "static"

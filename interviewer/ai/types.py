@@ -5,7 +5,7 @@ Every provider returns these pydantic models; nothing else of a provider leaks o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -79,6 +79,8 @@ class Evaluation(BaseModel):
     prompt_version: str
     latency_ms: int = 0
     created_at: datetime | None = None
+    # How the reply came about, for HR and audits: e.g. an LLM's finish reason and output size.
+    provenance: dict[str, Any] = {}
 
     @field_validator("flags", mode="before")
     @classmethod

@@ -175,6 +175,7 @@ def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datet
         "model": evaluation.model,
         "prompt_version": evaluation.prompt_version,
         "latency_ms": int(evaluation.latency_ms or 0),
+        "provenance": dict(evaluation.provenance),
         "created_at": created_at,
     }
 

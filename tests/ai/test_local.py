@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from interviewer.ai import checks
-from interviewer.ai.local import LocalProvider, find_skills, split_key_points, stem, tokens
+from interviewer.ai.generation import find_skills
+from interviewer.ai.local import LocalProvider
+from interviewer.ai.text import split_key_points, stem, tokens
 from interviewer.ai.scoring import score_file
 from interviewer.ai.types import CRITERIA, BankQuestion, Evaluation, JobSpec
 
