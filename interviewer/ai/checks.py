@@ -8,34 +8,13 @@ from __future__ import annotations
 
 import re
 
+from . import guard
 from .types import CRITERIA, CriterionScore, Evaluation, Flag
 
 FLAG_EMPTY = Flag(code="empty", message="empty answer")
 FLAG_COPIES_QUESTION = Flag(code="copies_question", message="the answer copies the question")
 FLAG_INJECTION = Flag(code="injection", message="the answer contains text addressed to the evaluator")
 
-_INJECTION = re.compile(
-    # "ignore the rubric", "disregard all previous instructions", "forget the rules"
-    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}?\b(previous|above|prior|earlier|rubric|"
-    r"instructions?|rules?|guidelines?|criteria|prompt|reference( answer)?|marking scheme)\b"
-    # "give this answer 10/10", "award full marks", "assign the maximum score"
-    r"|\b(give|giving|award|awarding|assign|grade|mark|rate|score)\b.{0,30}?"
-    r"(\b(10|ten|full|maximum|max|perfect|top|highest|100)\b|\b\d+\s*/\s*10\b)"
-    r".{0,20}?\b(marks?|points?|scores?|grades?|rating|percent|credit)\b"
-    r"|\b(10|ten)\s*(/|out of)\s*(10|ten)\b|\b(full|maximum|perfect|top)\s+(marks|score|points|credit)\b"
-    # "this answer deserves / should get ..."
-    r"|\b(this|my)\s+(answer|response|submission)\s+(deserves|should (get|receive|be (given|scored|graded|rated)))"
-    # role markers and words addressed to the evaluator
-    r"|(^|[\n.!?>]\s*|\[)\s*(system|assistant|developer|instruction|admin)\s*(prompt|message|note)?\s*[:\]]"
-    r"|\bsystem prompt\b|\bas an ai\b|\b(large )?language model\b.{0,30}\b(must|should|will|shall)\b"
-    r"|\b(note|message|instructions?) (to|for) (the )?(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b"
-    r"|\b(dear|hey|hi|attention:?)\s+(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b"
-    r"|\b(the |you, )?(grader|evaluator|marker|reviewer|examiner|ai|model|assistant)\b.{0,20}?"
-    r"\b(must|should|shall|will|needs? to|has to|is (required|instructed) to)\b.{0,30}?"
-    r"\b(give|award|assign|score|grade|mark|rate|pass|ignore)\b"
-    r"|\b(score|rate|grade|mark) (this|me|my answer)\b",
-    re.IGNORECASE | re.DOTALL,
-)
 _SENTENCE_SPLIT = re.compile(r"(?:<br\s*/?>|\r|\n)+|(?<=[.!?])\s+(?=\S)", re.IGNORECASE)
 
 
@@ -56,29 +35,15 @@ def clamp(value: float, low: float = 0.0, high: float = 10.0) -> float:
 
 
 def looks_like_injection(answer: str) -> bool:
-    return bool(_INJECTION.search(answer or ""))
+    """Whether the answer holds text addressed to the evaluator, in any disguise (``guard.py``)."""
+    return guard.screen(answer or "").addressed
 
 
 def strip_addressed_text(answer: str) -> str:
-    """The answer with text addressed to the evaluator cut out, for scoring only.
-
-    Each sentence holding an injection is cut from the start of the match (a sentence that
-    runs straight into "Ignore the rubric..." keeps its own beginning). Removing text can only
-    remove matching words, so an injection can never add to a lexical score.
-    """
-    if not answer or not looks_like_injection(answer):
-        return answer or ""
-    kept = []
-    for sentence in _SENTENCE_SPLIT.split(answer):
-        if not sentence:
-            continue
-        match = _INJECTION.search(sentence)
-        while match:
-            sentence = sentence[: match.start()].rstrip(" \t\"'([{:-")
-            match = _INJECTION.search(sentence)
-        if sentence.strip():
-            kept.append(sentence.strip())
-    return " ".join(kept)
+    """The answer as it is scored: normalised, with text addressed to the evaluator cut out
+    (``guard.screen``). Removing text can only remove matching words, so what is cut can never
+    add to a lexical score."""
+    return guard.screen(answer or "").kept
 
 
 def _norm(text: str) -> str:
@@ -122,16 +87,41 @@ def verified_quotes(quotes: list[str], answer: str) -> list[str]:
     return kept
 
 
-def finalize(evaluation: Evaluation, question: str, answer: str) -> Evaluation:
-    """Clamp, verify quotes and merge server-computed flags into a provider's evaluation."""
+FLAG_DISAGREEMENT = Flag(code="disagreement", message="The AI scored this high, but the server's checks found a problem "
+                         "with the answer (see the other flags): please read it before using the score.")
+DISAGREEMENT_MARGIN = 2.0   # a model's score this far above a gate's cap
+DISAGREEMENT_INJECTED = 8.0  # or at least this for an answer holding text addressed to the evaluator
+
+
+def second_opinion(evaluation: Evaluation, question: str, reference: str, answer: str) -> list[Flag]:
+    """The local gates (``gates.py``) run on a model's evaluation: their flags, plus "disagreement"
+    when the model scored high what they cap low. The local provider applies the gates itself."""
+    if evaluation.provider == "local" or not (answer or "").strip():
+        return []
+    from . import embeddings, gates
+
+    screened = guard.screen(answer)
+    result = gates.assess(question, reference or "", screened.kept, embeddings.get_encoder("static"))
+    flags = list(result.flags)
+    cap = result.cap
+    if (cap is not None and evaluation.score > cap + DISAGREEMENT_MARGIN) or (
+            screened.addressed and evaluation.score >= DISAGREEMENT_INJECTED):
+        flags.append(FLAG_DISAGREEMENT)
+    return flags
+
+
+def finalize(evaluation: Evaluation, question: str, answer: str, reference: str | None = None) -> Evaluation:
+    """Clamp, verify quotes and merge server-computed flags into a provider's evaluation; with the
+    `reference`, a model's evaluation also gets the local gates' second opinion."""
     criteria = {
         name: CriterionScore(
             score=clamp(evaluation.criteria[name].score if name in evaluation.criteria else 0),
             reason=(evaluation.criteria[name].reason if name in evaluation.criteria else "")[:300],
         )
-        for name in CRITERIA
+        for name in (evaluation.criteria or CRITERIA)
     }
-    flags = merge_flags(answer_flags(question, answer), evaluation.flags)
+    opinion = second_opinion(evaluation, question, reference, answer) if reference is not None else []
+    flags = merge_flags(answer_flags(question, answer), evaluation.flags, opinion)
     score = clamp(evaluation.score)
     if any(f.code == FLAG_EMPTY.code for f in flags):
         score = 0.0

@@ -139,7 +139,8 @@ def blend(encoder, items: Sequence[tuple], evaluations: list, texts: Sequence[st
     out = list(evaluations)
     for i, (cos_ref, cos_q, peer) in enumerate(similarities(encoder, items, texts)):
         ev = out[i]
-        if not (items[i][1] or "").strip() or ev.flags or ev.score <= 1.0 or not (items[i][2] or "").strip():
+        if (not (items[i][1] or "").strip() or ev.has_flag("copies_question") or ev.has_flag("empty")
+                or ev.score <= 1.0 or not (items[i][2] or "").strip()):
             continue
         if peer is not None:
             score = batch_score(encoder, ev.score, cos_ref, peer, cos_q)

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from . import checks
+from . import checks, gates, guard
 from .generation import generate_questions
 from .lexical import (
     _GLUE,
@@ -36,10 +36,13 @@ from .lexical import (
     features,
 )
 from .text import _TOKEN, char_ngrams, clean_text, content_words, stem, tokens
-from .types import CRITERIA, BankQuestion, CriterionScore, Evaluation, GeneratedQuestion, JobSpec
+from .types import BankQuestion, CriterionScore, Evaluation, Flag, GeneratedQuestion, JobSpec
 
 MODEL = "local-lexical-v2"
-VERSION = "local-2025.2"
+VERSION = "local-2026.1"
+LOCAL_CRITERIA = ("coverage", "completeness", "clarity", "relevance")
+NO_FACT_CHECK = Flag(code="no_fact_check", message="A coverage estimate: the local scorer compares the answer with "
+                     "the reference and does not check whether what it says is true.")
 
 
 class LocalProvider:
@@ -86,8 +89,8 @@ class LocalProvider:
             ctx = contexts.get(key)
             if ctx is None:
                 ctx = contexts[key] = _context(question, reference, list(kps or []))
-            injected = checks.looks_like_injection(answer)
-            scored_text = checks.strip_addressed_text(answer) if injected else answer
+            screened = guard.screen(answer)
+            injected, scored_text = screened.addressed, screened.kept
             groups.setdefault(id(ctx), []).append(len(prepared))
             words.append(content_words(scored_text))
             prepared.append((ctx, question, answer, scored_text, [stem(w) for w in words[-1]], injected))
@@ -104,6 +107,7 @@ class LocalProvider:
                 ngram_feats[i] = (_ngram_recall(ctx, g), sim)
         out = [self._evaluation(*p, *nf) for p, nf in zip(prepared, ngram_feats)]
         out = self._embedding_hook(items, out, [p[3] for p in prepared])
+        out = [self._gated(ev, p[1], item[1] or "", p[3], p[5]) for ev, p, item in zip(out, prepared, items)]
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
 
@@ -115,6 +119,35 @@ class LocalProvider:
         from . import embeddings
 
         return embeddings.blend(embeddings.get_encoder(self._embeddings), items, out, scored)
+
+    def _gated(self, ev: Evaluation, question: str, reference: str, scored: str, injected: bool) -> Evaluation:
+        """The gates' caps and flags (``gates.py``), then the injection penalty, on a finished
+        evaluation: nothing here can raise a score."""
+        if ev.has_flag("empty"):
+            return ev
+        from . import embeddings
+
+        encoder = self._encoder()
+        vocabulary = (encoder or embeddings.get_encoder("static")).tokenizer.vocab
+        result = gates.assess(question, reference, scored, encoder, vocabulary)
+        score = result.apply(ev.score)
+        if injected:
+            score = max(0.0, score - INJECTION_PENALTY)
+        flags = checks.merge_flags(ev.flags, result.flags, [NO_FACT_CHECK])
+        criteria = dict(ev.criteria)
+        if result.flags and "relevance" in criteria:
+            criteria["relevance"] = CriterionScore(score=min(criteria["relevance"].score, score),
+                                                   reason=result.flags[0].message)
+        feedback = " ".join([*(f.message for f in result.flags), ev.feedback]) if result.flags else ev.feedback
+        return ev.model_copy(update={"score": checks.clamp(score), "flags": flags, "criteria": criteria,
+                                     "feedback": feedback[:2000]})
+
+    def _encoder(self):
+        if self._embeddings == "off":
+            return None
+        from . import embeddings
+
+        return embeddings.get_encoder(self._embeddings)
 
     def _evaluation(
         self, ctx: _Context, question: str, answer: str, scored: str, ans_tokens: list[str], injected: bool,
@@ -141,8 +174,6 @@ class LocalProvider:
         )
         if copied:
             score = min(score, 1.0)
-        if injected:
-            score = max(0.0, score - INJECTION_PENALTY)
 
         scorable = [p for p, t in zip(ctx.key_points, ctx.kp_tokens) if t]
         covered = [p for p, c in zip(scorable, f.covered) if c]
@@ -151,12 +182,12 @@ class LocalProvider:
         clarity, clarity_reason = _clarity(scored, len(ans_tokens))
         relevance = 10 * min(1.0, 0.3 + 1.2 * f.relevance) if not copied else 1.0
         completeness = 10 * f.keypoints if has_ref else min(10.0, f.length / 3)
-        correctness = score
         criteria = {
-            "correctness": CriterionScore(
-                score=correctness,
+            "coverage": CriterionScore(
+                score=score,
                 reason=(
-                    f"Matches {round(100 * f.recall)}% of the reference's key terms."
+                    f"Uses {round(100 * f.recall)}% of the reference's key terms (coverage of the reference; "
+                    "facts are not checked)."
                     if has_ref else "No reference answer; judged on relevance to the question."
                 ),
             ),
@@ -189,7 +220,7 @@ class LocalProvider:
         return checks.finalize(evaluation, question, answer)
 
     def _empty(self, question: str, answer: str, blank: bool) -> Evaluation:
-        zero = {name: CriterionScore(score=0, reason="Nothing to assess.") for name in CRITERIA}
+        zero = {name: CriterionScore(score=0, reason="Nothing to assess.") for name in LOCAL_CRITERIA}
         return Evaluation(
             score=0,
             feedback="The answer is empty." if blank else "The answer has no assessable content.",

@@ -160,7 +160,7 @@ def _evaluate(provider, interview: Interview, response: Response) -> Evaluation:
     result = provider.evaluate(question.text, question.reference_answer, response.answer,
                                key_points=list(question.key_points))
     # Whatever the provider did, the server-side checks have the last word.
-    return checks.finalize(result, question.text, response.answer)
+    return checks.finalize(result, question.text, response.answer, reference=question.reference_answer)
 
 
 def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datetime) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import pytest
 
 from interviewer.ai import checks
 from interviewer.ai.generation import find_skills
-from interviewer.ai.local import LocalProvider
-from interviewer.ai.text import split_key_points, stem, tokens
+from interviewer.ai.local import LOCAL_CRITERIA, LocalProvider
 from interviewer.ai.scoring import score_file
-from interviewer.ai.types import CRITERIA, BankQuestion, Evaluation, JobSpec
+from interviewer.ai.text import split_key_points, stem, tokens
+from interviewer.ai.types import BankQuestion, Evaluation, JobSpec
 
 QUESTION = "What is the difference between a process and a thread?"
 REFERENCE = (
@@ -135,7 +135,7 @@ def test_evaluation_shape(provider, answer):
     ev = provider.evaluate(QUESTION, REFERENCE, answer)
     assert isinstance(ev, Evaluation)
     assert 0 <= ev.score <= 10
-    assert set(ev.criteria) == set(CRITERIA)
+    assert set(ev.criteria) == set(LOCAL_CRITERIA)
     for crit in ev.criteria.values():
         assert 0 <= crit.score <= 10
         assert crit.reason
@@ -175,7 +175,7 @@ def test_empty_reference_gives_sensible_scores(provider):
     off_topic = provider.evaluate(QUESTION, "", OFF_TOPIC)
     assert 0 < on_topic.score <= 10
     assert on_topic.score > off_topic.score
-    assert set(on_topic.criteria) == set(CRITERIA)
+    assert set(on_topic.criteria) == set(LOCAL_CRITERIA)
     assert on_topic.key_points_covered == [] and on_topic.key_points_missed == []
 
 
@@ -304,7 +304,7 @@ def test_score_file_adds_fields_in_order(provider):
     assert [r["id"] for r in rows] == list(range(len(ANSWERS)))
     for r in rows:
         assert 0 <= r["score"] <= 10 and r["feedback"]
-        assert set(r["criteria"]) == set(CRITERIA)
+        assert set(r["criteria"]) == set(LOCAL_CRITERIA)
         assert all(0 <= c["score"] <= 10 and isinstance(c["reason"], str) for c in r["criteria"].values())
     assert summary.ok == len(ANSWERS) and summary.failed == 0 and summary.seconds >= 0
 
@@ -383,7 +383,7 @@ def test_batch_peers_lift_the_consensus_answer(provider):
 
 _SAME_IN_EVERY_PROCESS = r'''
 import json, random
-from interviewer.ai.local import LocalProvider
+from interviewer.ai.local import LOCAL_CRITERIA, LocalProvider
 rng = random.Random(0)
 words = "stack queue heap tree graph node edge pointer memory thread process lock cache index query join".split()
 question = "Explain how a stack and a queue store a pointer to each node in memory"

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from interviewer.ai.local import LocalProvider
+from interviewer.ai.local import LOCAL_CRITERIA, LocalProvider
 from interviewer.ai.types import CRITERIA, AIQuotaError, CriterionScore, Evaluation
 from interviewer.clock import utcnow
 from interviewer.db import get_repos
@@ -82,7 +82,8 @@ def test_queue_run_done_records_the_evaluation_and_history(repos, world, finishe
     assert ev.job_of(stored)["state"] == ev.DONE
     latest = ev.latest_of(stored)
     assert 0 <= latest["score"] <= 10 and latest["provider"] == "local" and latest["feedback"]
-    assert set(latest["criteria"]) == set(CRITERIA)
+    assert set(latest["criteria"]) == set(LOCAL_CRITERIA)
+    assert "no_fact_check" in [f["code"] for f in latest["flags"]]
     assert latest["created_at"].tzinfo is not None
     [record] = ev.history(repos, r.id)
     assert record["id"] == latest["id"]
