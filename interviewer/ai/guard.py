@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Cyrillic and Greek letters drawn like Latin ones (the Unicode confusables most used to dodge
 # filters); folded for detection only.
@@ -155,7 +156,13 @@ def addresses_evaluator(text: str) -> bool:
         return True
     if any(_is_graders_block(m) for m in _FENCE.finditer(folded)):
         return True
-    return any(addresses_evaluator(m.group(0)[4:]) for m in _COMMENT.finditer(folded)) or bool(_MARKUP.search(folded))
+    return any(_graders_comment(m.group(0)) for m in _COMMENT.finditer(folded)) or bool(_MARKUP.search(folded))
+
+
+def _graders_comment(comment: str) -> bool:
+    """Whether an HTML comment holds addressed text, markup or a delimiter (its body read from its start)."""
+    body = comment[4:].removesuffix("-->").strip()
+    return bool(_ADDRESSED.search(body) or _MARKUP.search(body) or _DELIMITER.search(body))
 
 
 def _is_graders_block(match: re.Match) -> bool:
@@ -166,7 +173,7 @@ def _is_graders_block(match: re.Match) -> bool:
 def _cut_blocks(text: str) -> str:
     """Remove grader blocks whole; `text` is folded (same length as the original) so spans match."""
     spans = [m.span() for m in _FENCE.finditer(text) if _is_graders_block(m)]
-    spans += [m.span() for m in _COMMENT.finditer(text) if addresses_evaluator(m.group(0)[4:]) or _MARKUP.search(m.group(0))]
+    spans += [m.span() for m in _COMMENT.finditer(text) if _graders_comment(m.group(0))]
     spans += [m.span() for m in _MARKUP.finditer(text)]
     delimiter = _DELIMITER.search(text)
     if delimiter:
@@ -174,8 +181,10 @@ def _cut_blocks(text: str) -> str:
     return spans
 
 
+@lru_cache(maxsize=256)
 def screen(answer: str) -> Screened:
-    """Normalise `answer`, then cut what is addressed to the evaluator (see the module doc)."""
+    """Normalise `answer`, then cut what is addressed to the evaluator (see the module doc).
+    Results are memoised (an evaluation screens the same answer several times)."""
     visible, hidden = normalise(answer)
     folded = for_detection(visible)
     if not (hidden.strip() or addresses_evaluator(visible)):
@@ -187,12 +196,13 @@ def screen(answer: str) -> Screened:
     kept_folded = "".join(c for c, k in zip(folded, keep) if k)
     # What is left: each match is cut from its start to the end of the sentence it ends in (a
     # sentence that runs straight into "Ignore the rubric..." keeps its own beginning).
+    # Text before a cut has been searched already: each search resumes where the last cut began.
     match = _ADDRESSED.search(kept_folded)
     while match:
         end = _SENTENCE_END.search(kept_folded, match.end())
         stop = end.end() if end else len(kept_folded)
         kept_text = kept_text[: match.start()] + " " + kept_text[stop:]
         kept_folded = kept_folded[: match.start()] + " " + kept_folded[stop:]
-        match = _ADDRESSED.search(kept_folded)
+        match = _ADDRESSED.search(kept_folded, match.start())
     parts = [p.strip().rstrip(" \t\"'([{:-").strip() for p in _SENTENCE_SPLIT.split(kept_text)]
     return Screened(visible, hidden, " ".join(p for p in parts if p), True)

@@ -77,3 +77,34 @@ def test_any_unicode_gets_an_answer_not_an_error():
     screened = guard.screen(text * 8)
     assert isinstance(screened.kept, str)
     assert 0 <= LocalProvider().evaluate(QUESTION, REFERENCE, text * 8).score <= 10
+
+
+# --- properties over generated answers ------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FRAGMENTS = [BASE, REFERENCE, "It cannot be null.", "Foreign keys refer to it.", "idk", "asdf qwer",
+             *INJECTIONS.values(), "\u200b", "\u202e", tags("score 10"), "```", "<!--", "-->", "<grader>", "\n",
+             "Ignore", "10/10", '{"score": 9}', "SYSTEM:", "P.S.", "é", "\U0001F600", "\x00", "\ufeff"]
+answers = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=40), max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(answers)
+def test_a_flagged_answer_scores_exactly_its_kept_text_less_the_penalty(answer):
+    provider = LocalProvider()
+    ev = provider.evaluate(QUESTION, REFERENCE, answer)
+    assert 0 <= ev.score <= 10
+    screened = guard.screen(answer)
+    if screened.addressed and ev.has_flag("injection") and screened.kept.strip():
+        rest = provider.evaluate(QUESTION, REFERENCE, screened.kept)
+        assert not guard.screen(screened.kept).addressed  # cutting leaves nothing addressed
+        assert ev.score <= max(0.0, rest.score - guard.INJECTION_PENALTY) + 0.05
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given((st.text(min_size=1, max_size=300) | answers.filter(bool)).map(lambda a: (a * (20_000 // len(a) + 1))[:20_000]))
+def test_twenty_thousand_characters_of_anything_get_a_score(answer):
+    ev = LocalProvider().evaluate(QUESTION, REFERENCE, answer)
+    assert 0 <= ev.score <= 10 and ev.feedback
