@@ -43,6 +43,7 @@ lint: $(VENV)/.dev-installed
 ## (SCALE_ARGS=--quick for a short run).
 bench: $(VENV)/.dev-installed
 	$(PY) bench/grading.py
+	$(PY) bench/challenge.py
 	$(PY) bench/store_ops.py
 	$(PY) bench/scale.py $(SCALE_ARGS)
 

@@ -56,7 +56,7 @@ _NON_ANSWERS = (
 )
 _NON_ANSWER = re.compile(rf"^(?:(?:{_NON_ANSWERS})\s*)+$")
 _FILLERS = frozenset(
-    "sorry so um uh hmm er well honestly really actually just maybe yeah ok okay oh lol i im am "
+    "sorry so um umm uh hm hmm er well honestly really actually just maybe yeah ok okay oh lol tbh imo ngl i im am "
     "afraid unfortunately here this question about it the to answer for now right at moment leider "
     "desole désolé lo siento perdon perdón".split()
 )
@@ -162,6 +162,11 @@ def repetition(text: str) -> float:
 OFF_TOPIC_OVERLAP = 0.15    # at most this share of content words from the question or reference ...
 OFF_TOPIC_OVERLAP_ALONE = 0.05  # without sentence vectors (LOCAL_EMBEDDINGS=off or no reference)
 OFF_TOPIC_COS = 0.30        # ... and a cosine to both the reference and the question below this
+OFF_TOPIC_COS_FULL = 0.60   # ... (below this when the reference is a paragraph: FULL_REFERENCE_WORDS)
+FULL_REFERENCE_WORDS = 25   # distinct content words in the question and reference together
+RESTATE_SHARE = 0.85        # content words from the question
+RESTATE_COVERAGE = 0.8      # of the question's content words said back
+RESTATE_LENGTH = 2.0        # at most this many times the question's content words
 NOT_PROSE_KNOWN = 0.5       # fewer known words than this share
 NOT_PROSE_REPEAT = 0.3      # or fewer distinct content words than this share ...
 NOT_PROSE_MIN_REPEAT = 24   # ... of this many or more
@@ -202,6 +207,9 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
     prose = prose_part(text) if result.flags or "\n" in text else text
     if not prose.strip():
         return result
+    if restates_question(question, text, f):
+        result.flags.append(COPIES_QUESTION)
+        return result
     topic = {stem(w) for w in content_words(f"{question} {reference}")}
     f["overlap"] = topic_overlap(prose, topic)
     if not topic or len(content_words(prose)) < OFF_TOPIC_MIN_WORDS or f["overlap"] > OFF_TOPIC_OVERLAP:
@@ -214,10 +222,37 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
     ref, q, both = encoder.cached_vectors([reference, question, f"{question} {reference}"])
     own = max(_dot(vec, ref), _dot(vec, q))
     others = [_dot(vec, v) for v in _impostors(encoder) if _dot(both, v) < SAME_QUESTION]
-    f["cos_own"], f["cos_other"] = own, max(others, default=-1.0)
-    if own < OFF_TOPIC_COS or f["cos_other"] >= own + OFF_TOPIC_MARGIN:
+    f["cos_own"], f["cos_other"], f["topic_words"] = own, max(others, default=-1.0), len(topic)
+    # A paragraph-long reference says enough for the vectors to judge on their own; a one-line
+    # reference does not (a right answer in other words sits as far from it as a wrong topic), so
+    # there an answer must also be nearer to another question of the bank than to its own.
+    far = own < (OFF_TOPIC_COS_FULL if len(topic) >= FULL_REFERENCE_WORDS else OFF_TOPIC_COS)
+    if far or f["cos_other"] >= own + OFF_TOPIC_MARGIN:
         result.flags.append(OFF_TOPIC)
     return result
+
+
+_ANSWER_WORDS = frozenset("one once only not no none never always zero two both all every".split())
+
+
+def restates_question(question: str, text: str, f: dict | None = None) -> bool:
+    """Whether `text` says the question back in other words: nearly all its content words are the
+    question's (spelling-tolerant), it covers most of them, it is not much longer, and it adds no
+    number or answer word ("one", "not", "only") the question lacks."""
+    q_stems = {stem(w) for w in content_words(question)}
+    words = [stem(w) for w in content_words(text)]
+    if len(q_stems) < 3 or len(words) < 3:
+        return False
+    long_q = [t for t in q_stems if len(t) >= 6]
+    in_q = [w for w in words if w in q_stems or _soft_match(w, q_stems, long_q)]
+    share, coverage = len(in_q) / len(words), len(set(in_q)) / len(q_stems)
+    if f is not None:
+        f["question_share"], f["question_coverage"] = share, coverage
+    if share < RESTATE_SHARE or coverage < RESTATE_COVERAGE or len(words) > RESTATE_LENGTH * len(q_stems):
+        return False
+    asked = set(re.findall(r"[a-z0-9]+", question.lower()))
+    said = set(re.findall(r"[a-z0-9]+", text.lower()))
+    return not any(w.isdigit() or w in _ANSWER_WORDS for w in said - asked)
 
 
 def _dot(a, b) -> float:

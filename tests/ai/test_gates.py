@@ -92,3 +92,16 @@ def _encoder():
     from interviewer.ai import embeddings
 
     return embeddings.get_encoder("static")
+
+
+@pytest.mark.parametrize(("text", "restates"), [
+    ("So the question is why a mutable default argument like def f(x=[]) is a common Python bug and how to avoid it.",
+     True),
+    ("You are asking why mutable defaults in Python functions cause bugs, and how one avoids them.", False),  # "one"
+    ("Mutable default arguments are a bug because the default is evaluated once; avoid it with None.", False),
+    ("Python default", False),  # too short to judge
+])
+def test_saying_the_question_back_is_not_an_answer(text, restates):
+    assert gates.restates_question(Q, text) is restates
+    if restates:
+        assert LocalProvider().evaluate(Q, REF, text).score <= gates.CAPS["copies_question"]
