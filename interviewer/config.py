@@ -47,6 +47,12 @@ class Config:
     GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
     GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
     GOOGLE_GEMINI_BASE_URL = os.environ.get("GOOGLE_GEMINI_BASE_URL", "")
+    # AI_PROVIDER=openai: any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, hosted).
+    OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
+    OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+    OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "")
+    OPENAI_RESPONSE_FORMAT = os.environ.get("OPENAI_RESPONSE_FORMAT", "auto")  # auto | json_schema | json_object
+    AI_MAX_OUTPUT_TOKENS = os.environ.get("AI_MAX_OUTPUT_TOKENS", "")  # empty: the provider's default
     AI_TIMEOUT = float(os.environ.get("AI_TIMEOUT", "30"))
     AI_RETRIES = int(os.environ.get("AI_RETRIES", "2"))  # extra attempts after the first
     AI_CONCURRENCY = int(os.environ.get("AI_CONCURRENCY", "4"))

@@ -2,12 +2,20 @@
 
 Config keys (all optional):
     AI_PROVIDER             "auto" (default: gemini when GEMINI_API_KEY is set, else local),
-                            "local" or "gemini"
+                            "local", "gemini" or "openai" (an OpenAI-compatible server)
     GEMINI_API_KEY          API key for Gemini
     GEMINI_MODEL            model name (default gemini-2.5-flash)
     GOOGLE_GEMINI_BASE_URL  alternative endpoint (proxy, or a fake server in tests)
+    OPENAI_BASE_URL         API root of an OpenAI-compatible server, with /v1
+                            (Ollama: http://localhost:11434/v1; default: OpenAI's hosted API)
+    OPENAI_API_KEY          its key (optional for local servers: a placeholder is sent)
+    OPENAI_MODEL            model name, required with AI_PROVIDER=openai (e.g. llama3.1:8b)
+    OPENAI_RESPONSE_FORMAT  "auto" (default), "json_schema" or "json_object"
     AI_TIMEOUT              seconds per HTTP attempt (default 30)
     AI_RETRIES              extra attempts on 429/5xx/timeouts (default 2)
+    AI_MAX_OUTPUT_TOKENS    output token limit of a first call (default: 8192 for Gemini,
+                            4096 for OpenAI-compatible servers); a reply cut there is asked
+                            again once with four times the room
     LOCAL_EMBEDDINGS        sentence vectors in the local scorer: "static" (default),
                             "minilm" (optional extra) or "off" (see embeddings.py)
 """
@@ -26,8 +34,8 @@ def _choice(config: Mapping[str, Any]) -> str:
     choice = str(config.get("AI_PROVIDER") or "auto").strip().lower()
     if choice == "auto":
         return "gemini" if (config.get("GEMINI_API_KEY") or "").strip() else "local"
-    if choice not in ("local", "gemini"):
-        raise AIConfigError(f"Unknown AI_PROVIDER {choice!r}: use auto, local or gemini.")
+    if choice not in ("local", "gemini", "openai"):
+        raise AIConfigError(f"Unknown AI_PROVIDER {choice!r}: use auto, local, gemini or openai.")
     return choice
 
 
@@ -50,32 +58,60 @@ def _model(config: Mapping[str, Any]) -> str:
     return (config.get("GEMINI_MODEL") or "").strip() or DEFAULT_MODEL
 
 
+def _text(config: Mapping[str, Any], key: str) -> str:
+    return str(config.get(key) or "").strip()
+
+
+def _transport(config: Mapping[str, Any]) -> dict[str, Any]:
+    """timeout, retries and (when set) max_output_tokens, checked."""
+    timeout = _number(config, "AI_TIMEOUT", DEFAULT_TIMEOUT, float)
+    if timeout <= 0:
+        raise AIConfigError("AI_TIMEOUT must be positive.")
+    options: dict[str, Any] = {"timeout": timeout, "retries": _number(config, "AI_RETRIES", DEFAULT_RETRIES, int)}
+    if _text(config, "AI_MAX_OUTPUT_TOKENS"):
+        tokens = _number(config, "AI_MAX_OUTPUT_TOKENS", 0, int)
+        if tokens <= 0:
+            raise AIConfigError("AI_MAX_OUTPUT_TOKENS must be positive.")
+        options["max_output_tokens"] = tokens
+    return options
+
+
 def get_provider(config: Mapping[str, Any]) -> Provider:
     """Build the provider the config asks for; raises AIConfigError when it cannot."""
-    if _choice(config) == "local":
+    choice = _choice(config)
+    if choice == "local":
         from .local import LocalProvider  # imported lazily: optional at import time
 
         return LocalProvider(embeddings=config.get("LOCAL_EMBEDDINGS"))
 
-    api_key = (config.get("GEMINI_API_KEY") or "").strip()
+    if choice == "openai":
+        if not _text(config, "OPENAI_MODEL"):
+            raise AIConfigError("AI_PROVIDER is openai but OPENAI_MODEL is not set.")
+        from .openai_compat import OpenAICompatProvider
+
+        return OpenAICompatProvider(
+            model=_text(config, "OPENAI_MODEL"),
+            base_url=_text(config, "OPENAI_BASE_URL") or None,
+            api_key=_text(config, "OPENAI_API_KEY") or None,
+            response_format=_text(config, "OPENAI_RESPONSE_FORMAT") or "auto",
+            **_transport(config),
+        )
+
+    api_key = _text(config, "GEMINI_API_KEY")
     if not api_key:
         raise AIConfigError("AI_PROVIDER is gemini but GEMINI_API_KEY is not set.")
-    timeout = _number(config, "AI_TIMEOUT", DEFAULT_TIMEOUT, float)
-    if timeout <= 0:
-        raise AIConfigError("AI_TIMEOUT must be positive.")
     from .gemini import GeminiProvider
 
     return GeminiProvider(
         api_key=api_key,
         model=_model(config),
-        base_url=(config.get("GOOGLE_GEMINI_BASE_URL") or "").strip() or None,
-        timeout=timeout,
-        retries=_number(config, "AI_RETRIES", DEFAULT_RETRIES, int),
+        base_url=_text(config, "GOOGLE_GEMINI_BASE_URL") or None,
+        **_transport(config),
     )
 
 
 def close_provider(provider: Any) -> None:
-    """Release what a provider holds (Gemini's HTTP client); providers without ``close`` hold nothing."""
+    """Release what a provider holds (an HTTP client); providers without ``close`` hold nothing."""
     close = getattr(provider, "close", None)
     if callable(close):
         close()
@@ -91,7 +127,8 @@ def generation_provider(config: Mapping[str, Any]) -> Provider | None:
 
 
 def describe_provider(config: Mapping[str, Any]) -> str:
-    """Short label for the UI, e.g. "gemini (gemini-2.5-flash)" or "local (offline, …)"."""
+    """Short label for the UI, e.g. "gemini (gemini-2.5-flash)", "openai (llama3.1:8b @ localhost:11434)"
+    or "local (offline, …)"."""
     try:
         choice = _choice(config)
     except AIConfigError:
@@ -106,6 +143,13 @@ def describe_provider(config: Mapping[str, Any]) -> str:
         detail = {"static": "static sentence vectors", "minilm": "MiniLM sentence embeddings",
                   "off": "lexical only"}[kind]
         return f"local (offline, {detail})"
+    if choice == "openai":
+        model = _text(config, "OPENAI_MODEL")
+        if not model:
+            return "openai (not configured: OPENAI_MODEL missing)"
+        from .openai_compat import DEFAULT_BASE_URL, host_of
+
+        return f"openai ({model} @ {host_of(_text(config, 'OPENAI_BASE_URL') or DEFAULT_BASE_URL)})"
     if not (config.get("GEMINI_API_KEY") or "").strip():
         return "gemini (not configured: GEMINI_API_KEY missing)"
     return f"gemini ({_model(config)})"

@@ -1,6 +1,6 @@
 """`flask --app wsgi ai ...`: AI operations from the command line.
 
-    flask --app wsgi ai score-file answers.jsonl --out scored.jsonl [--provider local|gemini]
+    flask --app wsgi ai score-file answers.jsonl --out scored.jsonl [--provider local|gemini|openai]
 
 Exit codes: 0 every line scored, 1 some line failed (malformed or the provider failed on it),
 2 bad usage (missing file, unusable provider configuration). Progress goes to stderr, so the
@@ -25,7 +25,7 @@ PROGRESS_EVERY = 50
 @click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(dir_okay=False))
 @click.option("--out", "out_path", required=True, metavar="OUTPUT.jsonl", type=click.Path(dir_okay=False),
               help="Where to write the scored lines (JSON Lines; '-' for stdout).")
-@click.option("--provider", type=click.Choice(["local", "gemini"]), default=None,
+@click.option("--provider", type=click.Choice(["local", "gemini", "openai"]), default=None,
               help="Override AI_PROVIDER for this run (default: the app's configuration).")
 @click.pass_context
 def score_file_command(ctx: click.Context, input_path: str, out_path: str, provider: str | None):

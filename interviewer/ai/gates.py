@@ -39,6 +39,7 @@ from .types import Flag
 
 EMPTY = Flag(code="empty", message="No answer: the text only says the candidate does not know or skips the question.")
 NOT_PROSE = Flag(code="not_prose", message="Not prose: most of the text is not words (keyboard mash or repetition).")
+WORD_SALAD = Flag(code="not_prose", message="Not prose: topic words strung together in no sensible order (word salad).")
 TERM_LIST = Flag(code="term_list", message="A list of terms with no explanation: naming concepts is not explaining them.")
 COPIES_QUESTION = Flag(code="copies_question", message="The answer says the question back and adds nothing of its own.")
 OFF_TOPIC = Flag(code="off_topic", message="Off topic: the answer is about something other than the question.")
@@ -164,6 +165,9 @@ OFF_TOPIC_OVERLAP_ALONE = 0.05  # without sentence vectors (LOCAL_EMBEDDINGS=off
 OFF_TOPIC_COS = 0.30        # ... and a cosine to both the reference and the question below this
 OFF_TOPIC_COS_FULL = 0.60   # ... (below this when the reference is a paragraph: FULL_REFERENCE_WORDS)
 FULL_REFERENCE_WORDS = 25   # distinct content words in the question and reference together
+SALAD_MIN_WORDS = 12        # content words before word order can be judged
+SALAD_OVERLAP = 0.85        # nearly all of them topic words ...
+SALAD_PAIRS = 0.2           # ... and fewer adjacent pairs than this share found in the question or reference
 RESTATE_SHARE = 0.85        # content words from the question
 RESTATE_COVERAGE = 0.8      # of the question's content words said back
 RESTATE_LENGTH = 2.0        # at most this many times the question's content words
@@ -207,6 +211,9 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
     prose = prose_part(text) if result.flags or "\n" in text else text
     if not prose.strip():
         return result
+    if is_word_salad(question, reference, text, f):
+        result.flags.append(WORD_SALAD)
+        return result
     if restates_question(question, text, f):
         result.flags.append(COPIES_QUESTION)
         return result
@@ -230,6 +237,30 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
     if far or f["cos_other"] >= own + OFF_TOPIC_MARGIN:
         result.flags.append(OFF_TOPIC)
     return result
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    words = [stem(w) for w in content_words(text)]
+    return list(zip(words, words[1:]))
+
+
+def is_word_salad(question: str, reference: str, text: str, f: dict | None = None) -> bool:
+    """Whether `text` strings the topic's words together in no sensible order: nearly all its
+    content words are the question's or reference's, yet hardly any two adjacent ones stand side
+    by side (in either order) there. Right answers reuse the reference's phrases ("global
+    interpreter lock", "rolling update"); a shuffled bag of its words does not. A heuristic with a
+    wide margin on the grading benchmark's dev split (no honest answer within 0.2 of the bound)."""
+    topic = {stem(w) for w in content_words(f"{question} {reference}")}
+    pairs = _pairs(text)
+    if len(pairs) + 1 < SALAD_MIN_WORDS or not topic:
+        return False
+    source = set(_pairs(question)) | set(_pairs(reference))
+    source |= {(b, a) for a, b in source}
+    kept = sum(1 for p in pairs if p in source) / len(pairs)
+    overlap = topic_overlap(text, topic)
+    if f is not None:
+        f["topic_pairs"] = kept
+    return overlap >= SALAD_OVERLAP and kept < SALAD_PAIRS
 
 
 _ANSWER_WORDS = frozenset("one once only not no none never always zero two both all every".split())
