@@ -56,7 +56,8 @@ def test_output_to_stdout(runner, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["ai", "score-file", "missing.jsonl", "--out", "x.jsonl"], "cannot read missing.jsonl"),
     (["ai", "score-file", "{src}"], "Missing option '--out'"),
-    (["ai", "score-file", "{src}", "--out", "{tmp}/x.jsonl", "--provider", "openai"], "Invalid value for '--provider'"),
+    (["ai", "score-file", "{src}", "--out", "{tmp}/x.jsonl", "--provider", "ollama"], "Invalid value for '--provider'"),
+    (["ai", "score-file", "{src}", "--out", "{tmp}/x.jsonl", "--provider", "openai"], "OPENAI_MODEL is not set"),
     (["ai", "score-file", "{src}", "--out", "{tmp}/no/such/dir/x.jsonl"], "cannot write"),
     (["ai", "score-file", "{src}", "--out", "{tmp}/x.jsonl", "--provider", "gemini"], "GEMINI_API_KEY is not set"),
 ])
