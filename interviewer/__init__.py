@@ -27,7 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
-    from . import filters
+    from . import filters, headers
     from .cli import register_cli
     from .handlers import register_error_handlers
     from .htmx import add_vary
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.after_request(add_vary)
+    headers.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

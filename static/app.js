@@ -26,6 +26,14 @@
   document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
   document.addEventListener("htmx:load", function (evt) { localiseTimes(evt.detail.elt.parentNode || document); });
 
+  // "Use AI score": copy the AI's proposal into HR's score field (HR still saves it).
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-use-score]");
+    if (!button) return;
+    var input = document.getElementById(button.dataset.scoreInput);
+    if (input) { input.value = button.dataset.useScore; input.focus(); }
+  });
+
   function showError(message) {
     var box = document.getElementById("messages");
     if (!box) return;

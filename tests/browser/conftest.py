@@ -114,12 +114,16 @@ def new_page(browser, live_server):
         errors = []
         context.on("weberror", lambda error: errors.append(f"{error.page and error.page.url}: {error.error}"))
         contexts.append((context, errors))
-        return context.new_page()
+        page = context.new_page()
+        # Anything the Content-Security-Policy blocked would silently stop working: fail on it.
+        page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}")
+                if "Content Security Policy" in msg.text else None)
+        return page
 
     yield make
     for context, errors in contexts:
         context.close()
-        assert not errors, f"uncaught JavaScript errors: {errors}"
+        assert not errors, f"uncaught JavaScript errors or CSP violations: {errors}"
 
 
 @pytest.fixture

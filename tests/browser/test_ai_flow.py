@@ -59,7 +59,8 @@ def test_evaluate_one_answer_then_all(live_server, page, sign_in, completed):
     page.get_by_test_id("ai-evaluate-all").click()
     second = page.locator(f"#ai-slot-{q[1].id}")
     expect(second.get_by_test_id("ai-result")).to_be_visible()
-    expect(second.get_by_test_id("ai-flag")).to_contain_text("addressed to the evaluator")
+    expect(second.locator("[data-testid=ai-flag][data-flag=injection]")).to_contain_text("addressed to the evaluator")
+    expect(second.locator("[data-testid=ai-flag][data-flag=empty]")).to_be_visible()  # "I am not sure" is no answer
     assert float(second.get_by_test_id("ai-score").inner_text()) < score
     expect(page.locator(f"#ai-slot-{q[2].id}")).to_contain_text("No answer to evaluate")
     # Re-evaluating the first answer keeps the history (and its slot settles again).

@@ -129,8 +129,9 @@ def test_every_row_names_every_role():
         assert set(expected) == set(ROLES), (method, url)
 
 
-def check(response, expected, url, method="GET"):
+def check(response, expected, url, method="GET", signed_in=False):
     assert "HX-Request" in response.headers.get("Vary", "")
+    check_security_headers(response, signed_in)
     if expected == LOGIN:
         assert response.status_code == 302
         location = urlsplit(response.headers["Location"])
@@ -146,7 +147,20 @@ def check(response, expected, url, method="GET"):
 def test_access(client, world, ids, login, role, method, template, expected):
     url = template.format(**ids)
     response = as_role(client, world, login, role).open(url, method=method)
-    check(response, expected[role], url, method)
+    check(response, expected[role], url, method, signed_in=role != "anonymous")
+
+
+def check_security_headers(response, signed_in):
+    """Every response: a strict CSP that forbids framing, the other protective headers, and no
+    caching of anything a signed-in user was sent."""
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert response.headers.get("X-Frame-Options") == "DENY"
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy") == "same-origin"
+    assert "camera=()" in response.headers.get("Permissions-Policy", "")
+    if signed_in:
+        assert response.headers.get("Cache-Control") == "no-store"
 
 
 PROTECTED = [(m, u, e) for m, u, e in MATRIX if e["anonymous"] == LOGIN]
@@ -214,3 +228,28 @@ def test_an_unknown_question_key_is_a_client_error_never_500(client, repos, worl
     response = client.open(template.format(**{**ids, "iq_id": bad_key}), method=method, data={"answer": "x"})
     assert 400 <= response.status_code < 500
     assert saved(repos.responses.for_interview(ids["interview_id"])) == {}
+
+
+def test_exports_and_api_replies_are_not_cached(client, world, login):
+    hr = login(world["hr_a"])
+    export = hr.get("/hr/results.csv")
+    assert export.status_code == 200 and export.headers["Cache-Control"] == "no-store"
+    check_security_headers(export, signed_in=True)
+
+
+def test_no_page_has_inline_script_or_event_handlers(client, world, ids, login):
+    """What the CSP forbids must not be in the pages: it would silently stop working."""
+    pages = ["/login", "/register"]
+    for role, urls in (("admin", ["/admin/users", "/admin/questions"]),
+                       ("hr", ["/hr/interviews", "/hr/results", "/hr/schedule", f"/hr/interviews/{ids['interview_id']}"]),
+                       ("candidate", ["/candidate/"])):
+        c = as_role(client, world, login, role)
+        for url in urls:
+            html = c.get(url).get_data(as_text=True)
+            assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+            assert not re.search(r"\son[a-z]+\s*=", html), url
+            assert not re.search(r"\sstyle\s*=|<style", html), url
+        c.post("/logout")
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"\son[a-z]+\s*=|<script(?![^>]*\bsrc=)|\sstyle\s*=|<style", html), url
