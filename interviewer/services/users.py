@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,11 +14,12 @@ from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import normalise_email
 from . import interviews as interview_service
+from . import resumes
 from . import tokens as token_service
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
-RESUME_MAX_BYTES = 5 * 1024 * 1024
+RESUME_MAX_BYTES = resumes.MAX_BYTES  # what the registration view reads of an upload
 # werkzeug's scrypt; the test suite swaps in a cheap method so thousands of accounts stay fast.
 HASH_METHOD = "scrypt"
 MAX_FAILURES = 10
@@ -75,40 +75,19 @@ def create_user(repos, email: str, name: str, password: str, role: str, resume_t
 
 
 def register_candidate(repos, email: str, name: str, password: str, resume: tuple[str, bytes] | None = None) -> User:
-    """Self-registration: always a candidate. `resume` is (filename, bytes) or None."""
+    """Self-registration: always a candidate. `resume` is (filename, bytes) or None.
+
+    The resume is read before the account is stored, so a refused file leaves no account; and only
+    once the cheap fields pass, so a form with a bad e-mail does not cost a PDF reader.
+    """
+    errors = _check_identity(email, name, password)
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
     text, filename = "", ""
     if resume and resume[1]:
         filename = resume[0]
-        text = extract_resume_text(filename, resume[1])
+        text = resumes.extract_resume_text(filename, resume[1])
     return create_user(repos, email, name, password, "candidate", text, filename)
-
-
-def extract_resume_text(filename: str, data: bytes) -> str:
-    """Plain text of a PDF or text resume; ValidationError on the `resume` field when unreadable."""
-    if len(data) > RESUME_MAX_BYTES:
-        raise ValidationError("The resume is larger than 5 MiB.", {"resume": "The file is larger than 5 MiB."})
-    lower = (filename or "").lower()
-    if data.startswith(b"%PDF") or lower.endswith(".pdf"):
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
-
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            text = "\n".join((page.extract_text() or "") for page in reader.pages)
-        except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
-            raise ValidationError("The PDF could not be read.",
-                                  {"resume": "This PDF could not be read. Try another file or a .txt copy."}) from None
-        if not text.strip():
-            raise ValidationError("The PDF has no text.",
-                                  {"resume": "No text was found in this PDF (is it a scan?). Upload a .txt copy."})
-        return text.strip()[:100_000]
-    if lower.endswith((".txt", ".md")) or not lower:
-        try:
-            return data.decode("utf-8").strip()[:100_000]
-        except UnicodeDecodeError:
-            raise ValidationError("The text file is not UTF-8.",
-                                  {"resume": "The text file is not UTF-8 text."}) from None
-    raise ValidationError("Unsupported resume type.", {"resume": "Upload a PDF or a plain-text (.txt) file."})
 
 
 def authenticate(repos, email: str, password: str, now: datetime | None = None) -> User | None:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import functools
+import time
 
 import pytest
-from pdf_fixtures import make_pdf
+from pdf_fixtures import make_no_tounicode_pdf, make_operator_bomb_pdf, make_pdf
 from pypdf import PdfReader
 from support import PASSWORD
 
 from interviewer.errors import Conflict, NotFound, ValidationError
+from interviewer.services import resumes
 from interviewer.services import users as svc
 
 RESUME_PDF_TEXT = "Senior Python developer with Flask and MongoDB"
@@ -111,6 +113,9 @@ def test_register_candidate_with_a_pdf_stores_the_extracted_text(repos, filename
     ("cv.txt", b"%PDF-1.7\ntruncated"),  # the content, not the name, says PDF
     ("cv.pdf", make_pdf(RESUME_PDF_TEXT)[:200]),
     ("scan.pdf", make_pdf("")),  # a PDF without text (a scan)
+    ("cv.pdf", make_no_tounicode_pdf("Jane Roe, Senior Python Developer")),  # glyph numbers, not text
+    ("cv.txt", "Python developer".encode("utf-16-le")),  # UTF-16 without a byte-order mark
+    ("cv.txt", b"\x00\x01\x02 binary \xff"),
     ("cv.txt", "Müller".encode("latin-1")),  # not UTF-8
     ("cv.docx", b"PK\x03\x04 word document"),
     ("cv.exe", b"MZ"),
@@ -137,6 +142,35 @@ def test_resume_of_exactly_5_mib_is_accepted(repos):
     data = b"a" * (5 * 1024 * 1024)
     user = svc.register_candidate(repos, "ann@example.com", "Ann", PASSWORD, ("cv.txt", data))
     assert len(repos.users.get(user.id).resume_text) == 100_000  # the stored text is capped
+
+
+def test_registration_with_a_pdf_too_complex_to_read_is_refused_in_bounded_time_and_stores_nothing(repos):
+    start = time.perf_counter()
+    with pytest.raises(ValidationError) as caught:
+        svc.register_candidate(repos, "ann@example.com", "Ann", PASSWORD, ("cv.pdf", make_operator_bomb_pdf()))
+    assert time.perf_counter() - start < 10  # was 28 s; ~2 s measured
+    assert caught.value.details == {"resume": resumes.TOO_COMPLEX}
+    assert repos.users.count() == 0
+
+
+@pytest.mark.parametrize(("data", "stored"), [
+    (b"\xef\xbb\xbfPython developer", "Python developer"),
+    (b"\xff\xfe" + "Python developer, Zürich".encode("utf-16-le"), "Python developer, Zürich"),
+])
+def test_registration_stores_text_files_without_their_byte_order_mark(repos, data, stored):
+    user = svc.register_candidate(repos, "ann@example.com", "Ann", PASSWORD, ("cv.txt", data))
+    assert repos.users.get(user.id).resume_text == stored
+
+
+def test_registration_with_bad_fields_does_not_read_the_resume(repos, monkeypatch):
+    def fail(*args):
+        raise AssertionError("the resume was read")
+
+    monkeypatch.setattr(resumes, "read_pdf", fail)
+    with pytest.raises(ValidationError) as caught:
+        svc.register_candidate(repos, "not-an-email", "Ann", PASSWORD, ("cv.pdf", make_operator_bomb_pdf()))
+    assert set(caught.value.details) == {"email"}
+    assert repos.users.count() == 0
 
 
 def test_registration_with_a_taken_email_reports_email_not_resume(repos):

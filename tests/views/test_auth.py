@@ -5,7 +5,7 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pdf_fixtures import make_pdf
+from pdf_fixtures import make_no_tounicode_pdf, make_operator_bomb_pdf, make_pdf
 from support import PASSWORD
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -256,6 +256,8 @@ def test_register_with_a_taken_email_keeps_the_other_fields(client, repos, make_
     ("cv.pdf", b"%PDF-1.4 garbage"),
     ("cv.docx", b"PK\x03\x04"),
     ("cv.txt", "Müller".encode("latin-1")),
+    ("bomb.pdf", make_operator_bomb_pdf()),  # ~950,000 text operators in 10 KB: refused within bounds
+    ("glyphs.pdf", make_no_tounicode_pdf("Jane Roe, Python developer with ten years of Flask and MongoDB")),
 ])
 def test_register_with_an_unreadable_resume_shows_the_error_beside_the_field(client, repos, filename, data):
     response = post_multipart(client, "/register", register_data(resume=(io.BytesIO(data), filename)))
