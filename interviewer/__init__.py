@@ -24,10 +24,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
-    from . import filters, headers
+    from . import filters, headers, throttle
     from .cli import register_cli
     from .handlers import register_error_handlers
     from .htmx import add_vary
@@ -42,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     app.after_request(add_vary)
     headers.init_app(app)
+    throttle.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

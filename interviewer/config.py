@@ -43,6 +43,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = _bool("SESSION_COOKIE_SECURE")
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # the 5 MiB resume plus the rest of the form
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
+    # Throttling and logs need the browser's address, not the proxy's.
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0") or 0)
     AI_PROVIDER = os.environ.get("AI_PROVIDER", "auto")
     GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
     GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")

@@ -80,7 +80,9 @@ def duplicate_key(exc: DuplicateKeyError):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        wait = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+        return error_response(exc.status, exc.code, exc.message, exc.details,
+                              headers={"Retry-After": str(int(wait))} if wait else None)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -97,6 +99,13 @@ def register_error_handlers(app: Flask) -> None:
             405: "This method is not allowed here.",
             413: "The upload is too large (the limit is 5 MiB for a resume).",
         }
+        if exc.code == 429:  # Flask-Limiter's per-address and overall limits (interviewer/throttle.py)
+            from .throttle import retry_after
+
+            wait = retry_after()
+            return error_response(429, "too_many_requests",
+                                  f"Too many attempts from this address. Try again in {wait} seconds.",
+                                  headers={"Retry-After": str(wait)})
         message = messages.get(exc.code, exc.description or exc.name)
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, message)

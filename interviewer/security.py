@@ -1,11 +1,10 @@
 """Sign-in plumbing: the login manager, role guards and safe `next` targets."""
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request, url_for
-from flask_login import LoginManager, current_user
+from flask import abort, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .db import get_repos
 from .errors import json_error
@@ -14,12 +13,40 @@ from .htmx import is_htmx, redirect_to
 login_manager = LoginManager()
 
 
+SESSION_KEY = "sid"  # the id of the server-side session record, in the signed cookie
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    # A deactivated user comes back as None: flask-login then treats the
-    # session as anonymous, which signs them out on their next request.
-    user = get_repos().users.get(user_id)
-    return user if user is not None and user.active else None
+    """The signed-in user, or None (anonymous) when the account is deactivated or this browser's
+    session was ended: signed out, signed out everywhere, or the account deactivated since."""
+    repos = get_repos()
+    user = repos.users.get(user_id)
+    if user is None or not user.active:
+        return None
+    return user if repos.sessions.is_live(session.get(SESSION_KEY), user.id) else None
+
+
+def begin_session(user) -> None:
+    """Sign `user` in on this browser: a fresh cookie (no fixation) naming a new session record."""
+    from .clock import utcnow
+    from .services import users as user_service
+
+    session.clear()
+    session[SESSION_KEY] = user_service.start_session(get_repos(), user, utcnow(),
+                                                      request.headers.get("User-Agent", ""))
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign out this browser: its session record is ended, so a copy of the cookie is worthless."""
+    from .clock import utcnow
+
+    sid = session.get(SESSION_KEY)
+    if sid:
+        get_repos().sessions.end(sid, utcnow())
+    logout_user()
+    session.clear()
 
 
 def wants_json() -> bool:
@@ -78,20 +105,6 @@ def role_required(*roles: str):
         return None
 
     return guard
-
-
-def roles_allowed(*roles: str):
-    """The same guard as a decorator for single views."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            refused = role_required(*roles)()
-            return refused if refused is not None else view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def home_for(user) -> str:

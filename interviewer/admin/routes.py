@@ -109,6 +109,14 @@ def set_active(user_id: str):
     return _changed(user, f"{user.name} is {'reactivated' if active else 'deactivated'}.")
 
 
+@bp.post("/users/<user_id>/sessions/end")
+def sign_out_everywhere(user_id: str):
+    """End every browser session of an account (inline); the admin's own too if it is theirs."""
+    ended = user_service.sign_out_everywhere(get_repos(), user_id, current_user.id)
+    user = get_repos().users.get(user_id)
+    return _changed(user, f"{user.name} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
+
+
 @bp.get("/questions")
 def questions():
     """The question bank, with inline editing."""

@@ -22,6 +22,7 @@ from ..services import evaluations as evaluation_service
 from ..services import interviews as svc
 from ..services import tokens as token_service
 from ..services import users as user_service
+from ..throttle import SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
 from . import schemas as s
 from .core import ApiError, operation
 
@@ -111,9 +112,12 @@ def _ordered_responses(interview: Interview) -> list[Response]:
            body=s.TokenRequest, response=s.TokenOut, errors=(401, 429), tag="auth")
 def create_token(body: s.TokenRequest):
     """The token is shown once; only its hash is stored. It expires after API_TOKEN_TTL_HOURS.
-    429 after 10 failed attempts for one e-mail within 15 minutes (shared with the sign-in page)."""
+    429 with Retry-After when sign-ins are throttled (shared with the sign-in page: per account,
+    per client address and overall; see README "Decisions worth knowing")."""
     repos = get_repos()
-    user = user_service.authenticate(repos, body.email, body.password)
+    with limiter.shared_limit(SIGN_IN_PER_ADDRESS, scope="sign-in"), \
+            limiter.shared_limit(SIGN_IN_OVERALL, scope="sign-in-all", key_func=lambda: "all"):
+        user = user_service.authenticate(repos, body.email, body.password, address=client_address())
     if user is None:
         raise ApiError(401, "invalid_credentials", "Wrong e-mail or password.")
     hours = int(current_app.config.get("API_TOKEN_TTL_HOURS", 24))

@@ -1,11 +1,12 @@
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from ..db import get_repos
 from ..errors import TooManyAttempts, ValidationError
 from ..forms import apply_errors
-from ..security import home_for, safe_next
+from ..security import begin_session, end_session, home_for, safe_next
 from ..services import users
+from ..throttle import REGISTER_PER_ADDRESS, SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
 from . import bp
 from .forms import LoginForm, RegisterForm
 
@@ -19,39 +20,40 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.shared_limit(SIGN_IN_PER_ADDRESS, scope="sign-in", methods=["POST"])
+@limiter.shared_limit(SIGN_IN_OVERALL, scope="sign-in-all", key_func=lambda: "all", methods=["POST"])
 def login():
     """Sign in with e-mail and password."""
     form = LoginForm()
-    status = 200
+    status, retry_after = 200, 0
     if form.validate_on_submit():
         try:
-            user = users.authenticate(get_repos(), form.email.data, form.password.data)
+            user = users.authenticate(get_repos(), form.email.data, form.password.data, address=client_address())
         except TooManyAttempts as exc:
-            user, status = None, exc.status
+            user, status, retry_after = None, exc.status, exc.details["retry_after"]
             form.form_errors.append(exc.message)
         if user is not None:
-            session.clear()  # no fixation: a fresh session for every sign-in
-            login_user(user)
+            begin_session(user)  # a fresh session for every sign-in: no fixation
             flash(f"Welcome, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         if status == 200:
             form.form_errors.append("Wrong e-mail or password.")
     if status == 200 and (form.errors or form.form_errors):
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     """Sign out."""
-    logout_user()
-    session.clear()
+    end_session()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_PER_ADDRESS, methods=["POST"], scope="register")
 def register():
     """Candidate self-registration, with an optional resume."""
     form = RegisterForm()
@@ -63,8 +65,7 @@ def register():
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            session.clear()
-            login_user(user)
+            begin_session(user)
             flash("Your account is ready. An administrator will assign you to a recruiter.", "success")
             return redirect(url_for("candidate.dashboard"))
     status = 422 if form.errors or form.form_errors else 200

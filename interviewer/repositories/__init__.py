@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .attempts import LoginAttemptRepository
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .questions import QuestionRepository
+from .rate_limits import RateLimitRepository
 from .responses import ResponseRepository
+from .sessions import SessionRepository
 from .tokens import TokenRepository
 from .users import UserRepository
 
@@ -23,4 +24,5 @@ class Repositories:
         self.responses = ResponseRepository(db)
         self.evaluations = EvaluationRepository(db)
         self.tokens = TokenRepository(db)
-        self.login_attempts = LoginAttemptRepository(db)
+        self.sessions = SessionRepository(db)
+        self.rate_limits = RateLimitRepository(db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,8 +22,6 @@ MIN_PASSWORD = 8
 RESUME_MAX_BYTES = resumes.MAX_BYTES  # what the registration view reads of an upload
 # werkzeug's scrypt; the test suite swaps in a cheap method so thousands of accounts stay fast.
 HASH_METHOD = "scrypt"
-MAX_FAILURES = 10
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 @functools.cache
@@ -90,27 +88,28 @@ def register_candidate(repos, email: str, name: str, password: str, resume: tupl
     return create_user(repos, email, name, password, "candidate", text, filename)
 
 
-def authenticate(repos, email: str, password: str, now: datetime | None = None) -> User | None:
+def authenticate(repos, email: str, password: str, now: datetime | None = None, address: str = "") -> User | None:
     """The active user with these credentials, else None (one answer for every failure).
 
-    Raises TooManyAttempts after MAX_FAILURES failed sign-ins for the same e-mail within
-    FAILURE_WINDOW, whether or not the account exists (so the refusal reveals nothing). The
-    key is the e-mail alone: guessing from many addresses is slowed too, at the price that a
-    stranger can hold one account's sign-in back for the rest of the window.
+    Throttled per account as ``throttle.SignInGuard`` describes (the attempt is counted before
+    the password is checked; growing delays on the account, a refusal for one address): raises
+    TooManyAttempts with the wait, whether or not the account exists, so it reveals nothing.
+    `address` is the client's (``throttle.client_address``).
     """
+    from ..throttle import SignInGuard
+
     now = now or utcnow()
-    key = normalise_email(email or "")[:254]
-    if repos.login_attempts.failures_since(key, now - FAILURE_WINDOW) >= MAX_FAILURES:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise TooManyAttempts(f"Too many failed sign-ins for this account. Try again in {minutes} minutes.")
+    guard = SignInGuard(repos, normalise_email(email or "")[:254], address or "unknown", now)
+    verdict = guard.reserve()
+    if not verdict.allowed:
+        raise TooManyAttempts(verdict.message, {"retry_after": verdict.retry_after})
     user = repos.users.by_email(email or "")
     if user is None:
         check_password_hash(_dummy_hash(HASH_METHOD), password or "")
     elif check_password_hash(user.password_hash, password or "") and user.active:
-        repos.login_attempts.clear(key)
+        guard.succeeded()
         return user
-    repos.login_attempts.record_failure(key, now)
-    repos.login_attempts.clear(key, before=now - FAILURE_WINDOW)  # keep the collection small
+    guard.failed()
     return None
 
 
@@ -152,9 +151,30 @@ def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = N
     if not active and user.id == acting_user_id:
         raise Conflict("You cannot deactivate your own account.")
     repos.users.set_fields(user.id, active=active)
+    # Sessions and API tokens die with the account, for good: reactivating it brings none back.
+    end_sessions(repos, user.id, utcnow())
     if not active:
-        token_service.revoke_all(repos, user.id, utcnow())  # API tokens die with the account, for good
+        token_service.revoke_all(repos, user.id, utcnow())
     return repos.users.get(user.id)
+
+
+def start_session(repos, user: User, now: datetime, user_agent: str = "") -> str:
+    """Record a browser sign-in of `user`; returns the session id the cookie carries."""
+    return repos.sessions.start(user.id, now, user_agent)
+
+
+def end_sessions(repos, user_id: str, now: datetime) -> int:
+    """Sign `user_id` out everywhere (every browser session; API tokens are revoked separately);
+    returns how many sessions were live."""
+    return repos.sessions.end_all(user_id, now)
+
+
+def sign_out_everywhere(repos, user_id: str, acting_user_id: str | None = None) -> int:
+    """The admin's "sign out everywhere" for one account; NotFound for an unknown user."""
+    user = repos.users.get(user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return end_sessions(repos, user.id, utcnow())
 
 
 @dataclass

@@ -140,6 +140,7 @@ def _workload(app) -> None:
         assert get(url).status_code == 200, url
     client.post(f"/admin/users/{cands[2].id}/unassign")
     client.post(f"/admin/users/{cands[2].id}/assign", data={"hr_id": hr.id})
+    client.post(f"/admin/users/{cands[2].id}/sessions/end")
 
     login(hr)
     for url in ("/hr/interviews", "/hr/interviews?status=completed", "/hr/interviews?job_title=back&sort=asc",

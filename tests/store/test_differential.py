@@ -1165,16 +1165,29 @@ def _steps() -> list[Step]:
         Step("tokens.revoke_for_user", lambda r, ref: [r.tokens.revoke_for_user(ref("hr"), AT),
                                                        r.tokens.revoke_for_user(ref("hr"), AT)]),
         Step("tokens.for_user", lambda r, ref: [r.tokens.for_user(ref("hr")), r.tokens.for_user(ref("ann"))]),
-        # login attempts
-        Step("login_attempts.record_failure", lambda r, ref: [
-            r.login_attempts.record_failure(k, AT + timedelta(seconds=s)) for k, s in
-            (("ann@example.com", 0), ("ann@example.com", 30), ("ann@example.com", 61), ("x", 5))]),
-        Step("login_attempts.failures_since", lambda r, ref: [
-            r.login_attempts.failures_since("ann@example.com", AT + timedelta(seconds=s)) for s in (0, 1, 30, 62)]),
-        Step("login_attempts.clear", lambda r, ref: [r.login_attempts.clear("ann@example.com", AT + timedelta(seconds=30)),
-                                                     r.login_attempts.failures_since("ann@example.com", AT),
-                                                     r.login_attempts.clear("x"),
-                                                     r.login_attempts.failures_since("x", AT)]),
+        # browser sessions
+        Step("sessions.start", lambda r, ref: r.sessions.start(ref("ann"), AT, "Firefox"), "s1"),
+        Step("sessions.start", lambda r, ref: r.sessions.start(ref("ann"), AT + timedelta(seconds=1), "x" * 300), "s2"),
+        Step("sessions.start", lambda r, ref: r.sessions.start(ref("bob"), AT), "s3"),
+        Step("sessions.is_live", lambda r, ref: [r.sessions.is_live(ref("s1"), ref("ann")),
+                                                 r.sessions.is_live(ref("s1"), ref("bob")),
+                                                 r.sessions.is_live("bad", ref("ann")), r.sessions.is_live(None, ref("ann"))]),
+        Step("sessions.end", lambda r, ref: [r.sessions.end(ref("s1"), AT), r.sessions.end(ref("s1"), AT),
+                                             r.sessions.end("bad", AT), r.sessions.is_live(ref("s1"), ref("ann"))]),
+        Step("sessions.count_live", lambda r, ref: [r.sessions.count_live(ref("ann")), r.sessions.count_live(ref("bob"))]),
+        Step("sessions.end_all", lambda r, ref: [r.sessions.end_all(ref("ann"), AT), r.sessions.end_all(ref("ann"), AT),
+                                                 r.sessions.count_live(ref("ann")), r.sessions.count_live(ref("bob"))]),
+        # rate-limit windows
+        Step("rate_limits.hit", lambda r, ref: [
+            r.rate_limits.hit(k, AT + timedelta(seconds=s), timedelta(seconds=60), n) for k, s, n in
+            (("a", 0, 1), ("a", 10, 1), ("a", 59, 3), ("a", 60, 1), ("a", 61, 2), ("b", 0, 1))]),
+        Step("rate_limits.get", lambda r, ref: [r.rate_limits.get(k, AT + timedelta(seconds=s))
+                                                for k, s in (("a", 61), ("a", 200), ("b", 30), ("c", 0))]),
+        Step("rate_limits.purge", lambda r, ref: [r.rate_limits.purge(AT + timedelta(seconds=90)),
+                                                  r.rate_limits.get("a", AT + timedelta(seconds=90))]),
+        Step("rate_limits.clear", lambda r, ref: [r.rate_limits.clear("a"), r.rate_limits.clear("zz"),
+                                                  r.rate_limits.get("a", AT + timedelta(seconds=90))]),
+        Step("rate_limits.reset", lambda r, ref: [r.rate_limits.hit("d", AT, timedelta(seconds=5)), r.rate_limits.reset()]),
     ]
 
 

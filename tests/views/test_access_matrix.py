@@ -36,6 +36,7 @@ MATRIX = [
     ("POST", "/admin/users/{user_id}/assign", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
     ("POST", "/admin/users/{user_id}/unassign", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
     ("POST", "/admin/users/{user_id}/active", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
+    ("POST", "/admin/users/{user_id}/sessions/end", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
     ("GET", "/admin/questions", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("POST", "/admin/questions", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
     ("GET", "/admin/questions/{question_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
