@@ -39,7 +39,7 @@ def test_one_address_is_refused_after_the_pair_limit_but_the_owner_elsewhere_is_
 
 def test_failures_on_an_account_bring_delays_that_double_and_stop_at_a_minute(repos, user, now):
     addresses = (f"10.0.0.{i}" for i in range(100))  # a distributed guesser: the pair limit never applies
-    for i in range(throttle.FREE_FAILURES):
+    for _ in range(throttle.FREE_FAILURES):
         assert attempt(repos, user.email, "wrong", now, next(addresses)) is None
     at, waits = now, []
     for _ in range(8):
