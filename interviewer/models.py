@@ -125,6 +125,7 @@ class Response:
     scored_at: datetime | None = None
     ai_evaluation: dict[str, Any] | None = None
     ai_job: dict[str, Any] | None = None
+    closed: bool = False  # answering is over: no save is applied any more
 
     @property
     def answered(self) -> bool:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..ai import generation_provider
 from ..clock import utcnow
 from ..db import get_repos
-from ..errors import DomainError, ValidationError
+from ..errors import Conflict, DomainError, ValidationError
 from ..forms import page_number
 from ..htmx import redirect_to, render, wants_fragment
 from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
@@ -236,20 +236,26 @@ def score(interview_id: str, question_id: str):
 def result(interview_id: str):
     """Save the overall score and feedback: the interview becomes evaluated."""
     repos, now = get_repos(), utcnow()
-    errors = {}
+    errors, status = {}, 422
     try:
         svc.record_result(repos, current_user, interview_id, request.form.get("overall_score"),
-                          request.form.get("overall_feedback"), now)
+                          request.form.get("overall_feedback"), now, seen=request.form.get("seen"))
     except ValidationError as exc:
         errors = exc.details if isinstance(exc.details, dict) else {"overall_score": exc.message}
+    except Conflict as exc:
+        if not (isinstance(exc.details, dict) and "evaluated_at" in exc.details):
+            raise
+        # Someone recorded a result meanwhile: say so beside the form, keep what this user typed;
+        # the form now carries the stored result's time, so saving again replaces it knowingly.
+        errors, status = {"overall_score": exc.message}, 409
     item = svc.get_visible(repos, current_user, interview_id, now)
     if not errors and not wants_fragment():
         flash("Overall result saved.", "success")
         return redirect_to(url_for("hr.interview", interview_id=interview_id))
     ctx = {**_interview_context(item, now), "result_errors": errors, "submitted": request.form if errors else None}
     if not wants_fragment():
-        return render_template("hr/interview.html", **ctx), 422
-    return render_template("hr/_result.html", **ctx), 422 if errors else 200
+        return render_template("hr/interview.html", **ctx), status
+    return render_template("hr/_result.html", **ctx), status if errors else 200
 
 
 @bp.post("/interviews/<interview_id>/share")
@@ -282,10 +288,19 @@ def results():
     return render_template("hr/results.html", page=page, people=people)
 
 
+# A cell starting with one of these makes a spreadsheet run it as a formula (OWASP "CSV injection":
+# = + - @, and tab, CR or LF before one, which Excel skips): such a cell gets a leading apostrophe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value):
+    """`value` as a spreadsheet may open it: text that could start a formula is made literal."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) else value
+
+
 def _csv_line(row: list) -> str:
     buffer = io.StringIO()
-    # A leading = + - @ makes spreadsheets run the cell as a formula: neutralise it.
-    csv.writer(buffer).writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    csv.writer(buffer).writerow([csv_cell(c) for c in row])
     return buffer.getvalue()
 
 
@@ -331,7 +346,8 @@ def results_csv():
         header, rows, filename = INTERVIEW_COLUMNS, _interview_rows(repos, items), "interviews.csv"
 
     def lines():
-        yield _csv_line(header)
+        # A UTF-8 byte-order mark first: Excel on Windows reads the file as UTF-8 ("Zoë Núñez", not "ZoÃ«").
+        yield "\ufeff" + _csv_line(header)
         for row in rows:
             yield _csv_line(row)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from ..models import Interview, Page, Question
+from ..models import EVALUATED, Interview, Page, Question
 from .base import contains_pattern, fields_to_db, from_db, move_to_hr, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
@@ -93,6 +93,12 @@ class InterviewRepository:
             {"_id": oid(interview_id), "status": {"$in": list(from_statuses)}}, {"$set": update}
         )
         return result.modified_count == 1
+
+    def update_result(self, interview_id: str, recorded_at: datetime | None, **fields: Any) -> bool:
+        """Replace the overall result of an evaluated interview only if it is still the one recorded
+        at `recorded_at` (compare-and-set: a result recorded meanwhile is never overwritten)."""
+        filt = {"_id": oid(interview_id), "status": EVALUATED, "evaluated_at": to_db(recorded_at)}
+        return self.col.update_one(filt, {"$set": fields_to_db(fields)}).modified_count == 1
 
     def set_fields(self, interview_id: str, when_status: tuple[str, ...] | None = None, **fields: Any) -> bool:
         filt: dict[str, Any] = {"_id": oid(interview_id)}

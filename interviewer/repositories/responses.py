@@ -64,6 +64,7 @@ class ResponseRepository:
             scored_at=from_db(doc.get("scored_at")),
             ai_evaluation=doc.get("ai_evaluation"),
             ai_job=doc.get("ai_job"),
+            closed=bool(doc.get("closed", False)),
         )
 
     def get(self, response_id: Any) -> Response | None:
@@ -93,7 +94,8 @@ class ResponseRepository:
                     now: datetime) -> tuple[Response, bool]:
         """Write `answer` unless a save with an equal or higher `seq` is already stored.
 
-        Returns (the stored response, whether this save won). One conditional update of the
+        Returns (the stored response, whether this save won); a closed response (``close_for``)
+        takes no save, and comes back with ``closed`` set. One conditional update of the
         document the unique (interview, question) index finds. A response that does not exist yet
         (an interview scheduled before responses were created with it) is inserted; a racing
         insert turns into DuplicateKeyError, after which the conditional update decides again.
@@ -101,7 +103,7 @@ class ResponseRepository:
         filt = {"interview_id": _key(owner.interview_id), "question_id": question_id}
         update = {"$set": {"answer": answer, "seq": seq, "saved_at": to_db(now)}}
         for _ in range(3):
-            won = self.col.find_one_and_update({**filt, "seq": {"$lt": seq}}, update,
+            won = self.col.find_one_and_update({**filt, "seq": {"$lt": seq}, "closed": {"$ne": True}}, update,
                                                return_document=ReturnDocument.AFTER)
             if won is not None:
                 return self._to_response(won), True
@@ -115,6 +117,13 @@ class ResponseRepository:
             except DuplicateKeyError:
                 continue  # another save inserted first: compare sequence numbers again
         return self.find(owner.interview_id, question_id), False
+
+    def close_for(self, interview_id: str) -> int:
+        """Answering is over for this interview: no save is applied to its responses any more
+        (written before the interview's own status, so a save racing the close cannot land after
+        it). Returns how many responses were still open."""
+        return self.col.update_many({"interview_id": _key(interview_id), "closed": {"$ne": True}},
+                                    {"$set": {"closed": True}}).modified_count
 
     def add_missing(self, owner: Owner, questions: Iterable[tuple[str, str]], when: datetime) -> None:
         """An empty response for each (question id, group) that has none yet (one read, then inserts;

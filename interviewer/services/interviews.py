@@ -119,6 +119,7 @@ def require_staff(user: User, message: str = "No such interview.") -> None:
 def close_if_expired(repos, interview: Interview, now: datetime) -> Interview:
     """Complete an in-progress interview whose deadline has passed (keeping every answer)."""
     if interview.status == IN_PROGRESS and now >= interview.deadline:
+        repos.responses.close_for(interview.id)
         try:
             closed = transition(repos, interview, COMPLETED, completed_at=interview.deadline, closed_reason="deadline")
         except InvalidTransition:
@@ -353,6 +354,8 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
 def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
     require_staff(user)
     interview = get_visible(repos, user, interview_id, now)
+    check_transition(interview.status, CANCELLED)
+    repos.responses.close_for(interview.id)
     return transition(repos, interview, CANCELLED, cancelled_at=now)
 
 
@@ -427,6 +430,9 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
         answer = ""  # only whitespace is no answer: stored as such, so every count agrees
     group = response_group(interview.question(question_id))
     response, applied = repos.responses.save_answer(owner(interview), question_id, group, answer, seq, now)
+    if not applied and response is not None and response.closed:
+        raise Conflict("This interview was closed while you were typing: this last change was not saved.",
+                       {"answer": "Not saved: the interview is closed."})
     if applied:
         if interview.status == SCHEDULED:
             try:
@@ -442,6 +448,7 @@ def submit(repos, user: User, interview_id: str, now: datetime) -> Interview:
     interview = open_for_answers(repos, user, interview_id, now)
     if interview.status == SCHEDULED:
         interview = transition(repos, interview, IN_PROGRESS, started_at=now)
+    repos.responses.close_for(interview.id)  # first: a save racing the hand-in is refused, never stored after it
     completed = transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
     _materialise_responses(repos, completed)
     return completed
@@ -635,8 +642,14 @@ def score_response(repos, user: User, interview_id: str, question_id: str, score
 
 
 def record_result(repos, user: User, interview_id: str, overall_score: Any, overall_feedback: Any, now: datetime,
-                  share: bool | None = None) -> Interview:
-    """The overall result: completed → evaluated (or an update of an evaluated interview)."""
+                  share: bool | None = None, seen: str | None = None) -> Interview:
+    """The overall result: completed → evaluated (or an update of an evaluated interview).
+
+    Never a silent overwrite: the write is a compare-and-set on the result this request read, and
+    `seen` (the `evaluated_at` the form showed, ISO 8601, "" for none) must still be the stored
+    one. A result someone recorded meanwhile raises Conflict (409) with it in `details`; the same
+    values sent twice (a double click) are simply accepted.
+    """
     interview = reviewable(repos, user, interview_id, now)
     score = parse_score(overall_score, "overall_score")
     feedback = str(overall_feedback or "").strip()
@@ -645,10 +658,34 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
     fields: dict[str, Any] = {"overall_score": score, "overall_feedback": feedback, "evaluated_at": now}
     if share is not None:
         fields["shared"] = bool(share)
+    if seen is not None and seen != _iso(interview.evaluated_at):
+        return _result_conflict(interview, score, feedback)
     if interview.status == COMPLETED:
-        return transition(repos, interview, EVALUATED, **fields)
-    repos.interviews.set_fields(interview.id, when_status=(EVALUATED,), **fields)
-    return repos.interviews.get(interview.id)
+        if repos.interviews.transition(interview.id, (COMPLETED,), EVALUATED, **fields):
+            return repos.interviews.get(interview.id)
+    elif repos.interviews.update_result(interview.id, interview.evaluated_at, **fields):
+        return repos.interviews.get(interview.id)
+    fresh = repos.interviews.get(interview.id)
+    if fresh is None:
+        raise NotFound("No such interview.")
+    check_transition(fresh.status, EVALUATED) if fresh.status != EVALUATED else None
+    return _result_conflict(fresh, score, feedback)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _result_conflict(current: Interview, score: float, feedback: str) -> Interview:
+    """The stored result when it equals what was sent (a double click); else Conflict with it."""
+    if current.status == EVALUATED and current.overall_score == score and current.overall_feedback == feedback:
+        return current
+    if current.status != EVALUATED:
+        raise Conflict("The interview changed meanwhile; reload and try again.")
+    raise Conflict(f"Someone recorded a result meanwhile ({current.overall_score:g}/10); yours was not saved. "
+                   "Reload to see it, then record yours again if it should replace it.",
+                   {"overall_score": current.overall_score, "overall_feedback": current.overall_feedback,
+                    "evaluated_at": _iso(current.evaluated_at)})
 
 
 def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime) -> Interview:

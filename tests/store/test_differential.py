@@ -1083,6 +1083,13 @@ def _steps() -> list[Step]:
         Step("interviews.set_fields", lambda r, ref: [
             r.interviews.set_fields(ref("i2"), ("completed",), overall_score=7.5, last_activity_at=AT),
             r.interviews.set_fields(ref("i2"), ("scheduled",), overall_score=1.0), r.interviews.get(ref("i2"))]),
+        Step("interviews.update_result", lambda r, ref: [
+            r.interviews.update_result(ref("i2"), None, overall_score=9.0),  # not evaluated: refused
+            r.interviews.transition(ref("i2"), ("completed",), "evaluated", evaluated_at=AT, overall_score=5.0),
+            r.interviews.update_result(ref("i2"), AT + timedelta(seconds=1), overall_score=9.0),  # stale time: refused
+            r.interviews.update_result(ref("i2"), AT, overall_score=6.0, evaluated_at=AT + timedelta(seconds=2)),
+            r.interviews.update_result(ref("i2"), AT, overall_score=1.0),  # the time moved on: refused
+            r.interviews.get(ref("i2"))]),
         Step("interviews.search", lambda r, ref: [
             r.interviews.search(), r.interviews.search(scope_filter(hr_id=ref("hr"))),
             r.interviews.search(scope_filter(candidate_ids=[ref("ann"), ref("bob")], statuses=["completed", "in_progress"])),
@@ -1107,6 +1114,9 @@ def _steps() -> list[Step]:
             r.responses.save_answer(_owner(r, ref, "i1", "ann", "hr"), "q0", "bank:k0", "\x00second", 3, AT),
             r.responses.save_answer(_owner(r, ref, "i2", "ann", "hr"), "q1", "bank:k1", "answer", 1, AT),
             r.responses.save_answer(_owner(r, ref, "i3", "bob", "hr2"), "q0", "bank:k0", "inserted", 1, AT)]),
+        Step("responses.close_for", lambda r, ref: [
+            r.responses.close_for(ref("i2")), r.responses.close_for(ref("i2")),
+            r.responses.save_answer(_owner(r, ref, "i2", "ann", "hr"), "q1", "bank:k1", "after the close", 9, AT)]),
         Step("responses.find", lambda r, ref: [r.responses.find(ref("i1"), "q0"), r.responses.find(ref("i1"), "zz")]),
         Step("responses.get", lambda r, ref: [r.responses.get(r.responses.find(ref("i1"), "q0").id), r.responses.get("bad")]),
         Step("responses.for_interview", lambda r, ref: r.responses.for_interview(ref("i1"))),

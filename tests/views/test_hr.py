@@ -187,14 +187,29 @@ def test_cancel(hr, repos, world, schedule):
 
 def test_results_csv_per_interview_and_per_response(hr, repos, world, completed, now):
     svc.record_result(repos, world["hr_a"], completed.id, "6", "=HYPERLINK(\"x\")", now)
-    rows = list(csv.reader(io.StringIO(hr.get("/hr/results.csv").get_data(as_text=True))))
+    body = hr.get("/hr/results.csv").get_data(as_text=True)
+    assert body.startswith("\ufeffinterview_id,")  # a BOM: Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
     assert rows[0][0] == "interview_id" and len(rows) == 2
     assert rows[1][0] == completed.id and rows[1][10] == "6.0"
     assert rows[1][11].startswith("'=")  # neutralised for spreadsheets
-    per = list(csv.reader(io.StringIO(hr.get("/hr/results.csv?per=response").get_data(as_text=True))))
+    per = list(csv.reader(io.StringIO(hr.get("/hr/results.csv?per=response").get_data(as_text=True).removeprefix("\ufeff"))))
     assert len(per) == 1 + len(completed.questions) and per[1][6] == "My answer"
     other = list(csv.reader(io.StringIO(_login_as(hr, world["hr_b"]).get("/hr/results.csv").get_data(as_text=True))))
     assert len(other) == 1
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1", "\n=HYPERLINK(\"x\")"])
+def test_every_formula_trigger_is_neutralised_in_exports(hr, repos, world, completed, now, cell):
+    repos.users.set_fields(world["cand_a"].id, name=cell)  # a name is stored as typed, leading blanks and all
+    rows = list(csv.reader(io.StringIO(hr.get("/hr/results.csv").get_data(as_text=True).removeprefix("\ufeff"))))
+    assert rows[1][1] == "'" + cell
+
+
+def test_names_keep_their_accents_in_exports(hr, repos, world, completed, now):
+    repos.users.set_fields(world["cand_a"].id, name="Zoë Núñez")
+    data = hr.get("/hr/results.csv").get_data()
+    assert data.startswith(b"\xef\xbb\xbf") and "Zoë Núñez".encode() in data
 
 
 def _login_as(client, user):
