@@ -206,18 +206,6 @@ class GeminiProvider(LLMProvider):
         except Exception as exc:  # never let the SDK's exception types escape
             raise AIConfigError(f"Could not configure Gemini client: {type(exc).__name__}: {exc}"[:300]) from None
 
-    def close(self) -> None:
-        try:
-            self._client.close()
-        except Exception:  # pragma: no cover - best effort
-            pass
-
-    def __enter__(self) -> GeminiProvider:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # -- transport --------------------------------------------------------------------
 
     def _complete(self, system: str, prompt: str, schema: type[BaseModel], max_output_tokens: int) -> Reply:

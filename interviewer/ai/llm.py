@@ -463,6 +463,21 @@ class LLMProvider:
         """One model call asking for JSON matching `schema`; raises an AIError on failure."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release the SDK client's connections (best effort; providers without one hold nothing)."""
+        client = getattr(self, "_client", None)
+        try:
+            if client is not None:
+                client.close()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _ask(self, system: str, prompt: str, schema: type[BaseModel], parse: Callable[[str], Any]) -> tuple[Any, dict]:
         """Call, parse, and ask again at most once for each of: more room, a corrected reply.
 
