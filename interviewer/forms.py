@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
+from . import params
 from .errors import ValidationError
 
 
@@ -22,5 +24,19 @@ def apply_errors(form: FlaskForm, exc: ValidationError) -> None:
 
 def page_number() -> int:
     """The list page asked for in `?page=` (1 for anything that is not a sane page number)."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return params.page_number(request.args.get("page"))
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that reads a number as `params.integer` does: ASCII digits, at most nine.
+
+    WTForms' own takes anything `int()` takes ("٣", 4,000 digits), and NumberRange then fails on a
+    number too large for a float (a 500); here those are "Not a valid integer value." like any text.
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = params.integer(valuelist[0], 0, 10**params.MAX_DIGITS - 1)
+        if self.data is None:
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid integer value."))

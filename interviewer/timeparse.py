@@ -1,30 +1,18 @@
-"""Reading the time a person typed, in the zone they are in."""
+"""Reading the time a person typed, in the zone they are in: kept for its callers; the rules live in
+`params` (zone names, year bounds), the one module that reads request values."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime
 
+from .errors import ValidationError
+from .params import local_datetime, zone, zone_names
 
-@lru_cache(maxsize=1)
-def zone_names() -> list[str]:
-    return sorted(available_timezones() | {"UTC"})
+__all__ = ["parse_local", "zone_names"]
 
 
 def parse_local(value: str | None, tz_name: str | None) -> datetime | None:
-    """An aware UTC datetime from an HTML datetime-local value in zone `tz_name`; None if unreadable.
-
-    ISO 8601 values that carry their own offset (the JSON API) keep it.
-    """
-    if not value or not isinstance(value, str) or len(value) > 40:
-        return None
+    """`params.local_datetime` in the zone named `tz_name` (UTC when empty); None if either is unreadable."""
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return local_datetime(value, zone(tz_name), "value")
+    except ValidationError:
         return None
-    if parsed.tzinfo is None:
-        try:
-            parsed = parsed.replace(tzinfo=ZoneInfo(tz_name or "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return parsed.astimezone(UTC)

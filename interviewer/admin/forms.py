@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from ..forms import WholeNumberField
 
 
 class StaffForm(FlaskForm):
@@ -16,7 +18,7 @@ class QuestionForm(FlaskForm):
     category = SelectField("Category", choices=[SelectChoice("technical", "Technical"),
                                                 SelectChoice("behavioural", "Behavioural"),
                                                 SelectChoice("situational", "Situational")])
-    difficulty = IntegerField("Difficulty (1–5)", default=3, validators=[NumberRange(1, 5)])
+    difficulty = WholeNumberField("Difficulty (1–5)", default=3, validators=[NumberRange(1, 5)])
     tags = StringField("Tags (comma-separated)")
     reference_answer = TextAreaField("Reference answer")
     key_points = TextAreaField("Key points (one per line)")

@@ -1,6 +1,7 @@
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from .. import params
 from ..db import get_repos
 from ..errors import ValidationError
 from ..forms import apply_errors, page_number
@@ -15,7 +16,7 @@ from .forms import QuestionForm, StaffForm
 def _user_filters() -> dict:
     active = request.args.get("active", "")
     return {
-        "query": request.args.get("q", "").strip()[:100],
+        "query": params.search_text(request.args.get("q")),
         "role": request.args.get("role") if request.args.get("role") in ROLES else None,
         "status": request.args.get("status") if request.args.get("status") in CANDIDATE_STATUSES else None,
         "active": {"yes": True, "no": False}.get(active),

@@ -2,6 +2,7 @@ from flask import Response as FlaskResponse
 from flask import abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 
+from .. import params
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import DomainError, json_error
@@ -84,14 +85,18 @@ def answer_form(interview_id: str, n: int):
         return redirect_to(url_for("candidate.confirm_submit", interview_id=interview.id))
     if go == "prev":
         target = max(1, n - 1)
-    elif go.isdigit() and 1 <= int(go) <= total:
-        target = int(go)
     elif go == "stay":
         target = n
-    else:
+    elif go in ("next", ""):
         target = n + 1
         if target > total:
             return redirect_to(url_for("candidate.confirm_submit", interview_id=interview.id))
+    else:
+        target = params.integer(go, 1, total)
+        if target is None:  # a hand-made request: the answer is saved, say so and stay
+            flash(f"Your answer is saved, but that is not a question of this interview (they are 1 to {total}).",
+                  "error")
+            target = n
     return redirect_to(url_for("candidate.question", interview_id=interview.id, n=target))
 
 

@@ -1,10 +1,12 @@
 import csv
 import io
+from datetime import datetime
 
 from flask import Response as FlaskResponse
 from flask import current_app, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
+from .. import params
 from ..ai import generation_provider
 from ..clock import utcnow
 from ..db import get_repos
@@ -14,7 +16,6 @@ from ..htmx import redirect_to, render, wants_fragment
 from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
 from ..services import interviews as svc
 from ..services import questions as question_service
-from ..timeparse import parse_local, zone_names
 from . import bp
 
 DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")
@@ -34,8 +35,8 @@ def interviews():
         repos, current_user, now,
         statuses=[status] if status in INTERVIEW_STATUSES else None,
         candidate_id=request.args.get("candidate_id", "")[:40],
-        candidate=request.args.get("candidate", "")[:100],
-        job_title=request.args.get("job_title", "").strip()[:100],
+        candidate=params.search_text(request.args.get("candidate")),
+        job_title=params.search_text(request.args.get("job_title")),
         sort_desc=request.args.get("sort", "desc") != "asc",
         page=page_number(),
     )
@@ -56,23 +57,31 @@ def progress(interview_id: str):
 # --- scheduling ------------------------------------------------------------------------------
 
 def _schedule_request() -> tuple[svc.ScheduleRequest, dict]:
+    """The form as a request to the service, and the field errors of values it could not read
+    (the service checks the rest: a missing time, a count out of range)."""
     form = request.form
-    tz = form.get("tz") or "UTC"
-    raw_num = form.get("num_questions", "")
-    errors = {}
-    starts_at = parse_local(form.get("starts_at"), tz)
-    deadline = parse_local(form.get("deadline"), tz)
-    if form.get("starts_at") and starts_at is None:
-        errors["starts_at"] = "Enter a valid date and time."
-    if form.get("deadline") and deadline is None:
-        errors["deadline"] = "Enter a valid date and time."
+    errors: dict[str, str] = {}
+    times: dict[str, datetime | None] = {"starts_at": None, "deadline": None}
+    try:
+        tz = params.zone(form.get("tz"))
+    except ValidationError as exc:
+        errors.update(exc.details, _form=exc.message)
+    else:
+        for name in times:
+            if form.get(name):
+                try:
+                    times[name] = params.local_datetime(form.get(name), tz, name)
+                except ValidationError as exc:
+                    errors.update(exc.details)
+    # Unreadable or out of range: -1, which the service refuses with the form's other errors.
+    num_questions = params.integer(form.get("num_questions"), 1, svc.MAX_QUESTIONS)
     req = svc.ScheduleRequest(
         candidate_id=form.get("candidate_id", ""),
         job_title=form.get("job_title", ""),
         job_description=form.get("job_description", ""),
-        starts_at=starts_at,
-        deadline=deadline,
-        num_questions=int(raw_num) if raw_num.isdigit() and len(raw_num) < 4 else -1,
+        starts_at=times["starts_at"],
+        deadline=times["deadline"],
+        num_questions=-1 if num_questions is None else num_questions,
         source=form.get("question_source", "default"),
         picked_ids=form.getlist("picked"),
     )
@@ -88,7 +97,10 @@ def _draft_items() -> list[dict]:
 def _apply_op(items: list[dict], op: str) -> list[dict]:
     """Reorder, remove or add draft questions, as asked by the button pressed."""
     name, _, arg = op.partition(":")
-    index = int(arg) if arg.isdigit() else -1
+    index = -1
+    if name in ("up", "down", "remove"):
+        index = params.int_param(arg, 0, len(items) - 1, "questions",
+                                 "That button does not belong to this draft: nothing was changed.")
     if name == "up" and 0 < index < len(items):
         items[index - 1], items[index] = items[index], items[index - 1]
     elif name == "down" and 0 <= index < len(items) - 1:
@@ -124,7 +136,7 @@ def _schedule_context(step: str, errors: dict | None = None, items: list | None 
         bank=repos.questions.list(enabled=True), picked=set(form.getlist("picked")),
     )
     if step == "details":
-        context.update(zones=zone_names(), search=form.get("candidate_q", "").strip()[:100])
+        context.update(zones=params.zone_names(), search=params.search_text(form.get("candidate_q")))
         context["found"] = svc.find_schedulable(repos, current_user, context["search"])
     return context
 
@@ -168,7 +180,11 @@ def schedule_review():
     op = request.form.get("op", "")
     if op == "bank":
         op = "bank:" + request.form.get("bank_pick", "")
-    items = _apply_op(_draft_items(), op)
+    items = _draft_items()
+    try:
+        items = _apply_op(items, op)
+    except ValidationError as exc:
+        return _schedule_page("review", exc.status, exc.details, items)
     return _schedule_page("review", items=items)
 
 

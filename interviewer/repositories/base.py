@@ -8,6 +8,8 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from ..params import MAX_DIGITS, MAX_PAGE, integer
+
 
 def oid(value: Any) -> ObjectId | None:
     """The ObjectId for `value`, or None when it is not a well-formed id (never raises)."""
@@ -46,9 +48,20 @@ def contains_pattern(text: str) -> dict[str, str]:
     return {"$regex": re.escape(text), "$options": "i"}
 
 
-def page_args(page: int, per_page: int) -> tuple[int, int]:
-    page = max(1, int(page or 1))
-    per_page = max(1, min(100, int(per_page or 20)))
+def _whole(value: Any) -> int | None:
+    """An int, or ASCII digits of one (`params.integer`); None for anything else (never raises)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return integer(value, 0, 10**MAX_DIGITS - 1) if isinstance(value, str) else None
+
+
+def page_args(page: Any, per_page: Any) -> tuple[int, int]:
+    """(skip, limit) for page `page` (clamped to 1..MAX_PAGE) of `per_page` rows (1..100, 20 when
+    unset): no caller's value can raise here or overflow the database's 64-bit skip."""
+    page = max(1, min(MAX_PAGE, _whole(page) or 1))
+    per_page = max(1, min(100, _whole(per_page) or 20))
     return (page - 1) * per_page, per_page
 
 
