@@ -107,6 +107,38 @@ def local_datetime(text: str | None, tz: ZoneInfo, field: str) -> datetime:
         raise BadValue(field, message) from None
 
 
+def local_time_note(text: str | None, tz: ZoneInfo) -> str | None:
+    """What HR should know about how a datetime-local value was read in `tz`, or None when it is an
+    ordinary local time (or unreadable, which `local_datetime` reports).
+
+    Around a daylight-saving change a wall-clock time can be missing (clocks jump forward: 02:30 on the
+    spring-forward day in New York) or happen twice (clocks go back: 01:30 in November). Python reads
+    both with ``fold=0`` (PEP 495): a missing time with the offset before the change (so 02:30 becomes
+    03:30), a repeated one as its first occurrence. The note gives the time it became, in the zone and in UTC.
+    """
+    if not isinstance(text, str) or len(text) > MAX_DATETIME_CHARS:
+        return None
+    try:
+        naive = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if naive.tzinfo is not None or not MIN_YEAR <= naive.year <= MAX_YEAR:
+        return None
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    read = first.astimezone(UTC)
+    shown = f"{naive:%Y-%m-%d %H:%M}"
+    as_read = f"{read.astimezone(tz):%H:%M %Z} ({read:%H:%M} UTC)"
+    if read.astimezone(tz).replace(tzinfo=None) != naive:
+        return (f"{shown} does not exist in {tz.key}: the clocks jump forward past it. It was read as {as_read}; "
+                "go back and change it if you meant another time.")
+    other = second.astimezone(UTC)
+    return (f"{shown} happens twice in {tz.key}: the clocks go back that night. The first one was taken, "
+            f"{as_read}; for the second ({other.astimezone(tz):%H:%M %Z}, {other:%H:%M} UTC) go back and "
+            "enter the time in UTC.")
+
+
 def search_text(value: str | None, max_chars: int = SEARCH_MAX_CHARS) -> str:
     """Text to search for: control characters (NUL included) and surrogates removed, spaces
     trimmed, at most `max_chars` characters; "" when absent."""

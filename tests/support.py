@@ -7,6 +7,8 @@ import re
 import uuid
 from datetime import timedelta
 
+from bson import ObjectId
+
 PASSWORD = "correct-horse-9"
 
 
@@ -32,8 +34,10 @@ def sqlite_uri(path) -> str:
 
 
 def schedule_form(world, now, **over) -> dict:
-    """The schedule form's fields for HR A's candidate, open an hour ago, due in a day; `over` replaces any."""
+    """The schedule form's fields for HR A's candidate, open an hour ago, due in a day, with a draft id of
+    its own (what the review page holds); `over` replaces any."""
     data = {
+        "draft_id": str(ObjectId()),
         "candidate_id": world["cand_a"].id, "job_title": "Data engineer", "job_description": "SQL and Python",
         "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "deadline": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "tz": "UTC",

@@ -14,6 +14,7 @@ from ..errors import Conflict, DomainError, ValidationError
 from ..forms import page_number
 from ..htmx import redirect_to, render, wants_fragment
 from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
+from ..repositories.base import oid
 from ..services import interviews as svc
 from ..services import questions as question_service
 from . import bp
@@ -135,10 +136,24 @@ def _schedule_context(step: str, errors: dict | None = None, items: list | None 
         tz=form.get("tz") or "UTC", chosen=_chosen_candidate(repos, form.get("candidate_id", "")[:40]),
         bank=repos.questions.list(enabled=True), picked=set(form.getlist("picked")),
     )
+    if step == "review":  # the id the interview will get: confirming one draft twice makes one interview
+        draft_id = form.get("draft_id", "")
+        context["draft_id"] = draft_id if oid(draft_id) is not None else repos.interviews.new_id()
+        context["time_notes"] = _time_notes(form)
     if step == "details":
         context.update(zones=params.zone_names(), search=params.search_text(form.get("candidate_q")))
         context["found"] = svc.find_schedulable(repos, current_user, context["search"])
     return context
+
+
+def _time_notes(form) -> dict[str, str]:
+    """{field: note} for an opening time or deadline that a daylight-saving change made missing or double."""
+    try:
+        tz = params.zone(form.get("tz"))
+    except ValidationError:
+        return {}
+    notes = {name: params.local_time_note(form.get(name), tz) for name in ("starts_at", "deadline")}
+    return {name: note for name, note in notes.items() if note}
 
 
 def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
@@ -196,11 +211,15 @@ def schedule_confirm():
     if errors:
         return _schedule_page("review", 422, errors, items)
     try:
-        interview = svc.schedule(get_repos(), current_user, req, items, utcnow())
+        interview, created = svc.schedule_draft_once(get_repos(), current_user, req, items, utcnow(),
+                                                     request.form.get("draft_id", ""))
     except DomainError as exc:
         field_errors = exc.details if isinstance(exc.details, dict) else {}
         return _schedule_page("review", exc.status, {**field_errors, "_form": exc.message}, items)
-    flash(f"Interview “{interview.job_title}” scheduled with {len(interview.questions)} questions.", "success")
+    if created:
+        flash(f"Interview “{interview.job_title}” scheduled with {len(interview.questions)} questions.", "success")
+    else:
+        flash(f"This draft was already scheduled: here is the interview “{interview.job_title}”.", "info")
     return redirect_to(url_for("hr.interview", interview_id=interview.id))
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..models import (
     CANCELLED,
@@ -30,6 +32,7 @@ from ..models import (
     Response,
     User,
 )
+from ..repositories.base import oid
 from ..repositories.interviews import scope_filter
 from ..repositories.responses import Owner
 from . import questions as question_service
@@ -326,14 +329,16 @@ def clean_draft(items: list[dict[str, Any]]) -> list[Question]:
     return result
 
 
-def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]], now: datetime) -> Interview:
-    """Create the interview with its question snapshot."""
+def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]], now: datetime,
+             interview_id: str | None = None) -> Interview:
+    """Create the interview with its question snapshot, under `interview_id` when given (an id from
+    `repos.interviews.new_id`; a second insert of it raises DuplicateKeyError: see `schedule_draft_once`)."""
     require_staff(user)
     validate_request(req, now, drafting=False)
     candidate = schedulable_candidate(repos, user, req.candidate_id)
     questions = clean_draft(items)
     interview = Interview(
-        id=repos.interviews.new_id(), candidate_id=candidate.id, hr_id=candidate.hr_id,
+        id=interview_id or repos.interviews.new_id(), candidate_id=candidate.id, hr_id=candidate.hr_id,
         job_title=req.job_title.strip(), job_description=(req.job_description or "").strip(),
         starts_at=req.starts_at, deadline=req.deadline, status=SCHEDULED, questions=questions,
         question_source=req.source, created_by=user.id, created_at=now,
@@ -349,6 +354,37 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
         move_scope(repos, candidate.id, current.hr_id)
         created = repos.interviews.get(created.id)
     return created
+
+
+def schedule_draft_once(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]], now: datetime,
+                        draft_id: str) -> tuple[Interview, bool]:
+    """`schedule` at most once per draft: returns (the interview, whether this call created it).
+
+    `draft_id` is the id the review page was given for the interview it will create (`new_id`), so a
+    double click, a resent form or five racing posts of one draft make one interview: a repeat by the
+    user who scheduled it gets that interview back unchanged (whatever the form now holds); the id of
+    someone else's interview is a Conflict (409). An unreadable `draft_id` is a ValidationError (422).
+    """
+    if oid(draft_id) is None:
+        raise ValidationError("This form is out of date: go back to the details and draft the questions again.",
+                              {"draft_id": "Missing or unreadable."})
+    done = _scheduled_draft(repos, user, draft_id)
+    if done is not None:
+        return done, False
+    try:
+        return schedule(repos, user, req, items, now, interview_id=draft_id), True
+    except DuplicateKeyError:  # a racing post of the same draft inserted it first
+        done = _scheduled_draft(repos, user, draft_id)
+        if done is None:
+            raise
+        return done, False
+
+
+def _scheduled_draft(repos, user: User, draft_id: str) -> Interview | None:
+    interview = repos.interviews.get(draft_id)
+    if interview is not None and interview.created_by != user.id:
+        raise Conflict("This draft was already used for another interview: draft the questions again.")
+    return interview
 
 
 def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:

@@ -28,8 +28,12 @@ def _review_items(html: str) -> list[dict]:
 
 
 def _form_from(html: str, base: dict) -> dict:
+    """`base` with the review page's draft questions and, on a whole page, its draft id."""
     items = _review_items(html)
     data = dict(base)
+    draft_id = re.search(r'name="draft_id" value="([0-9a-f]{24})"', html)
+    if draft_id:
+        data["draft_id"] = draft_id.group(1)
     data.update({
         "q_id": [i["id"] for i in items], "q_text": [i["text"] for i in items],
         "q_category": ["technical"] * len(items), "q_difficulty": ["3"] * len(items),
