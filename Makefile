@@ -7,7 +7,7 @@ PORT ?= 5000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench mutation clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ test: $(VENV)/.dev-installed
 	TEST_BACKEND=sqlite $(PY) -m pytest -q -m "not browser"
 	$(PY) -m pytest -q -m browser
 
+## The optional extra's tests (the MiniLM transformer, requirements-embeddings.txt) in a venv of their
+## own, so `make test` keeps proving the default install needs none of it; REQUIRE_EXTRA=1 fails a skip.
+EXTRA_VENV := .venv-extra
+$(EXTRA_VENV)/.installed: requirements.txt requirements-dev.txt requirements-embeddings.txt
+	test -x $(EXTRA_VENV)/bin/python || $(PYTHON) -m venv $(EXTRA_VENV)
+	$(EXTRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r requirements-dev.txt -r requirements-embeddings.txt
+	touch $@
+
+test-extra: $(EXTRA_VENV)/.installed
+	REQUIRE_EXTRA=1 $(EXTRA_VENV)/bin/python -m pytest -q -m "not browser" tests/ai/test_embeddings.py tests/ai/test_wordpiece.py
+
 ## Only the fast pass (mongomock, no browser).
 test-fast: $(VENV)/.dev-installed
 	$(PY) -m pytest -q -m "not browser"
@@ -47,5 +59,16 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/store_ops.py
 	$(PY) bench/scale.py $(SCALE_ARGS)
 
+## Mutation testing (not part of `make test`): mutmut mutates interviewer/services/, ai/checks.py,
+## security.py and repositories/ (settings in pyproject.toml [tool.mutmut]) and runs, per mutant, the
+## tests of tests/services, repositories, api, views and ai that reach the mutated function; then prints
+## the summary. Results stay in mutants/ (a rerun only retests what changed); survivors, one a line,
+## with `$(VENV)/bin/mutmut results`; a diff with `$(VENV)/bin/mutmut show NAME`. Mutants judged
+## equivalent are listed in bench/mutation_equivalent.md. ~N min on 2 cores.
+mutation: $(VENV)/.dev-installed
+	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-$$(nproc)}
+	$(VENV)/bin/mutmut export-cicd-stats
+	$(PY) bench/mutation_summary.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(EXTRA_VENV) .pytest_cache

@@ -194,7 +194,7 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
         return result
     topic_words = set(re.findall(r"[a-z]+", clean_text(f"{question} {reference}")))
     if vocabulary is None:
-        vocabulary = encoder.tokenizer.vocab if encoder is not None else STOP_WORDS
+        vocabulary = encoder.vocabulary if encoder is not None else STOP_WORDS
     f["known"] = known_word_share(text, vocabulary, topic_words)
     f["distinct"] = repetition(text)
     n_words = len(content_words(text))

@@ -128,7 +128,7 @@ class LocalProvider:
         from . import embeddings
 
         encoder = self._encoder()
-        vocabulary = (encoder or embeddings.get_encoder("static")).tokenizer.vocab
+        vocabulary = (encoder or embeddings.get_encoder("static")).vocabulary
         result = gates.assess(question, reference, scored, encoder, vocabulary)
         score = result.apply(ev.score)
         if injected:

@@ -91,6 +91,7 @@ class MiniLM:
         self.tok = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
         self.tok.enable_truncation(max_tokens)
         self.tok.no_padding()
+        self.vocabulary = self.tok.get_vocab()  # token → id, as StaticVectors.vocabulary
         self._memo: dict[str, object] = {}
 
     def _ln(self, x, name):

@@ -81,6 +81,7 @@ class StaticVectors:
         if len(vocab) != rows or len(self._map) != at + 4 * rows + rows * self.dims:
             raise ValueError(f"{path} is truncated or inconsistent")
         self.tokenizer = WordPiece({token: i for i, token in enumerate(vocab)})
+        self.vocabulary = self.tokenizer.vocab  # token → id: what the gates count as known words
         self._scales = view[at:at + 4 * rows].cast("f")
         self._rows = view[at + 4 * rows:].cast("b")
         self._memo: dict[str, list[float]] = {}

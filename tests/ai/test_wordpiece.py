@@ -6,6 +6,7 @@ model are installed (requirements-embeddings.txt).
 """
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -61,7 +62,8 @@ def test_memo_gives_the_same_ids(wp):
     assert wp.ids("recursion")[0] == wp.ids(text)[0]
 
 
-@pytest.mark.skipif(not minilm.available(), reason="tokenizers / model not installed (requirements-embeddings.txt)")
+@pytest.mark.skipif(not minilm.available() and not os.environ.get("REQUIRE_EXTRA"),
+                    reason="tokenizers / model not installed (requirements-embeddings.txt; make test-extra)")
 def test_agrees_with_the_tokenizers_library_on_random_text(wp):
     from tokenizers import Tokenizer
 
