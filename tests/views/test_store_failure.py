@@ -309,3 +309,83 @@ def test_a_really_locked_embedded_store_answers_503_to_autosave(tmp_path, migrat
     response = client.post(url, data={"answer": "Typed while locked.", "seq": "1"}, headers=JSON)
     assert response.status_code == 200
     assert repos.responses.find(interview.id, interview.questions[0].id).answer == "Typed while locked."
+
+
+# --- the embedded store, on a disk that is really full ---------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 MiB tmpfs of the test's own (needs root, as the CI machine runs); unmounted afterwards."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk) -> None:
+    """Write a filler file until the disk refuses another byte."""
+    import os
+
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+def test_a_full_disk_keeps_every_page_readable_and_refuses_saves_with_nothing_lost(small_disk, migrated_sqlite,
+                                                                                   store_log):
+    """The disk under the embedded store fills up: candidate and HR pages still render from the
+    store, a save answers 503 (JSON for autosave, a page that says to send again for the plain
+    form) and leaves the stored answer as it was; once there is room the same save is stored."""
+    migrated_sqlite.backup_to(small_disk / "db.sqlite3")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local",
+                      "MONGO_URI": sqlite_uri(small_disk / "db.sqlite3")})
+    repos = get_repos(app)
+    hr = user_service.create_user(repos, "hr@example.com", "HR", PASSWORD, "hr")
+    cand = user_service.assign(repos, user_service.create_user(repos, "c@example.com", "C", PASSWORD, "candidate").id,
+                               hr.id)
+    now = datetime.now(UTC)
+    req = svc.ScheduleRequest(candidate_id=cand.id, job_title="Backend engineer", job_description="Python",
+                              starts_at=now - timedelta(hours=1), deadline=now + timedelta(days=1), num_questions=2)
+    interview = svc.schedule(repos, hr, req, [q.__dict__ for q in svc.draft_questions(repos, hr, req, now).questions], now)
+    candidate, staff = app.test_client(), app.test_client()
+    for client, user in ((candidate, cand), (staff, hr)):
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    question = interview.questions[0].id
+    url = f"/candidate/interviews/{interview.id}/answers/{question}"
+    assert candidate.post(url, data={"answer": "Saved before the disk filled.", "seq": "1"}, headers=JSON).status_code == 200
+    repos.db._writer().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no spare room left in the write-ahead log
+    _fill(small_disk)
+
+    for client, path in ((candidate, f"/candidate/interviews/{interview.id}/q/1"), (candidate, "/candidate/"),
+                         (staff, "/hr/interviews"), (staff, f"/hr/interviews/{interview.id}")):
+        page = client.get(path, follow_redirects=True)
+        assert page.status_code == 200, (path, page.status_code)
+    assert "Saved before the disk filled." in candidate.get(
+        f"/candidate/interviews/{interview.id}/q/1").get_data(as_text=True)
+
+    big = "A long answer that needs new pages. " * 550  # 19,800 characters, under the 20,000 limit
+    refused = candidate.post(url, data={"answer": big, "seq": "2"}, headers=JSON)
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "store_unavailable"
+    plain = candidate.post(f"/candidate/interviews/{interview.id}/q/1",
+                           data={"answer": big, "seq": "2", "go": "next"})
+    assert plain.status_code == 503
+    assert "was not saved" in plain.get_data(as_text=True) and "send it again" in plain.get_data(as_text=True)
+    assert repos.responses.find(interview.id, question).answer == "Saved before the disk filled."
+    failures = [r.exc_info[1] for r in store_log.records if r.name == "interviewer.handlers"]
+    assert failures and all("full" in str(exc) for exc in failures), failures
+
+    (small_disk / "filler").unlink()
+    assert candidate.post(url, data={"answer": big, "seq": "2"}, headers=JSON).status_code == 200
+    assert repos.responses.find(interview.id, question).answer == big
