@@ -156,12 +156,15 @@ def default_questions():
 # --- scheduling and lists ------------------------------------------------------------------------------
 
 @operation("POST", "/interview/schedule", summary="Schedule an interview for an assigned candidate",
-           roles=STAFF, body=s.ScheduleIn, status=201, response=s.ScheduleOut, errors=(404, 409))
+           roles=STAFF, body=s.ScheduleIn, status=201, response=s.ScheduleOut, errors=(404, 409), extra_statuses=(200,))
 def schedule(body: s.ScheduleIn):
     """`default` and `generated` draft `num_questions` questions; `custom` takes `questions` as given.
     When generation is unavailable or fails, the questions come from the default set and `notice`
-    says so. An unknown candidate, or another HR user's, is 404; an unassigned or deactivated one is 409."""
+    says so. An unknown candidate, or another HR user's, is 404; an unassigned or deactivated one is 409.
+    With `id`, a repeat of the request returns the interview the first one made (200)."""
     repos, now = get_repos(), utcnow()
+    if body.id and (done := svc.scheduled_draft(repos, current_user, body.id)) is not None:
+        return interview_out(done, current_user, s.ScheduleOut), 200
     if body.question_source == "custom" and not body.questions:
         raise ValidationError("Custom interviews need their questions.", {"questions": "Add at least one question."})
     if body.question_source != "custom" and body.questions is not None:
@@ -180,8 +183,11 @@ def schedule(body: s.ScheduleIn):
         provider = generation_provider(current_app.config) if body.question_source == "generated" else None
         draft = svc.draft_questions(repos, current_user, req, now, provider)
         items, notice = [q.__dict__ for q in draft.questions], draft.notice
-    interview = svc.schedule(repos, current_user, req, items, now)
-    return interview_out(interview, current_user, s.ScheduleOut, notice=notice or None)
+    if body.id is None:
+        interview, created = svc.schedule(repos, current_user, req, items, now), True
+    else:
+        interview, created = svc.schedule_draft_once(repos, current_user, req, items, now, body.id)
+    return interview_out(interview, current_user, s.ScheduleOut, notice=notice or None), 201 if created else 200
 
 
 def _page_out(page, items, model):

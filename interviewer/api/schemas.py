@@ -127,6 +127,10 @@ class DefaultQuestions(BaseModel):
 # --- interviews ------------------------------------------------------------------------------------
 
 class ScheduleIn(Request):
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")] | None = Field(
+        None, description="Optional: the id the new interview gets (24 lower-case hex digits, e.g. a new "
+        "ObjectId). Sending the same id again (a retry after a timeout) returns that interview with 200 "
+        "instead of making a second one; another user's interview is 409.")
     candidate_id: Id
     job_title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     job_description: Annotated[str, StringConstraints(max_length=20_000)] = ""

@@ -368,19 +368,21 @@ def schedule_draft_once(repos, user: User, req: ScheduleRequest, items: list[dic
     if oid(draft_id) is None:
         raise ValidationError("This form is out of date: go back to the details and draft the questions again.",
                               {"draft_id": "Missing or unreadable."})
-    done = _scheduled_draft(repos, user, draft_id)
+    done = scheduled_draft(repos, user, draft_id)
     if done is not None:
         return done, False
     try:
         return schedule(repos, user, req, items, now, interview_id=draft_id), True
     except DuplicateKeyError:  # a racing post of the same draft inserted it first
-        done = _scheduled_draft(repos, user, draft_id)
+        done = scheduled_draft(repos, user, draft_id)
         if done is None:
             raise
         return done, False
 
 
-def _scheduled_draft(repos, user: User, draft_id: str) -> Interview | None:
+def scheduled_draft(repos, user: User, draft_id: str) -> Interview | None:
+    """The interview `user` scheduled under `draft_id`, None when there is none; Conflict (409) when
+    someone else's interview has that id."""
     interview = repos.interviews.get(draft_id)
     if interview is not None and interview.created_by != user.id:
         raise Conflict("This draft was already used for another interview: draft the questions again.")

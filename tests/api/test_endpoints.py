@@ -65,6 +65,25 @@ def test_schedule_default_set(call, world):
     assert call("cand_a", "GET", f"/interview/{body['id']}").json["questions"][0]["reference_answer"] is None
 
 
+def test_schedule_with_an_id_twice_makes_one_interview(call, world, client):
+    from bson import ObjectId
+
+    interviews = get_repos(client.application).interviews
+    before = interviews.search().total
+    body = schedule_body(world, id=str(ObjectId()))
+    first = call("hr_a", "POST", "/interview/schedule", json=body)
+    again = call("hr_a", "POST", "/interview/schedule", json={**body, "job_title": "Changed on retry"})
+    assert (first.status_code, again.status_code) == (201, 200), (first.json, again.json)
+    assert first.json["id"] == again.json["id"] == body["id"]
+    assert again.json["job_title"] == "Platform engineer"
+    assert interviews.search().total == before + 1
+    other = call("admin", "POST", "/interview/schedule", json=body)
+    assert other.status_code == 409 and "already used" in error_of(other)["message"]
+    bad = call("hr_a", "POST", "/interview/schedule", json=schedule_body(world, id="ABC"))
+    assert bad.status_code == 422 and "id" in json.dumps(error_of(bad)["details"])
+    assert interviews.search().total == before + 1
+
+
 def test_schedule_custom_and_generated(call, world):
     custom = schedule_body(world, question_source="custom", questions=[
         {"text": "Explain CAP.", "category": "technical", "difficulty": 4, "reference_answer": "Trade-offs."},
