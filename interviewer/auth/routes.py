@@ -8,7 +8,7 @@ from ..security import begin_session, end_session, home_for, safe_next
 from ..services import users
 from ..throttle import REGISTER_PER_ADDRESS, SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
 from . import bp
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, PasswordChangeForm, RegisterForm
 
 
 @bp.get("/")
@@ -70,3 +70,28 @@ def register():
             return redirect(url_for("candidate.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.shared_limit(SIGN_IN_PER_ADDRESS, scope="sign-in", methods=["POST"])
+def change_password():
+    """Change one's own password: every other browser signed in to the account is signed out."""
+    form = PasswordChangeForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            user = users.change_password(get_repos(), current_user, form.current_password.data, form.password.data,
+                                         address=client_address())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except TooManyAttempts as exc:
+            form.form_errors.append(exc.message)
+            status, headers = exc.status, {"Retry-After": str(exc.details["retry_after"])}
+        else:
+            begin_session(user)  # this browser stays signed in, under a new session
+            flash("Your password is changed. Every other browser signed in to your account was signed out.", "success")
+            return redirect(home_for(user))
+    if status == 200 and (form.errors or form.form_errors):
+        status = 422
+    return render_template("auth/password.html", form=form), status, headers

@@ -113,6 +113,28 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None, 
     return None
 
 
+def change_password(repos, user: User, current: str, new: str, address: str = "") -> User:
+    """Replace `user`'s password with `new` once `current` is checked, then end every browser
+    session of the account (the caller starts a new one for the browser that asked; API tokens
+    are kept: they are revoked on their own page).
+
+    `current` is checked as a sign-in is (``authenticate``: counted first, throttled, so this form
+    cannot be used to guess). Raises ValidationError ``{"current_password": …}`` or
+    ``{"password": …}`` (at least 8, at most 1,024 characters; not the current one), TooManyAttempts.
+    """
+    if authenticate(repos, user.email, current, address=address) is None:
+        raise ValidationError("Your current password is not right.",
+                              {"current_password": "This is not your current password."})
+    problem = _check_identity(user.email, user.name, new).get("password")
+    if problem is None and new == current:
+        problem = "Choose a password different from the current one."
+    if problem:
+        raise ValidationError(problem, {"password": problem})
+    repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
+    end_sessions(repos, user.id, utcnow())
+    return repos.users.get(user.id)
+
+
 def get_candidate(repos, candidate_id: str) -> User:
     user = repos.users.get(candidate_id)
     if user is None or user.role != "candidate":

@@ -29,6 +29,8 @@ MATRIX = [
     ("POST", "/logout", dict(anonymous=LOGIN, candidate=302, hr=302, admin=302)),
     ("GET", "/register", dict(anonymous=200, candidate=200, hr=200, admin=200)),
     ("POST", "/register", dict(anonymous=422, candidate=422, hr=422, admin=422)),
+    ("GET", "/account/password", dict(anonymous=LOGIN, candidate=200, hr=200, admin=200)),
+    ("POST", "/account/password", dict(anonymous=LOGIN, candidate=422, hr=422, admin=422)),
 
     ("GET", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("POST", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
