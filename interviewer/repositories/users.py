@@ -1,11 +1,14 @@
 """The `users` collection."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from ..models import Page, User
 from .base import contains_pattern, from_db, oid, page_args, to_db
+
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # the shape services.users accepts
 
 
 def normalise_email(email: str) -> str:
@@ -98,12 +101,17 @@ class UserRepository:
     ) -> Page:
         """Users matching all the given filters, newest first.
 
-        A free-text `query` (case-insensitive substring of the name or e-mail) is not counted: no
-        index serves a substring, so counting would read every user. The page reads one row past
-        its end instead and returns total None with `more` set when there is a next page.
+        A `query` that is a whole e-mail address finds that account through the unique e-mail index
+        (what an admin pastes to find one person). Other free text (case-insensitive substring of
+        the name or e-mail) is not counted: no index serves a substring, so counting would read
+        every user. The page reads one row past its end instead and returns total None with `more`
+        set when there is a next page.
         """
         filt: dict[str, Any] = {}
-        if query:
+        exact = bool(query) and EMAIL_ADDRESS.fullmatch(query.strip()) is not None
+        if exact:
+            filt["email_norm"] = normalise_email(query)
+        elif query:
             filt["$or"] = [{"name": contains_pattern(query)}, {"email_norm": contains_pattern(query)}]
         if role:
             filt["role"] = role
@@ -115,7 +123,7 @@ class UserRepository:
             filt["hr_id"] = oid(hr_id)
         skip, limit = page_args(page, per_page)
         newest = self.col.find(filt).sort([("created_at", -1), ("_id", -1)]).skip(skip)
-        if query:
+        if query and not exact:
             users = [self._to_user(d) for d in newest.limit(limit + 1)]
             return Page(users[:limit], skip // limit + 1, limit, None, more=len(users) > limit)
         total = self.col.count_documents(filt)

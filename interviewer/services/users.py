@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..clock import utcnow
 from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
-from ..repositories.users import normalise_email
+from ..repositories.users import EMAIL_ADDRESS, normalise_email
 from . import interviews as interview_service
 from . import resumes
 from . import tokens as token_service
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 RESUME_MAX_BYTES = resumes.MAX_BYTES  # what the registration view reads of an upload
 # werkzeug's scrypt; the test suite swaps in a cheap method so thousands of accounts stay fast.
@@ -33,7 +31,7 @@ def _dummy_hash(method: str) -> str:
 
 def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
     errors = {}
-    if not EMAIL.match((email or "").strip()) or len(email) > 254:
+    if not EMAIL_ADDRESS.fullmatch((email or "").strip()) or len(email) > 254:
         errors["email"] = "Enter a valid e-mail address."
     if not (name or "").strip():
         errors["name"] = "Enter a name."

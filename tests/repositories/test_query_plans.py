@@ -136,7 +136,8 @@ def _workload(app) -> None:
     for url in ("/admin/users", "/admin/users?q=cand", "/admin/users?role=candidate&status=assigned",
                 "/admin/users?active=0", f"/admin/users?hr_id={hr.id}", "/admin/stats", "/admin/questions",
                 "/hr/interviews", "/hr/interviews?candidate=candidate%201", "/hr/agreement", "/hr/results.csv",
-                "/hr/schedule", "/hr/schedule?candidate_q=cand"):
+                "/hr/schedule", "/hr/schedule?candidate_q=cand", "/admin/users?q=Candidate1@Example.com",
+                "/hr/schedule?candidate_q=candidate2@example.com"):
         assert get(url).status_code == 200, url
     client.post(f"/admin/users/{cands[2].id}/unassign")
     client.post(f"/admin/users/{cands[2].id}/assign", data={"hr_id": hr.id})
@@ -148,7 +149,8 @@ def _workload(app) -> None:
                 "/hr/interviews?status=in_progress&candidate=c", "/hr/results", "/hr/results.csv",
                 "/hr/results.csv?per=response", "/hr/agreement", f"/hr/interviews/{done.id}",
                 f"/hr/interviews/{made[1].id}/progress", "/hr/schedule", "/hr/questions",
-                f"/hr/schedule?candidate_q=Candidate%201&candidate_id={cands[0].id}"):
+                f"/hr/schedule?candidate_q=Candidate%201&candidate_id={cands[0].id}",
+                "/hr/schedule?candidate_q=candidate0@example.com"):
         assert get(url).status_code == 200, url
     ev.request_evaluation(repos, hr, response.id, now, lambda rid: None)
     ev.run_job(repos, response.id, lambda: get_provider(app.config))

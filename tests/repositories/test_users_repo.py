@@ -129,6 +129,24 @@ def test_search_is_a_literal_case_insensitive_substring_of_name_or_email(users, 
     assert (page.total, page.has_next) == (None, False)
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Alice.B@Example.com", ["alice.b@example.com"]),
+    ("  bob@corp.test ", ["bob@corp.test"]),
+    ("ice.b@example.com", []),  # a whole address is that account, not every address ending so
+    ("nobody@example.com", []),
+])
+def test_a_whole_e_mail_address_finds_that_account_and_is_counted(users, people, query, expected):
+    page = users.search(query=query)
+    assert _emails(page) == expected
+    assert page.total == len(expected)
+
+
+def test_a_whole_e_mail_address_keeps_the_other_filters(users, people):
+    assert _emails(users.search(query="bob@corp.test", role="hr")) == ["bob@corp.test"]
+    assert _emails(users.search(query="bob@corp.test", role="candidate")) == []
+    assert _emails(users.search(query="dan@corp.test", active=True)) == []
+
+
 @pytest.mark.parametrize(("filters", "expected"), [
     ({"role": "candidate"}, ["alice.b@example.com", "axb@example.com", "dan@corp.test"]),
     ({"role": "hr"}, ["bob@corp.test"]),
