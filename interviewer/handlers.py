@@ -40,7 +40,7 @@ def error_response(status: int, code: str, message: str, details=None, headers: 
     if is_htmx():
         # htmx swaps 4xx here (see the htmx-config meta tag) into the page's message area; for 5xx
         # it swaps nothing and static/app.js shows this fragment's message from the same header.
-        response = render_template("_messages.html", errors=[message])
+        response = render_template("_messages.html", alerts=[message])
         return response, status, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML", **headers}
     return render_template("error.html", status=status, message=message, retry_url=retry_url), status, headers
 
