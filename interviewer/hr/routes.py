@@ -49,10 +49,20 @@ def interviews():
 
 @bp.get("/interviews/<interview_id>/progress")
 def progress(interview_id: str):
-    """One row's live progress cell; it stops polling once the interview is no longer in progress."""
-    repos = get_repos()
-    interview = svc.get_visible(repos, current_user, interview_id, utcnow())
-    return render_template("hr/_progress.html", interview=interview, p=svc.progress(repos, interview))
+    """One interview's live progress cell (hr/_progress.html): polled while the candidate can answer.
+
+    `shown` is the status the page shows and `view` where the cell is ("list" or "detail"). When the
+    status changed, a list row also gets its status badge (out of band) and the detail page is told to
+    reload (HX-Refresh), so a hand-in brings the scoring forms and "Evaluate all" without a manual reload.
+    """
+    repos, now = get_repos(), utcnow()
+    interview = svc.get_visible(repos, current_user, interview_id, now)
+    view = "detail" if request.args.get("view") == "detail" else "list"
+    changed = request.args.get("shown", interview.status) != interview.status
+    if changed and view == "detail":
+        return "", 200, {"HX-Refresh": "true"}
+    return render_template("hr/_progress.html", interview=interview, p=svc.progress(repos, interview), view=view,
+                           status_oob=changed, now=now)
 
 
 # --- scheduling ------------------------------------------------------------------------------
