@@ -57,7 +57,7 @@ _ADDRESSED = re.compile(
     r"|\b(?:10|ten)\s*(?:/|out of)\s*(?:10|ten)\b|\b(?:full|maximum|perfect|top)\s+(?:marks|score|points)\b"
     r"|\b(?:this|my)\s+(?:answer|response|submission)\s+"
     r"(?:deserves|merits|should (?:get|receive|be (?:given|scored|graded|rated)))"
-    r"|(?:^|(?<=[\n.!?>])|\[)\s*(?:system|assistant|developer|instruction|admin|grader|evaluator|examiner|"
+    r"|(?:^|(?<=[\n.!?>])|\[)[ \t]*(?:system|assistant|developer|instruction|admin|grader|evaluator|examiner|"
     r"reviewer)"
     r"\s*(?:prompt|message|note|override)?\s*[:\]]"
     r"|\bsystem prompt\b|\bas an ai\b|\b(?:large )?language model\b.{0,30}\b(?:must|should|will|shall)\b"
@@ -97,12 +97,13 @@ _MARKUP = re.compile(rf"<\s*({_WHO}|evaluation|grading|score|system|instructions
                      r"(?:<\s*/\s*\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _FENCE_LABEL = re.compile(rf"^(?:evaluation|eval|grading|grade|score|scoring|verdict|rubric|system|assessment|{_WHO})\b",
                           re.IGNORECASE)
-# A fake end of the answer: what follows is written to the grader.
+# A fake end of the answer: what follows is written to the grader. Only horizontal space may pad it
+# ([ \t], never \s): nested \s* across newlines made a run of blank lines cost cubic time.
 _DELIMITER = re.compile(
     r"</\s*(?:candidate_answer|answer|question|reference_answer|user|input)\s*>"
-    r"|(?:^|\n)\s*(?:[-=#*_~]{3,}\s*)?\[?\s*(?:end of (?:the )?(?:candidate'?s? )?(?:answer|response|submission|input)"
+    r"|(?:^|\n)[ \t]*(?:[-=#*_~]{3,}[ \t]*)?\[?[ \t]*(?:end of (?:the )?(?:candidate'?s? )?(?:answer|response|submission|input)"
     r"|begin (?:system|grader|evaluator|evaluation|instructions?)|(?:new|updated) instructions?|answer ends here"
-    r"|ende der antwort|fin de (?:la )?réponse|fin de la respuesta)\s*\]?\s*(?:[-=#*_~]{3,})?[ \t]*(?=\n|$|:)",
+    r"|ende der antwort|fin de (?:la )?réponse|fin de la respuesta)[ \t]*\]?[ \t]*(?:[-=#*_~]{3,})?[ \t]*(?=\n|$|:)",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n|$")

@@ -1,4 +1,6 @@
 """Text addressed to the evaluator is found in every disguise, cut, and never raises a score."""
+import time
+
 import pytest
 
 from interviewer.ai import guard
@@ -108,3 +110,20 @@ def test_a_flagged_answer_scores_exactly_its_kept_text_less_the_penalty(answer):
 def test_twenty_thousand_characters_of_anything_get_a_score(answer):
     ev = LocalProvider().evaluate(QUESTION, REFERENCE, answer)
     assert 0 <= ev.score <= 10 and ev.feedback
+
+
+# Runs a pattern could backtrack over: each repeated to the 20,000-character answer limit. Blank lines
+# ("\n " × 1,200 took 52 s: nested \s* across newlines in the delimiter and role-line patterns) are
+# the ones that were cubic. The bound is generous (these take ~0.1 s): it catches a pattern that
+# goes polynomial, which costs minutes to hours at this length, not a slow machine.
+BACKTRACKING_RUNS = ["\n ", "\n", "\r\n", " ", "\t", "\n---", "-", "=", "#", "[", "<", "<!--", "```", "\n```",
+                     "a ", "a\n", ". ", "{", ":", "\u200b", "end of ", "ignore ", "score: ", "P.S. ", "< /"]
+
+
+@pytest.mark.parametrize("run", BACKTRACKING_RUNS, ids=repr)
+def test_no_run_of_characters_makes_screening_slow(run):
+    answer = "The GIL lets one thread run bytecode at a time. " + run * (19_900 // len(run))
+    guard.screen.cache_clear()
+    started = time.perf_counter()
+    LocalProvider().evaluate("What is the GIL?", "A lock in CPython.", answer[:20_000])
+    assert time.perf_counter() - started < 5.0
