@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 export FLASK_APP := wsgi
@@ -18,11 +19,21 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## Serve on http://127.0.0.1:$(PORT) with the embedded database under instance/.
-run: $(VENV)/.installed
+## Content-hashed, compressed copies of static/ in static/dist/ (git-ignored); pages link them once built.
+.PHONY: assets
+assets: $(VENV)/.installed
+	$(PY) -m flask assets build
+
+## Serve on http://$(HOST):$(PORT) (HOST=0.0.0.0 to reach it from other machines: `flask demo` warns
+## while the demo accounts keep their printed passwords) with the embedded database under instance/.
+## gunicorn's control socket goes in this checkout's instance/ (its default, ~/.gunicorn/gunicorn.ctl
+## or $$XDG_RUNTIME_DIR/gunicorn.ctl, is one per user: a second checkout's `make run` would take it over).
+run: assets
+	mkdir -p instance
 	$(PY) -m flask db upgrade
-	$(PY) -m flask demo
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 --access-logfile - wsgi:app
+	$(PY) -m flask demo --host '$(HOST)'
+	$(VENV)/bin/gunicorn --bind '$(HOST):$(PORT)' --control-socket instance/gunicorn.ctl \
+		--workers $(WORKERS) --threads 4 --access-logfile - wsgi:app
 
 ## The whole suite: lint, then mongomock, then the embedded store (sqlite, with its own tests in
 ## tests/store: differential against mongomock, 4 processes at once, kill -9), then the browser tests.
@@ -64,9 +75,11 @@ bench: $(VENV)/.dev-installed
 ## tests of tests/services, repositories, api, views and ai that reach the mutated function; then prints
 ## the summary. Results stay in mutants/ (a rerun only retests what changed); survivors, one a line,
 ## with `$(VENV)/bin/mutmut results`; a diff with `$(VENV)/bin/mutmut show NAME`. Mutants judged
-## equivalent are listed in bench/mutation_equivalent.md. ~N min on 2 cores.
+## equivalent are listed in bench/mutation_equivalent.md. All 5,439 mutants: over an hour on 2 cores
+## (a first run measured ~1 mutant/s); one module at a time with MUTANTS='interviewer.security.*'.
+## Every test of the selection must pass first (mutmut refuses to start otherwise).
 mutation: $(VENV)/.dev-installed
-	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-$$(nproc)}
+	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-$$(nproc)} $(MUTANTS)
 	$(VENV)/bin/mutmut export-cicd-stats
 	$(PY) bench/mutation_summary.py
 

@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
-    from . import filters, headers, throttle
+    from . import assets, filters, headers, throttle
     from .cli import register_cli
     from .handlers import register_error_handlers
     from .htmx import add_vary
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     app.after_request(add_vary)
     headers.init_app(app)
+    assets.init_app(app)
     throttle.init_app(app)
 
     from .admin import bp as admin_bp

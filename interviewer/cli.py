@@ -118,21 +118,73 @@ def interviews_close_expired():
     click.echo(f"Closed {close_expired(get_repos(), utcnow())} interview(s) at their deadline.")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a bind address reaches this machine only: 127.0.0.0/8, ::1, ``localhost``, a unix socket.
+
+    A name is resolved and counts only if every address it has is a loopback one; an empty host,
+    0.0.0.0, ``::`` and a name that does not resolve count as reachable from elsewhere.
+    """
+    import ipaddress
+    import socket
+
+    host = host.strip()
+    if host.startswith(("unix:", "fd://")):
+        return True
+    host = host.removeprefix("[").removesuffix("]")
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def demo_accounts_with_known_passwords(repos) -> list[str]:
+    """E-mails of the active demo accounts whose password is still the one printed by `flask demo`."""
+    from werkzeug.security import check_password_hash
+
+    from .services.demo import DEMO_ACCOUNTS
+
+    found = []
+    for email, _name, _role, password in DEMO_ACCOUNTS:
+        user = repos.users.by_email(email)
+        if user is not None and user.active and check_password_hash(user.password_hash, password):
+            found.append(email)
+    return found
+
+
 @click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address the server will listen on; a warning is printed when it is not loopback.")
 @with_appcontext  # the `db` and `users` groups get this from AppGroup; a bare click command does not
-def demo():
+def demo(host: str):
     """Create the demo accounts once and print how to sign in (idempotent)."""
     from .services.demo import ensure_demo
 
     for line in ensure_demo(get_repos()):
         click.echo(line)
+    exposed = [] if is_loopback(host) else demo_accounts_with_known_passwords(get_repos())
+    if exposed:
+        click.secho(
+            f"\nWARNING: the server will listen on {host}, reachable from other machines, and these accounts\n"
+            f"still have the passwords printed above (and in the README): {', '.join(exposed)}.\n"
+            "Anyone who can reach this address can sign in as them. Change their passwords (signed in: the\n"
+            "name in the header, /account/password), or serve on 127.0.0.1 (make run HOST=127.0.0.1).\n",
+            err=True, fg="red", bold=True)
 
 
 def register_cli(app: Flask) -> None:
     from .ai.cli import ai_cli
+    from .assets import assets_cli
 
     app.cli.add_command(ai_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(interviews_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(assets_cli)

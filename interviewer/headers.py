@@ -15,6 +15,9 @@ handler; htmx's own indicator ``<style>`` is switched off in ``base.html``'s ``h
 * ``Cache-Control: no-store`` on every response but static files: signed-in pages, exports and
   API replies so that a shared computer's cache or a proxy keeps no interview, and the public
   forms too (they carry a CSRF token that must not be replayed from a cache).
+
+Static files are answered by WhiteNoise before Flask runs (``assets.py``): it adds the same
+headers from ``static_headers`` and sets its own Cache-Control.
 """
 from __future__ import annotations
 
@@ -31,12 +34,16 @@ HEADERS = {
 }
 
 
+def static_headers(app: Flask) -> dict[str, str]:
+    """The headers every response carries, for responses sent without Flask (static files)."""
+    return {"Content-Security-Policy": app.config.get("CONTENT_SECURITY_POLICY") or CSP, **HEADERS}
+
+
 def add_security_headers(response: Response) -> Response:
     """The headers above; a view that set one of them keeps its own."""
     from flask import current_app
 
-    response.headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY") or CSP)
-    for name, value in HEADERS.items():
+    for name, value in static_headers(current_app).items():
         response.headers.setdefault(name, value)
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
