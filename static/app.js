@@ -34,6 +34,26 @@
     if (input) { input.value = button.dataset.useScore; input.focus(); }
   });
 
+  // "Copy link": the button is hidden until this script runs (without it the field is selectable).
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  showCopyButtons(document);
+  document.addEventListener("htmx:load", function (evt) { showCopyButtons(evt.detail.elt.parentNode || document); });
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () { button.textContent = "Select and copy"; });
+    } else {
+      button.textContent = "Selected: press Ctrl+C";
+    }
+  });
+
   function showError(message) {
     var box = document.getElementById("messages");
     if (!box) return;
@@ -89,6 +109,125 @@
     return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   }
 
+  var DRAFT_PREFIX = "interviewer:answer:";
+
+  // The question overview of an answer page: one button per question, "answered" or not.
+  function markOverview(questionId, answered) {
+    var button = document.querySelector('[data-overview-qid="' + questionId + '"]');
+    if (!button) return;
+    button.classList.toggle("answered", answered);
+    button.classList.toggle("outline", !answered);
+    // The accessible name says it too, as the server renders it.
+    button.setAttribute("aria-label", "Question " + button.textContent.trim() + (answered ? ", answered" : ""));
+    var count = document.querySelector('[data-testid="answered-count"]');
+    if (count) count.textContent = String(document.querySelectorAll(".overview .answered").length);
+  }
+
+  function announce(text, kind) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + kind;
+    p.setAttribute("data-testid", "drafts-sent");
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
+  function numbered(numbers) {
+    numbers.sort(function (a, b) { return a - b; });
+    if (numbers.length === 1) return "question " + numbers[0];
+    return "questions " + numbers.slice(0, -1).join(", ") + " and " + numbers[numbers.length - 1];
+  }
+
+  // A tab closed within a second of typing leaves the end of an answer in localStorage only. Any
+  // page of that interview (and the dashboard) sends every such draft with the sequence number it
+  // was typed with: the server keeps it only if nothing newer arrived meanwhile. The answer page's
+  // own question is left to its autosave (which restores the text into the box).
+  function sendKeptDrafts(holder) {
+    var ids = (holder.getAttribute("data-send-drafts") || "").split(/\s+/).filter(Boolean);
+    var urlTemplate = holder.getAttribute("data-draft-url");
+    var own = {};
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      own[DRAFT_PREFIX + form.getAttribute("data-key")] = true;
+    });
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i));
+    } catch (e) { return; }
+    ids.forEach(function (interviewId) {
+      var info = holder.querySelector('[data-interview="' + interviewId + '"]');
+      var questions = info ? (info.getAttribute("data-questions") || "").split(/\s+/) : [];
+      var title = info ? info.getAttribute("data-title") : "";
+      var prefix = DRAFT_PREFIX + interviewId + ":";
+      var sends = keys.filter(function (key) { return key && key.indexOf(prefix) === 0 && !own[key]; })
+        .map(function (key) { return sendDraft(key, interviewId, key.slice(prefix.length), urlTemplate); });
+      if (!sends.length) return;
+      Promise.all(sends).then(function (outcomes) {
+        var saved = [], lost = [];
+        outcomes.forEach(function (out) {
+          var n = questions.indexOf(out.questionId) + 1;
+          if (out.result === "saved") saved.push(n);
+          if (out.result === "closed") lost.push(n);
+          if (out.result === "saved") markOverview(out.questionId, out.answered);
+        });
+        var onThisInterview = !!document.querySelector('form[data-key^="' + interviewId + ':"]') ||
+                              !!document.querySelector('[data-drafts-refresh]');
+        var where = onThisInterview ? "" : " of “" + title + "”";
+        if (saved.length) {
+          announce("Text you typed earlier for " + numbered(saved) + where +
+                   " had not reached the server: it is restored and saved now.", "success");
+          refreshSummary();
+        }
+        if (lost.length) {
+          announce("Text you typed for " + numbered(lost) + where +
+                   " did not reach the server before the interview closed, so it was not saved.", "error");
+        }
+      });
+    });
+  }
+
+  // Resolves to { questionId, result: saved | stale | closed | kept-for-later, answered }.
+  function sendDraft(key, interviewId, questionId, urlTemplate) {
+    var raw, draft;
+    try { raw = localStorage.getItem(key); draft = JSON.parse(raw || "null"); } catch (e) { draft = null; }
+    var done = function (result, answered) { return { questionId: questionId, result: result, answered: answered }; };
+    function drop() {
+      // Only the draft that was sent: a tab still typing that answer may have written a newer one.
+      try { if (localStorage.getItem(key) === raw) localStorage.removeItem(key); } catch (e) { /* ignore */ }
+    }
+    if (!draft || typeof draft.text !== "string") { drop(); return Promise.resolve(done("stale")); }
+    var seq = draft.seq || (draft.base || 0) + 1;
+    var body = new URLSearchParams({ answer: draft.text, seq: String(seq), cleared: draft.text.trim() === "" ? "1" : "0" });
+    var url = urlTemplate.replace("INTERVIEW", encodeURIComponent(interviewId)).replace("QUESTION", encodeURIComponent(questionId));
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok) {
+          drop();
+          return done(data.saved ? "saved" : "stale", draft.text.trim() !== "");
+        }
+        if (res.status === 409 && !(data.error && data.error.code === "duplicate")) { drop(); return done("closed"); }
+        if (res.status === 404 || res.status === 422) { drop(); return done("stale"); }
+        return done("kept-for-later"); // busy, offline, signed out: the next page tries again
+      });
+    }).catch(function () { return done("kept-for-later"); });
+  }
+
+  // The submit page lists unanswered questions: after drafts were saved, show the list as it is now.
+  function refreshSummary() {
+    var summary = document.querySelector("[data-drafts-refresh]");
+    if (!summary) return;
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.ok ? res.text() : ""; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector("[data-drafts-refresh]");
+        if (fresh) summary.replaceWith(fresh);
+      })
+      .catch(function () { /* the list stays as it was; the answers are saved */ });
+  }
+
   function setupAutosave(form) {
     var area = form.querySelector("textarea[name=answer]");
     var status = form.querySelector("[data-save-status]");
@@ -104,19 +243,14 @@
       status.textContent = text;
       status.classList.toggle("error", !!isError);
     }
-    function backup() {
-      try { localStorage.setItem(storeKey, JSON.stringify({ text: area.value, base: confirmedSeq })); } catch (e) { /* storage full or off */ }
+    // The draft carries the sequence number of the moment it was typed, so whichever page sends it
+    // later (sendKeptDrafts), the server's newest-wins rule still decides.
+    function backup(seq) {
+      var draft = { text: area.value, base: confirmedSeq, seq: seq || Math.max(Date.now(), lastSeq + 1) };
+      try { localStorage.setItem(storeKey, JSON.stringify(draft)); } catch (e) { /* storage full or off */ }
     }
     function dropBackup() { try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ } }
-    function markAnswered(answered) {
-      var link = document.querySelector('[data-overview-qid="' + form.getAttribute("data-key").split(":")[1] + '"]');
-      if (!link) return;
-      link.classList.toggle("answered", answered);
-      // The accessible name says it too, as the server renders it.
-      link.setAttribute("aria-label", "Question " + link.textContent.trim() + (answered ? ", answered" : ""));
-      var count = document.querySelector('[data-testid="answered-count"]');
-      if (count) count.textContent = String(document.querySelectorAll(".overview a.answered").length);
-    }
+    function markAnswered(answered) { markOverview(form.getAttribute("data-key").split(":")[1], answered); }
 
     function retry(message) {
       say(message + " — retrying in " + Math.round(delay / 1000) + " s. Your text is kept on this page.", true);
@@ -192,10 +326,15 @@
       timer = setTimeout(save, 1000);
     });
     area.addEventListener("blur", save);
+    // Every way off this page (Previous, Next, the question numbers, Review and submit, Save and
+    // back) is a submit button of this form: the post itself saves, ordered after every autosave by
+    // its sequence number. The draft keeps that number, so if the post never arrives, a later page
+    // sends the text; if it did, that send is simply stale.
     form.addEventListener("submit", function () {
-      // The form post itself saves (and is ordered after every autosave by its sequence number).
-      form.querySelector("input[name=seq]").value = String(nextSeq());
+      var seq = nextSeq();
+      form.querySelector("input[name=seq]").value = String(seq);
       form.querySelector("input[name=cleared]").value = area.value.trim() === "" ? "1" : "0";
+      if (area.value !== savedText) backup(seq);
       savedText = area.value;
     });
     window.addEventListener("beforeunload", function (evt) {
@@ -204,5 +343,6 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-autosave]").forEach(setupAutosave);
+    document.querySelectorAll("[data-send-drafts]").forEach(sendKeptDrafts);
   });
 })();

@@ -12,7 +12,11 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)])
+    password = PasswordField("Password", validators=[
+        DataRequired("Choose a password."),
+        Length(min=8, message="A password has at least 8 characters."),
+        Length(max=1024, message="A password has at most 1,024 characters."),
+    ])
     confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
     resume = FileField("Resume (PDF or .txt, at most 5 MiB, optional)")
 

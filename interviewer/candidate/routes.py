@@ -1,5 +1,5 @@
 from flask import Response as FlaskResponse
-from flask import abort, flash, jsonify, render_template, request, url_for
+from flask import abort, flash, get_flashed_messages, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import params
@@ -16,7 +16,10 @@ from . import bp
 def dashboard():
     """Upcoming, in-progress and past interviews."""
     now = utcnow()
-    return render_template("candidate/dashboard.html", board=svc.dashboard(get_repos(), current_user, now), now=now)
+    # Right after registering, the flashed welcome already says a recruiter will be assigned: say it once.
+    untold = not any("recruiter" in message for message in get_flashed_messages())
+    return render_template("candidate/dashboard.html", board=svc.dashboard(get_repos(), current_user, now), now=now,
+                           next_step_untold=untold)
 
 
 def _own(interview_id: str):
@@ -65,7 +68,8 @@ def question(interview_id: str, n: int):
 
 @bp.post("/interviews/<interview_id>/q/<int:n>")
 def answer_form(interview_id: str, n: int):
-    """Save the answer (a plain form post) and go where the button said: previous, next, a number, submit."""
+    """Save the answer (a plain form post) and go where the button said: previous, next, a number,
+    submit, or back to the dashboard."""
     interview, now = _own(interview_id)
     if not 1 <= n <= len(interview.questions):
         abort(404)
@@ -83,6 +87,9 @@ def answer_form(interview_id: str, n: int):
     total = len(interview.questions)
     if go == "submit":
         return redirect_to(url_for("candidate.confirm_submit", interview_id=interview.id))
+    if go == "leave":
+        flash("Your answer is saved. Continue whenever you like before the deadline.", "success")
+        return redirect_to(url_for("candidate.dashboard"))
     if go == "prev":
         target = max(1, n - 1)
     elif go == "stay":

@@ -1,26 +1,58 @@
 """Calendar invitations (.ics) for scheduled interviews."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from ..models import Interview
 
+# A written interview has no fixed length: the invitation books a working slot at the opening
+# time (the deadline is stated, not blocked out: a 48-hour event hides the whole calendar).
+SLOT = timedelta(hours=1)
+REMINDER_BEFORE = timedelta(minutes=30)
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
 
 def invitation_ics(interview: Interview, url: str, now: datetime | None = None) -> bytes:
-    """One VEVENT spanning the interview's window, with a link to take it."""
+    """One VEVENT (METHOD:PUBLISH, a download, not a meeting request): a one-hour slot at the
+    opening time, the deadline in its summary and description, and a reminder before it opens.
+
+    The UID is the interview's, and SEQUENCE stays 0, so downloading it again updates the same
+    calendar entry instead of adding a second one.
+    """
+    start = interview.starts_at.astimezone(UTC).replace(microsecond=0)
+    deadline = _utc_text(interview.deadline)
+    count = len(interview.questions)
+    questions = f"{count} question{'s' if count != 1 else ''}"
     cal = Calendar()
     cal.add("prodid", "-//Interviewer//interview invitation//EN")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"interview-{interview.id}@interviewer")
-    event.add("dtstamp", now or datetime.now(UTC))
-    event.add("dtstart", interview.starts_at.astimezone(UTC))
-    event.add("dtend", interview.deadline.astimezone(UTC))
-    event.add("summary", f"Written interview: {interview.job_title}")
-    event.add("description", f"{len(interview.questions)} questions. Answer before the deadline at {url}")
+    event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0))
+    event.add("sequence", 0)
+    event.add("dtstart", start)
+    event.add("dtend", start + SLOT)
+    event.add("summary", f"Written interview: {interview.job_title} (answer by {deadline})")
+    event.add("description", (
+        f"Your written interview for {interview.job_title} opens at {_utc_text(start)}: {questions}, "
+        f"answered one at a time, every answer saved as you type.\n"
+        f"Deadline: {deadline}. No answer is accepted after it; start any time until then.\n"
+        f"This hour is a suggested time to work on it.\n"
+        f"Start here: {url}"
+    ))
     event.add("url", url)
+    event.add("transp", "OPAQUE")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -REMINDER_BEFORE)
+    alarm.TRIGGER_RELATED = "START"
+    alarm.add("description", f"Written interview for {interview.job_title} opens soon; deadline {deadline}.")
+    event.add_component(alarm)
     cal.add_component(event)
     return cal.to_ical()

@@ -108,8 +108,8 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(timezone_id: str = "UTC", **options):
-        context = browser.new_context(base_url=live_server.url, timezone_id=timezone_id, locale="en-GB",
-                                      viewport={"width": 1200, "height": 900}, **options)
+        options.setdefault("viewport", {"width": 1200, "height": 900})
+        context = browser.new_context(base_url=live_server.url, timezone_id=timezone_id, locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
         errors = []
         context.on("weberror", lambda error: errors.append(f"{error.page and error.page.url}: {error.error}"))

@@ -67,7 +67,7 @@ def test_unreachable_server_retries_then_saves_without_more_typing(live_server, 
     expect(status).not_to_have_class(re.compile(r"\berror\b"))
     assert stored(live_server, interview, question) == "Typed while the network was down."
     assert backup(page, interview, question) is None
-    expect(page.get_by_role("link", name="Question 1, answered")).to_be_visible()
+    expect(page.get_by_role("button", name="Question 1, answered")).to_be_visible()
 
 
 def test_an_edit_made_during_a_slow_save_is_saved_after_it(live_server, on_question):

@@ -71,7 +71,7 @@ def schedule_through_ui(page, candidate) -> None:
     assert page.evaluate("window.__samePage") is True  # every edit was an htmx swap
 
     page.screenshot(path="/tmp/browser-schedule-review.png", full_page=True)
-    page.get_by_role("button", name="Schedule and send").click()
+    page.get_by_role("button", name="Schedule the interview").click()
     expect(page.get_by_text("scheduled with 3 questions")).to_be_visible()
     expect(page.get_by_test_id("interview-status")).to_have_text("scheduled")
     return texts
@@ -122,12 +122,12 @@ def test_schedule_answer_review_share(live_server, new_page, make_user, sign_in)
     expect(page.get_by_test_id("position")).to_have_text("Question 3 of 3")  # the first unanswered one
     expect(page.locator("#answer")).to_have_value("")
     overview = page.get_by_role("navigation", name="Questions")
-    expect(overview.get_by_role("link", name="Question 1, answered")).to_have_class(re.compile(r"\banswered\b"))
-    expect(overview.get_by_role("link", name="Question 2, answered")).to_be_visible()
+    expect(overview.get_by_role("button", name="Question 1, answered")).to_have_class(re.compile(r"\banswered\b"))
+    expect(overview.get_by_role("button", name="Question 2, answered")).to_be_visible()
     page.get_by_role("button", name="← Previous").click()
     expect(page.get_by_test_id("position")).to_have_text("Question 2 of 3")
     expect(page.locator("#answer")).to_have_value(A2)
-    overview.get_by_role("link", name="Question 1, answered").click()
+    overview.get_by_role("button", name="Question 1, answered").click()
     expect(page.locator("#answer")).to_have_value(A1)
 
     # Hand in with question 3 still empty: the confirmation names it.
