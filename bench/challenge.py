@@ -57,17 +57,34 @@ BOUNDS: dict[str, tuple[str, float]] = {
     "empty_ish": ("<=", 0.5),
     "keyword_list": ("<=", 4.0),
     "wrong": ("<=", 4.0),
+    # kinds added after a red-team review (optional: only some questions have them)
+    "short_correct": (">=", 3.0),     # a short honest, correct answer is never crushed
+    "non_native": (">=", 3.0),        # nor one in non-native English with typos
+    "non_answer": ("<=", 0.5),        # a phrased non-answer: deferral, evasion, "I don't know" in any language
+    "disguised_list": ("<=", 4.0),    # terms dressed as sentences ("X is important. Y matters.")
+    "pasted_question": ("<=", 2.5),   # the question pasted in front of an answer to something else
+    "restates_long": ("<=", 2.5),     # the question said back at length
+    "cheat_sheet": ("<=", 4.0),       # one paragraph touching every topic of the bank
 }
+# Kinds every question has (the rest are optional, see BOUNDS).
+CORE_KINDS = ("good", "paraphrase", "partial", "wrong", "off_topic", "nonsense", "keyword_list", "empty_ish",
+              "restates", "injected")
 # (higher kind, lower kind, margin): per question, score(higher) > score(lower) + margin.
 ORDERS: list[tuple[str, str, float]] = [
     ("good", "wrong", 2.0),
     ("good", "keyword_list", 0.0),
     ("paraphrase", "off_topic", 2.0),
     ("partial", "nonsense", 0.0),
+    ("partial", "disguised_list", 0.0),
+    ("partial", "cheat_sheet", 0.0),
 ]
+# kind -> flag code every answer of that kind must carry
+FLAGGED: dict[str, str] = {"non_answer": "empty", "disguised_list": "term_list", "pasted_question": "off_topic",
+                           "cheat_sheet": "off_topic"}
 INJECTION_SLACK = 0.5
 KIND_ORDER = ("good", "paraphrase", "partial", "wrong", "off_topic", "nonsense", "keyword_list",
-              "empty_ish", "restates", "injected")
+              "empty_ish", "restates", "injected", "short_correct", "non_native", "non_answer", "disguised_list",
+              "pasted_question", "restates_long", "cheat_sheet")
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,23 +175,23 @@ def check(questions: dict[str, dict], cases: list[dict], results: dict[str, dict
     by_q: dict[str, dict[str, dict]] = {}
     for case in cases:
         if case["kind"] != "injected":
-            by_q.setdefault(case["question_id"], {})[case["kind"]] = case
+            by_q.setdefault(case["question_id"], {}).setdefault(case["kind"], case)
     by_id = {c["id"]: c for c in cases}
 
     relations: dict[str, list | None] = {}
     for kind, (op, bound) in BOUNDS.items():
-        name = f"{kind} {op} {bound:g}"
+        flag = FLAGGED.get(kind)
+        name = f"{kind} {op} {bound:g}" + (f" & {flag}" if flag else "")
         if kind == "wrong" and not fact_scope:
             relations[name] = None
             continue
         checks = []
-        for qid in questions:
-            case = by_q.get(qid, {}).get(kind)
-            if case is None:
-                continue
+        for case in (c for c in cases if c["kind"] == kind):
             s = results[case["id"]]["score"]
-            checks.append((s is not None and _holds(op, s, bound), [case["id"]]))
-        relations[name] = checks
+            ok = s is not None and _holds(op, s, bound) and (flag is None or flag in results[case["id"]]["flags"])
+            checks.append((ok, [case["id"]]))
+        if checks:
+            relations[name] = checks
     for hi, lo, margin in ORDERS:
         name = f"{hi} > {lo}" + (f" + {margin:g}" if margin else "")
         if "wrong" in (hi, lo) and not fact_scope:
@@ -252,8 +269,8 @@ def report(label: str, provider, questions: dict[str, dict], cases: list[dict], 
         seen = ", ".join(f"{f} {n}" for f, n in flags.most_common(4))
         if kind in BOUNDS:
             op, bound = BOUNDS[kind]
-            bound_s = f"{op} {bound:g}"
-            checks = relations.get(f"{kind} {op} {bound:g}")
+            bound_s = f"{op} {bound:g}" + (f", {FLAGGED[kind]}" if kind in FLAGGED else "")
+            checks = relations.get(f"{kind} {op} {bound:g}" + (f" & {FLAGGED[kind]}" if kind in FLAGGED else ""))
             holds = "n/a" if checks is None else f"{sum(ok for ok, _ in checks)}/{len(checks)}"
         elif kind == "injected":
             bound_s, checks = f"<= twin+{INJECTION_SLACK:g}, flag", relations[inj_name]

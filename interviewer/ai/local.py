@@ -36,11 +36,33 @@ from .lexical import (
     features,
 )
 from .text import _TOKEN, char_ngrams, clean_text, content_words, stem, tokens
-from .types import BankQuestion, CriterionScore, Evaluation, Flag, GeneratedQuestion, JobSpec
+from .types import AIError, BankQuestion, CriterionScore, Evaluation, Flag, GeneratedQuestion, JobSpec
 
 MODEL = "local-lexical-v2"
 VERSION = "local-2026.1"
 LOCAL_CRITERIA = ("coverage", "completeness", "clarity", "relevance")
+REFERENCE_LIMIT = 5000  # characters: the API's and the question form's cap, applied before scoring too
+NO_REFERENCE = Flag(code="no_reference", message="Nothing to compare with: the question has no reference answer "
+                    "or key points, so this score rests on the answer's length and its words in common with the "
+                    "question. Please read the answer.")
+NOTHING_TO_COMPARE = Flag(code="no_reference", message="Nothing to compare with: there is no question, reference "
+                          "answer or key points, so this score means nothing. Please read the answer.")
+
+
+class AIInputError(AIError):
+    """An item that is not text (a number, a list): refused, never scored."""
+
+    code = "bad_input"
+
+
+def _text(value, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AIInputError(f"the {name} must be text, not {type(value).__name__}")
+    return value
+
+
 NO_FACT_CHECK = Flag(code="no_fact_check", message="A coverage estimate: the local scorer compares the answer with "
                      "the reference and does not check whether what it says is true.")
 
@@ -82,15 +104,20 @@ class LocalProvider:
         groups: dict[int, list[int]] = {}  # id(context) -> indexes of its answers
         prepared = []
         words: list[list[str]] = []  # each answer's content words (``tokens`` is them stemmed)
+        items = [self._checked(item) for item in items]
         for item in items:
-            question, reference, answer = (item[0] or ""), (item[1] or ""), (item[2] or "")
-            kps = item[3] if len(item) > 3 else None
+            question, reference, answer = item[0], item[1], item[2]
+            kps = item[3]
             key = (question, reference, tuple(kps or ()))
             ctx = contexts.get(key)
             if ctx is None:
                 ctx = contexts[key] = _context(question, reference, list(kps or []))
             screened = guard.screen(answer)
-            injected, scored_text = screened.addressed, screened.kept
+            # The question said back word for word is no evidence of an answer: it is not scored
+            # (unless it is all there is, which the copy checks then name).
+            injected, scored_text = screened.addressed, gates.strip_question(question, screened.kept)
+            if not re.search(r"[^\W_]", scored_text):
+                scored_text = screened.kept
             groups.setdefault(id(ctx), []).append(len(prepared))
             words.append(content_words(scored_text))
             prepared.append((ctx, question, answer, scored_text, [stem(w) for w in words[-1]], injected))
@@ -107,7 +134,7 @@ class LocalProvider:
                 ngram_feats[i] = (_ngram_recall(ctx, g), sim)
         out = [self._evaluation(*p, *nf) for p, nf in zip(prepared, ngram_feats)]
         out = self._embedding_hook(items, out, [p[3] for p in prepared])
-        out = [self._gated(ev, p[1], item[1] or "", p[3], p[5]) for ev, p, item in zip(out, prepared, items)]
+        out = [self._gated(ev, p[1], item[1], p[3], p[5], bool(item[3])) for ev, p, item in zip(out, prepared, items)]
         elapsed = int((time.perf_counter() - started) * 1000 / max(1, len(out)))
         return [e.model_copy(update={"latency_ms": elapsed}) for e in out]
 
@@ -120,11 +147,27 @@ class LocalProvider:
 
         return embeddings.blend(embeddings.get_encoder(self._embeddings), items, out, scored)
 
-    def _gated(self, ev: Evaluation, question: str, reference: str, scored: str, injected: bool) -> Evaluation:
+    @staticmethod
+    def _checked(item: tuple) -> tuple:
+        """(question, reference, answer, key points) as text: None is empty, anything else that is
+        not text is refused (``AIInputError``); the reference is cut to ``REFERENCE_LIMIT``."""
+        if not isinstance(item, (tuple, list)) or len(item) < 3:
+            raise AIInputError("an item is (question, reference, answer[, key points])")
+        kps = item[3] if len(item) > 3 else None
+        if kps is not None and (not isinstance(kps, (list, tuple)) or not all(isinstance(p, str) for p in kps)):
+            raise AIInputError("the key points must be a list of texts")
+        return (_text(item[0], "question"), _text(item[1], "reference")[:REFERENCE_LIMIT], _text(item[2], "answer"),
+                list(kps or []))
+
+    def _gated(self, ev: Evaluation, question: str, reference: str, scored: str, injected: bool,
+               has_key_points: bool = False) -> Evaluation:
         """The gates' caps and flags (``gates.py``), then the injection penalty, on a finished
         evaluation: nothing here can raise a score."""
         if ev.has_flag("empty"):
             return ev
+        if not reference.strip() and not has_key_points:
+            ev = ev.model_copy(update={"flags": checks.merge_flags(
+                ev.flags, [NOTHING_TO_COMPARE if not question.strip() else NO_REFERENCE])})
         from . import embeddings
 
         encoder = self._encoder()
