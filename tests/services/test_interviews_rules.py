@@ -360,8 +360,11 @@ def test_a_bad_draft_id_is_refused_as_an_out_of_date_form(repos, world, now):
 def test_a_draft_confirmed_twice_makes_one_interview_and_says_which_call_made_it(repos, world, now):
     draft_id = repos.interviews.new_id()
     first, created = svc.schedule_draft_once(repos, world["hr_a"], request(world, now), ONE, now, draft_id)
+    # The repeat gets the interview back whatever the form now holds, even fields that would be refused.
     again, created_again = svc.schedule_draft_once(repos, world["hr_a"], request(world, now, job_title="Other"),
                                                    ONE, now, draft_id)
+    stale_form = request(world, now, job_title="", deadline=now - timedelta(days=1))
+    assert svc.schedule_draft_once(repos, world["hr_a"], stale_form, [], now, draft_id) == (first, False)
     assert (first.id, created, again.id, created_again, again.job_title) == (draft_id, True, draft_id, False, "Engineer")
     assert repos.interviews.search().total == 1
     error = refusal(Conflict, svc.schedule_draft_once, repos, world["admin"], request(world, now), ONE, now, draft_id)
@@ -388,6 +391,36 @@ def test_a_racing_post_of_the_same_draft_wins_and_this_one_returns_its_interview
         interview, created = svc.schedule_draft_once(repos, world["hr_a"], request(world, now), ONE, now, draft_id)
         assert (interview.id, interview.job_title, created) == (draft_id, "Racer", False)
     assert repos.interviews.search().total == 1
+
+
+@pytest.mark.parametrize(("items", "message", "details"), [
+    ([], "An interview needs at least one question.", {"questions": "Add at least one question."}),
+    (ONE * 51, "An interview has at most 50 questions.", {"questions": "At most 50 questions."}),
+    ([{"text": ""}, {"text": "ok"}, {"text": "ok", "difficulty": "9"}], "Some questions need attention.", None),
+])
+def test_a_refused_draft_says_what_is_wrong(repos, world, now, items, message, details):
+    error = refusal(ValidationError, svc.schedule, repos, world["hr_a"], request(world, now), items, now)
+    assert error.message == message
+    if details:
+        assert error.details == details
+    else:
+        assert set(error.details) == {"questions.1.text", "questions.3.difficulty"}
+    assert repos.interviews.search().total == 0
+
+
+def test_fifty_questions_make_an_interview(repos, world, now):
+    assert len(svc.schedule(repos, world["hr_a"], request(world, now), ONE * 50, now).questions) == 50
+
+
+def test_a_drafts_question_ids_are_kept_when_usable_and_replaced_otherwise(repos, world, now):
+    items = [{"id": "a" * 40, "text": "Q1"}, {"id": "b" * 41, "text": "Q2"}, {"id": "q-1", "text": "Q3"},
+             {"id": "a" * 40, "text": "Q4"}, {"text": "Q5"}, {"id": "q7", "text": "Q6", "source": "generated"}]
+    questions = svc.schedule(repos, world["hr_a"], request(world, now), items, now).questions
+    ids = [q.id for q in questions]
+    assert ids[0] == "a" * 40 and ids[5] == "q7"
+    assert all(i.isalnum() and 0 < len(i) <= 40 for i in ids) and len(set(ids)) == 6
+    assert ids[1] != "b" * 41 and ids[2] != "q-1" and ids[3] != "a" * 40
+    assert [q.source for q in questions] == ["custom"] * 5 + ["generated"]
 
 
 # --- HR lists -------------------------------------------------------------------------------
