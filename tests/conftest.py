@@ -68,6 +68,13 @@ def fresh_app(tmp_path, request):
 
 
 @pytest.fixture
+def build_app(tmp_path, request):
+    """``build_app(**config)``: the suite's app (as `app` builds it, CSRF on unless overridden) with
+    more configuration, over this test's database on the backend under test."""
+    return lambda **overrides: _build_app(tmp_path, request, **overrides)
+
+
+@pytest.fixture
 def app(tmp_path, request):
     return _build_app(tmp_path, request, WTF_CSRF_ENABLED=False)
 

@@ -6,19 +6,15 @@ tests never depend on, or write to, a static/dist/ left in the working tree.
 from __future__ import annotations
 
 import gzip
-import os
 import re
 from pathlib import Path
 
 import brotli
 import pytest
-from support import backend_uri
 
-from interviewer import ROOT, create_app
+from interviewer import ROOT
 from interviewer.assets import HASH_LENGTH, build, current_names, hashed_name
-from interviewer.db import get_db
 from interviewer.headers import CSP, HEADERS
-from interviewer.migrate import upgrade
 
 STATIC = ROOT / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -33,24 +29,10 @@ def dist(tmp_path):
     return out
 
 
-def make_app(tmp_path, request, **overrides):
-    """The suite's app (as tests/conftest.py builds it) with `overrides`, on the backend under test."""
-    uri, name = backend_uri(tmp_path)
-    if uri.startswith("sqlite:"):
-        request.getfixturevalue("migrated_sqlite").backup_to(tmp_path / "db.sqlite3")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "MONGO_URI": uri, "MONGO_DB": name,
-                      "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "WTF_CSRF_ENABLED": False, **overrides})
-    with app.app_context():
-        upgrade(get_db())
-    if os.environ.get("TEST_MONGO_URI"):
-        request.addfinalizer(lambda: get_db(app).client.drop_database(name))
-    return app
-
-
 @pytest.fixture
-def app(tmp_path, request, dist):
+def app(build_app, dist):
     """The suite's app over the build in `dist`."""
-    return make_app(tmp_path, request, ASSETS_DIR=str(dist))
+    return build_app(WTF_CSRF_ENABLED=False, ASSETS_DIR=str(dist))
 
 
 @pytest.fixture
@@ -113,8 +95,8 @@ def test_pages_link_the_hashed_copies_and_the_favicon(client, dist):
     assert '<link rel="icon" href="/static/dist/' in html
 
 
-def test_without_a_build_pages_link_the_plain_files(tmp_path, request):
-    app = make_app(tmp_path, request, ASSETS_DIR=str(tmp_path / "never-built"))
+def test_without_a_build_pages_link_the_plain_files(tmp_path, build_app):
+    app = build_app(WTF_CSRF_ENABLED=False, ASSETS_DIR=str(tmp_path / "never-built"))
     client = app.test_client()
     html = get(client, "/login").get_data(as_text=True)
     assert '"/static/app.js"' in html and "/static/dist/" not in html
@@ -124,12 +106,12 @@ def test_without_a_build_pages_link_the_plain_files(tmp_path, request):
     assert response.get_data() == (STATIC / "app.js").read_bytes()
 
 
-def test_a_stale_build_is_not_linked(tmp_path, request, dist):
+def test_a_stale_build_is_not_linked(build_app, dist):
     """A source edited after the build: its old copy must not be served for it."""
     stale = current_names(STATIC)["app.js"]
     renamed = dist / stale.replace(stale.split(".")[-2], "0" * HASH_LENGTH)
     (dist / stale).rename(renamed)  # as if app.js had other content when it was built
-    app = make_app(tmp_path, request, ASSETS_DIR=str(dist))
+    app = build_app(WTF_CSRF_ENABLED=False, ASSETS_DIR=str(dist))
     html = get(app.test_client(), "/login").get_data(as_text=True)
     assert '"/static/app.js"' in html and renamed.name not in html
 

@@ -274,13 +274,11 @@ def test_an_escaped_duplicate_key_is_a_409_conflict_never_a_503_or_500(cand, rep
 
 # --- the embedded store, really locked -------------------------------------------------------------------
 
-def test_a_really_locked_embedded_store_answers_503_to_autosave(tmp_path, migrated_sqlite, store_log):
-    """Another process holds sqlite's write lock longer than the busy timeout: the embedded store raises
-    OperationFailure ("database is locked"), the candidate's save gets a 503, and a retry once the lock
-    is gone saves it."""
-    migrated_sqlite.backup_to(tmp_path / "locked.sqlite3")
+def _embedded_interview(path, query: str = ""):
+    """An app on a copy of the migrated store at `path` (`query` appended to its URI), an HR user, their
+    candidate and an open interview of two questions: (app, repos, hr, candidate, interview)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local",
-                      "MONGO_URI": sqlite_uri(tmp_path / "locked.sqlite3") + "?busy_timeout_ms=50"})
+                      "MONGO_URI": sqlite_uri(path) + query})
     repos = get_repos(app)
     hr = user_service.create_user(repos, "hr@example.com", "HR", PASSWORD, "hr")
     cand = user_service.assign(repos, user_service.create_user(repos, "c@example.com", "C", PASSWORD, "candidate").id,
@@ -289,6 +287,15 @@ def test_a_really_locked_embedded_store_answers_503_to_autosave(tmp_path, migrat
     req = svc.ScheduleRequest(candidate_id=cand.id, job_title="Backend engineer", job_description="Python",
                               starts_at=now - timedelta(hours=1), deadline=now + timedelta(days=1), num_questions=2)
     interview = svc.schedule(repos, hr, req, [q.__dict__ for q in svc.draft_questions(repos, hr, req, now).questions], now)
+    return app, repos, hr, cand, interview
+
+
+def test_a_really_locked_embedded_store_answers_503_to_autosave(tmp_path, migrated_sqlite, store_log):
+    """Another process holds sqlite's write lock longer than the busy timeout: the embedded store raises
+    OperationFailure ("database is locked"), the candidate's save gets a 503, and a retry once the lock
+    is gone saves it."""
+    migrated_sqlite.backup_to(tmp_path / "locked.sqlite3")
+    app, repos, _, cand, interview = _embedded_interview(tmp_path / "locked.sqlite3", "?busy_timeout_ms=50")
     client = app.test_client()
     assert client.post("/login", data={"email": cand.email, "password": PASSWORD}).status_code == 302
     url = f"/candidate/interviews/{interview.id}/answers/{interview.questions[0].id}"
@@ -349,16 +356,7 @@ def test_a_full_disk_keeps_every_page_readable_and_refuses_saves_with_nothing_lo
     store, a save answers 503 (JSON for autosave, a page that says to send again for the plain
     form) and leaves the stored answer as it was; once there is room the same save is stored."""
     migrated_sqlite.backup_to(small_disk / "db.sqlite3")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local",
-                      "MONGO_URI": sqlite_uri(small_disk / "db.sqlite3")})
-    repos = get_repos(app)
-    hr = user_service.create_user(repos, "hr@example.com", "HR", PASSWORD, "hr")
-    cand = user_service.assign(repos, user_service.create_user(repos, "c@example.com", "C", PASSWORD, "candidate").id,
-                               hr.id)
-    now = datetime.now(UTC)
-    req = svc.ScheduleRequest(candidate_id=cand.id, job_title="Backend engineer", job_description="Python",
-                              starts_at=now - timedelta(hours=1), deadline=now + timedelta(days=1), num_questions=2)
-    interview = svc.schedule(repos, hr, req, [q.__dict__ for q in svc.draft_questions(repos, hr, req, now).questions], now)
+    app, repos, hr, cand, interview = _embedded_interview(small_disk / "db.sqlite3")
     candidate, staff = app.test_client(), app.test_client()
     for client, user in ((candidate, cand), (staff, hr)):
         assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
