@@ -25,13 +25,12 @@ def index():
 def login():
     """Sign in with e-mail and password."""
     form = LoginForm()
-    status, retry_after = 200, 0
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = users.authenticate(get_repos(), form.email.data, form.password.data, address=client_address())
         except TooManyAttempts as exc:
-            user, status, retry_after = None, exc.status, exc.details["retry_after"]
-            form.form_errors.append(exc.message)
+            user, (status, headers) = None, _refused(form, exc)
         if user is not None:
             begin_session(user)  # a fresh session for every sign-in: no fixation
             flash(f"Welcome, {user.name}.", "success")
@@ -40,7 +39,13 @@ def login():
             form.form_errors.append("Wrong e-mail or password.")
     if status == 200 and (form.errors or form.form_errors):
         status = 422
-    return render_template("auth/login.html", form=form), status, ({"Retry-After": str(retry_after)} if retry_after else {})
+    return render_template("auth/login.html", form=form), status, headers
+
+
+def _refused(form, exc: TooManyAttempts) -> tuple[int, dict[str, str]]:
+    """A throttled password check shown on its form: (429, its Retry-After header)."""
+    form.form_errors.append(exc.message)
+    return exc.status, {"Retry-After": str(exc.details["retry_after"])}
 
 
 @bp.post("/logout")
@@ -86,8 +91,7 @@ def change_password():
         except ValidationError as exc:
             apply_errors(form, exc)
         except TooManyAttempts as exc:
-            form.form_errors.append(exc.message)
-            status, headers = exc.status, {"Retry-After": str(exc.details["retry_after"])}
+            status, headers = _refused(form, exc)
         else:
             begin_session(user)  # this browser stays signed in, under a new session
             flash("Your password is changed. Every other browser signed in to your account was signed out.", "success")
