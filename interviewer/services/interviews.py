@@ -703,10 +703,10 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
             return repos.interviews.get(interview.id)
     elif repos.interviews.update_result(interview.id, interview.evaluated_at, **fields):
         return repos.interviews.get(interview.id)
+    # Lost the compare-and-set: the only way out of completed is evaluated, and evaluated stays.
     fresh = repos.interviews.get(interview.id)
     if fresh is None:
         raise NotFound("No such interview.")
-    check_transition(fresh.status, EVALUATED) if fresh.status != EVALUATED else None
     return _result_conflict(fresh, score, feedback)
 
 
