@@ -71,7 +71,7 @@ def register():
             apply_errors(form, exc)
         else:
             begin_session(user)
-            flash("Your account is ready. An administrator will assign you to a recruiter.", "success")
+            flash("Your account is ready.", "success")  # the dashboard says what happens next
             return redirect(url_for("candidate.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/register.html", form=form), status

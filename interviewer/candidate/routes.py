@@ -1,5 +1,5 @@
 from flask import Response as FlaskResponse
-from flask import abort, flash, get_flashed_messages, jsonify, render_template, request, url_for
+from flask import abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import params
@@ -16,10 +16,7 @@ from . import bp
 def dashboard():
     """Upcoming, in-progress and past interviews."""
     now = utcnow()
-    # Right after registering, the flashed welcome already says a recruiter will be assigned: say it once.
-    untold = not any("recruiter" in message for message in get_flashed_messages())
-    return render_template("candidate/dashboard.html", board=svc.dashboard(get_repos(), current_user, now), now=now,
-                           next_step_untold=untold)
+    return render_template("candidate/dashboard.html", board=svc.dashboard(get_repos(), current_user, now), now=now)
 
 
 def _own(interview_id: str):
