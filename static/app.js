@@ -54,14 +54,20 @@
     }
   });
 
-  function showError(message) {
+  // A message in the page's message area, as the server's flashes look; `replace` clears the others.
+  function addMessage(text, kind, replace, testId) {
     var box = document.getElementById("messages");
     if (!box) return;
     var p = document.createElement("p");
-    p.className = "flash flash-error";
-    p.setAttribute("role", "alert");
-    p.textContent = message;
-    box.replaceChildren(p);
+    p.className = "flash flash-" + kind;
+    if (testId) p.setAttribute("data-testid", testId);
+    p.textContent = text;
+    if (replace) box.replaceChildren(p); else box.appendChild(p);
+    return p;
+  }
+  function showError(message) {
+    var p = addMessage(message, "error", true);
+    if (p) p.setAttribute("role", "alert");
   }
   // The message of an error fragment the server aimed at #messages (handlers.error_response).
   function serverMessage(xhr) {
@@ -123,15 +129,7 @@
     if (count) count.textContent = String(document.querySelectorAll(".overview .answered").length);
   }
 
-  function announce(text, kind) {
-    var box = document.getElementById("messages");
-    if (!box) return;
-    var p = document.createElement("p");
-    p.className = "flash flash-" + kind;
-    p.setAttribute("data-testid", "drafts-sent");
-    p.textContent = text;
-    box.appendChild(p);
-  }
+  function announce(text, kind) { addMessage(text, kind, false, "drafts-sent"); }
 
   function numbered(numbers) {
     numbers.sort(function (a, b) { return a - b; });
