@@ -63,8 +63,9 @@ FILLER = " ".join(["the candidate keeps typing a sentence about indexes and late
 class Session:
     """One browser: cookies, and a keep-alive connection that is reopened when the server closed it."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, address: str = ""):
         self.port = port
+        self.address = address  # the client address it claims (X-Forwarded-For, trusted with PROXY_FIX=1)
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
         self.csrf = ""
@@ -85,6 +86,8 @@ class Session:
         """(status, body); a request on a reused connection the server had closed is sent once more."""
         body = urlencode(form).encode() if form is not None else None
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if self.address:
+            sent["X-Forwarded-For"] = self.address
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
@@ -124,9 +127,10 @@ def token_in(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(port: int, email: str, password: str, interview_id: str) -> Session:
-    """A candidate signed in through the login form, on their question page (whose token autosave uses)."""
-    session = Session(port)
+def sign_in(port: int, email: str, password: str, interview_id: str, n: int) -> Session:
+    """Candidate `n` signed in through the login form, on their question page (whose token autosave uses),
+    from an address of their own: the sign-in limits count per address, and 100 candidates are 100 people."""
+    session = Session(port, f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
     status, html = session.request("GET", "/login")
     if status != 200:
         raise RuntimeError(f"GET /login: HTTP {status}")
@@ -405,8 +409,9 @@ def run_load(uri: str, world: dict, quick: bool, workdir: Path, log: Callable[[s
     rows: list[tuple[str, str, bool]] = []
     everything, bursts = Outcome(), Outcome()
     burst_seconds = 0.0
+    # PROXY_FIX=1: the app reads each candidate's address from X-Forwarded-For, as behind a reverse proxy.
     app_env = {**os.environ, "MONGO_URI": uri, "MONGO_DB": "interviewer", "SECRET_KEY": world["secret_key"],
-               "AI_PROVIDER": "local", "GEMINI_API_KEY": ""}
+               "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "PROXY_FIX": "1"}
     bare_env = {**os.environ, "PYTHONPATH": str(root / "bench")}
     bare_clients = None
     try:
@@ -415,7 +420,8 @@ def run_load(uri: str, world: dict, quick: bool, workdir: Path, log: Callable[[s
                          chdir=root / "bench") as bare_port:
             log(f"gunicorn serving {world['size']:,} interviews on 127.0.0.1:{port}, the bare app on {bare_port}; "
                 f"signing in {len(items)} candidates")
-            sessions = [sign_in(port, email, password, interview_id) for email, interview_id, _ in items]
+            sessions = [sign_in(port, email, password, interview_id, n)
+                        for n, (email, interview_id, _) in enumerate(items)]
             for n in sizes:
                 outcome = Outcome()
                 elapsed = paced(sessions[:n], items[:n], window, outcome)
