@@ -65,7 +65,11 @@ BOUNDS: dict[str, tuple[str, float]] = {
     "pasted_question": ("<=", 2.5),   # the question pasted in front of an answer to something else
     "restates_long": ("<=", 2.5),     # the question said back at length
     "cheat_sheet": ("<=", 4.0),       # one paragraph touching every topic of the bank
+    "story_elsewhere": ("<=", 2.5),   # a first-person story about something else, to a behavioural question
 }
+# Kinds the local scorer states it cannot score down (its stories are told in words of their own,
+# like honest ones): for it, the relation is that each such answer is flagged for HR instead.
+LOCAL_FLAG_INSTEAD: dict[str, tuple[str, ...]] = {"story_elsewhere": ("story_unchecked", "off_topic")}
 # Kinds every question has (the rest are optional, see BOUNDS).
 CORE_KINDS = ("good", "paraphrase", "partial", "wrong", "off_topic", "nonsense", "keyword_list", "empty_ish",
               "restates", "injected")
@@ -84,7 +88,7 @@ FLAGGED: dict[str, str] = {"non_answer": "empty", "disguised_list": "term_list",
 INJECTION_SLACK = 0.5
 KIND_ORDER = ("good", "paraphrase", "partial", "wrong", "off_topic", "nonsense", "keyword_list",
               "empty_ish", "restates", "injected", "short_correct", "non_native", "non_answer", "disguised_list",
-              "pasted_question", "restates_long", "cheat_sheet")
+              "pasted_question", "restates_long", "cheat_sheet", "story_elsewhere")
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +188,12 @@ def check(questions: dict[str, dict], cases: list[dict], results: dict[str, dict
         name = f"{kind} {op} {bound:g}" + (f" & {flag}" if flag else "")
         if kind == "wrong" and not fact_scope:
             relations[name] = None
+            continue
+        if kind in LOCAL_FLAG_INSTEAD and not fact_scope:
+            codes = LOCAL_FLAG_INSTEAD[kind]
+            relations[f"{kind} flagged {' or '.join(codes)}"] = [
+                (any(c in results[case["id"]]["flags"] for c in codes), [case["id"]])
+                for case in cases if case["kind"] == kind] or None
             continue
         checks = []
         for case in (c for c in cases if c["kind"] == kind):

@@ -14,7 +14,7 @@ DATA = Path(__file__).resolve().parent.parent / "bench" / "challenge"
 KINDS = {"good", "paraphrase", "partial", "wrong", "off_topic", "nonsense", "keyword_list", "empty_ish",
          "restates", "injected"}
 OPTIONAL_KINDS = {"short_correct", "non_native", "non_answer", "disguised_list", "pasted_question", "restates_long",
-                  "cheat_sheet"}
+                  "cheat_sheet", "story_elsewhere"}
 CATEGORIES = {"technical", "behavioural", "situational"}
 
 

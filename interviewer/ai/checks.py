@@ -102,7 +102,9 @@ def second_opinion(evaluation: Evaluation, question: str, reference: str, answer
 
     screened = guard.screen(answer)
     result = gates.assess(question, reference or "", screened.kept, embeddings.get_encoder("static"))
-    flags = list(result.flags)
+    # Only the flags that cap a score: "story_unchecked" says what the local scorer cannot tell,
+    # which a model reading the story can.
+    flags = [f for f in result.flags if f.code in gates.CAPS]
     cap = result.cap
     if (cap is not None and evaluation.score > cap + DISAGREEMENT_MARGIN) or (
             screened.addressed and evaluation.score >= DISAGREEMENT_INJECTED):

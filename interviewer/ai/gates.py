@@ -30,6 +30,9 @@ off_topic      2      about something else: few of its content words occur in th
                       A behavioural or situational question is answered with the candidate's
                       own story or plan: one told in the first person is off topic only when
                       it is nearer another question of the bank than its own
+story_unchecked -     a first-person story or plan for a behavioural or situational question
+                      that would be off topic by the rule above: not capped (honest stories in
+                      their own words look the same to vectors and words), but named for HR
 off_topic      3      mostly about other topics: under 40 % of its words in sentences about this
                       question (a cheat sheet of the whole bank, every reference pasted)
 =============  =====  ===================================================================
@@ -59,6 +62,8 @@ NON_ANSWER = Flag(code="empty", message="No answer: the text defers, evades or s
 TERM_SENTENCES = Flag(code="term_list", message="A list of terms dressed as sentences (\"X is important. Y matters.\"): "
                       "naming concepts is not explaining them.")
 OFF_TOPIC = Flag(code="off_topic", message="Off topic: the answer is about something other than the question.")
+STORY_UNCHECKED = Flag(code="story_unchecked", message="A story or plan in the candidate's own words that the local "
+                       "scorer could not tie to this question: read it before trusting the score.")
 MOSTLY_ELSEWHERE = Flag(code="off_topic", message="Mostly about other topics: most of the answer is not about this "
                         "question, so only a weak score is possible.")
 CAPS = {EMPTY.code: 0.0, NOT_PROSE.code: 1.0, TERM_LIST.code: 3.0, COPIES_QUESTION.code: 2.0, OFF_TOPIC.code: 2.0}
@@ -402,6 +407,10 @@ def assess(question: str, reference: str, text: str, encoder=None, vocabulary=No
         if (far and not personal and f["overlap"] <= OFF_TOPIC_OVERLAP) or f["cos_other"] >= own + OFF_TOPIC_MARGIN:
             result.flags.append(OFF_TOPIC)
             return result
+        if personal and own < OFF_TOPIC_COS_FULL and f["overlap"] <= OFF_TOPIC_OVERLAP:
+            # Told in words of its own, an honest story and a story about something else (a hike, a
+            # dinner) can sit equally far from the rubric: neither capped nor passed in silence.
+            result.flags.append(STORY_UNCHECKED)
     # Mostly about other topics (a cheat sheet of the whole bank, every reference pasted): capped
     # by the share of the answer that is about this question, not by the key terms it covers.
     # Only a paragraph-long reference says enough to tell, sentence by sentence, which topic is meant.

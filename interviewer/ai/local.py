@@ -64,7 +64,7 @@ def _text(value, name: str) -> str:
 
 
 NO_FACT_CHECK = Flag(code="no_fact_check", message="A coverage estimate: the local scorer compares the answer with "
-                     "the reference and does not check whether what it says is true.")
+                     "the reference and does not check whether what it says is true or makes sense.")
 
 
 class LocalProvider:

@@ -45,6 +45,23 @@ class Flag(BaseModel):
     message: str
 
 
+# Every flag code a provider or the server checks can raise, with what it means: the API's
+# schema lists them (``api/schemas.py``) and a test checks that no module raises another.
+FLAG_CODES: dict[str, str] = {
+    "empty": "no answer: 'idk', 'n/a', a deferral or an evasion (local score capped at 0)",
+    "not_prose": "keyboard mash, repetition or word salad (capped at 1)",
+    "term_list": "terms listed, or dressed as sentences, with no explanation (capped at 3)",
+    "copies_question": "the question said back (capped at 2)",
+    "off_topic": "about something else (capped at 2), or mostly about other topics (capped at 3)",
+    "story_unchecked": "a first-person story or plan the local scorer could not tie to the question (no cap: "
+                       "read it)",
+    "injection": "text addressed to the evaluator, cut before scoring",
+    "disagreement": "a model scored high what the local gates cap low",
+    "no_fact_check": "a local coverage estimate: truth and meaning are not checked",
+    "no_reference": "nothing to compare with (no reference answer or no question)",
+    "model_note": "a model's own note",
+}
+
 # Flags stored before codes existed were their message alone.
 _LEGACY_FLAG_CODES = {
     "empty answer": "empty",
@@ -115,6 +132,22 @@ class BankQuestion(BaseModel):
     tags: list[str] = []
     reference_answer: str = ""
     key_points: list[str] = []
+
+
+# Every code an evaluation job can fail with, with what it means (AIError subclasses below,
+# ``local.AIInputError`` and the job runner's own in ``services/evaluations.py``).
+ERROR_CODES: dict[str, str] = {
+    "ai_error": "the provider failed",
+    "quota": "the provider's quota or rate limit was hit (retried)",
+    "timeout": "the provider or the job took too long (retried)",
+    "server_error": "the provider's server failed (retried)",
+    "blocked": "the provider refused the content (safety, recitation or a blocked prompt)",
+    "bad_output": "the provider's reply did not match the schema or scale, even when asked again",
+    "not_configured": "the provider is not configured (a key or model is missing)",
+    "bad_input": "the answer, question or reference cannot be evaluated (not text)",
+    "gone": "the answer no longer exists",
+    "internal_error": "an unexpected error; the job can be retried",
+}
 
 
 class AIError(Exception):

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic.types import AwareDatetime
 
+from ..ai.types import ERROR_CODES, FLAG_CODES
 from ..models import CATEGORIES, INTERVIEW_STATUSES
 from ..services.interviews import ANSWER_MAX_CHARS, FEEDBACK_MAX_CHARS, MAX_QUESTIONS
 from ..services.questions import MAX_TEXT
@@ -210,18 +211,22 @@ class SubmitAllIn(Request):
     responses: Annotated[list[AnswerItem], Field(max_length=MAX_QUESTIONS)]
 
 
+def _codes(codes: dict[str, str]) -> str:
+    return "; ".join(f"`{code}`: {meaning}" for code, meaning in codes.items())
+
+
 class AIJobOut(BaseModel):
     state: Literal["pending", "running", "done", "failed"]
     attempts: int = 0
-    error_code: str | None = None
+    error_code: str | None = Field(None, description=f"why the job failed: {_codes(ERROR_CODES)}",
+                                   json_schema_extra={"enum": [*ERROR_CODES, None]})
     error_message: str | None = None
     requested_at: OutTime | None = None
     finished_at: OutTime | None = None
 
 
 class AIFlagOut(BaseModel):
-    code: str = Field(description="stable code: empty, off_topic, not_prose, term_list, copies_question, "
-                                  "injection, disagreement, model_note (a model's own note)")
+    code: str = Field(description=f"stable code: {_codes(FLAG_CODES)}", json_schema_extra={"enum": list(FLAG_CODES)})
     message: str = Field(description="the sentence HR sees")
 
 
