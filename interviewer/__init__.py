@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
-    from . import assets, filters, headers, throttle
+    from . import assets, filters, headers, mail, throttle
     from .cli import register_cli
     from .handlers import register_error_handlers
     from .htmx import add_vary
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     assets.init_app(app)
     throttle.init_app(app)
+    mail.init_app(app)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp

@@ -63,3 +63,11 @@ class Config:
     # Local scorer's sentence vectors: static (shipped, default), minilm (extra) or off.
     LOCAL_EMBEDDINGS = os.environ.get("LOCAL_EMBEDDINGS", "static")
     API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+    # E-mail (interviewer/mail): without MAIL_URL messages are printed and kept in the outbox.
+    MAIL_URL = os.environ.get("MAIL_URL", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Interviewer <no-reply@localhost>")
+    BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")  # the start of every link in an e-mail
+    PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "Interviewer")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "thread")  # thread | inline | manual
+    MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", "30"))
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))

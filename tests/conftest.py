@@ -45,6 +45,7 @@ def _build_app(tmp_path, request, **overrides):
         "MONGO_DB": name,
         "AI_PROVIDER": "local",
         "GEMINI_API_KEY": "",
+        "MAIL_SENDER": "manual",  # tests that deliver call interviewer.mail.send_due or set "inline"
         **overrides,
     }
     app = create_app(config)
@@ -61,7 +62,7 @@ def fresh_app(tmp_path, request):
     uri, name = backend_uri(tmp_path)
     if uri.startswith("sqlite:"):
         uri = sqlite_uri(tmp_path / "fresh.sqlite3")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": uri, "MONGO_DB": name, "MAIL_SENDER": "manual"})
     if os.environ.get("TEST_MONGO_URI"):
         request.addfinalizer(lambda: get_db(app).client.drop_database(name))
     return app

@@ -157,9 +157,11 @@ def invitation(interview_id: str):
     from ..services.calendar import invitation_ics
 
     interview, _ = _own(interview_id)
-    if interview.status != SCHEDULED and interview.status != "in_progress":
+    if interview.status not in (SCHEDULED, "in_progress", "cancelled"):
         abort(404)
-    body = invitation_ics(interview, url_for("candidate.start", interview_id=interview.id, _external=True))
+    # A cancelled interview's file withdraws the calendar entry a download or the e-mail added.
+    body = invitation_ics(interview, url_for("candidate.start", interview_id=interview.id, _external=True),
+                          method="CANCEL" if interview.status == "cancelled" else "PUBLISH")
     return FlaskResponse(body, mimetype="text/calendar",
                          headers={"Content-Disposition": f'attachment; filename="interview-{interview.id}.ics"'})
 

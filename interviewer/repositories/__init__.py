@@ -5,6 +5,7 @@ from typing import Any
 
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
+from .outbox import OutboxRepository
 from .questions import QuestionRepository
 from .rate_limits import RateLimitRepository
 from .responses import ResponseRepository
@@ -26,3 +27,4 @@ class Repositories:
         self.tokens = TokenRepository(db)
         self.sessions = SessionRepository(db)
         self.rate_limits = RateLimitRepository(db)
+        self.outbox = OutboxRepository(db)

@@ -35,6 +35,7 @@ from ..models import (
 from ..repositories.base import oid
 from ..repositories.interviews import scope_filter
 from ..repositories.responses import Owner
+from . import outbox
 from . import questions as question_service
 
 MAX_QUESTIONS = 50
@@ -343,8 +344,11 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
         starts_at=req.starts_at, deadline=req.deadline, status=SCHEDULED, questions=questions,
         question_source=req.source, created_by=user.id, created_at=now,
     )
-    # Responses first: until the interview itself is written nothing reads them, so a crash in
-    # between leaves no half-written interview, only documents nobody sees.
+    # The invitation and the responses first: until the interview itself is written nothing reads
+    # them, so a crash in between leaves no half-written interview (the sender drops an invitation
+    # whose interview never appears), and a written interview always has its invitation queued.
+    outbox.queue(repos, "invitation", candidate.id, {"interview_id": interview.id}, now,
+                 key=f"invitation:{interview.id}:0")
     repos.responses.create_for(owner(interview), response_groups(interview), now)
     created = repos.interviews.insert(interview)
     # A reassignment between reading the candidate and these writes moved their other interviews
@@ -393,6 +397,8 @@ def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
     require_staff(user)
     interview = get_visible(repos, user, interview_id, now)
     check_transition(interview.status, CANCELLED)
+    outbox.queue(repos, "cancellation", interview.candidate_id, {"interview_id": interview.id}, now,
+                 key=f"cancellation:{interview.id}")
     repos.responses.close_for(interview.id)
     return transition(repos, interview, CANCELLED, cancelled_at=now)
 
@@ -486,6 +492,9 @@ def submit(repos, user: User, interview_id: str, now: datetime) -> Interview:
     interview = open_for_answers(repos, user, interview_id, now)
     if interview.status == SCHEDULED:
         interview = transition(repos, interview, IN_PROGRESS, started_at=now)
+    if interview.hr_id or interview.created_by:
+        outbox.queue(repos, "handed_in", interview.hr_id or interview.created_by, {"interview_id": interview.id},
+                     now, key=f"handed_in:{interview.id}")
     repos.responses.close_for(interview.id)  # first: a save racing the hand-in is refused, never stored after it
     completed = transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
     _materialise_responses(repos, completed)
@@ -730,5 +739,9 @@ def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime
     interview = reviewable(repos, user, interview_id, now)
     if interview.status != EVALUATED and shared:
         raise Conflict("Record an overall result before sharing it with the candidate.")
+    if shared and not interview.shared:
+        # Once per interview: sharing, unsharing and sharing again sends one notice.
+        outbox.queue(repos, "results_shared", interview.candidate_id, {"interview_id": interview.id}, now,
+                     key=f"results_shared:{interview.id}")
     repos.interviews.set_fields(interview.id, shared=bool(shared))
     return repos.interviews.get(interview.id)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from support import PASSWORD, sqlite_uri
 
-from interviewer import create_app, sqlitestore
+from interviewer import create_app, mail, sqlitestore
 from interviewer.ai import get_provider
 from interviewer.db import get_db, get_repos
 from interviewer.migrate import upgrade
@@ -102,7 +102,8 @@ def recorded(monkeypatch):
 def store_app(tmp_path, monkeypatch):
     monkeypatch.setattr(user_service, "HASH_METHOD", "pbkdf2:sha256:1000")
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False, "AI_PROVIDER": "local",
-                      "GEMINI_API_KEY": "", "MONGO_URI": sqlite_uri(tmp_path / "plans.sqlite3")})
+                      "GEMINI_API_KEY": "", "MONGO_URI": sqlite_uri(tmp_path / "plans.sqlite3"),
+                      "MAIL_SENDER": "manual"})
     with app.app_context():
         upgrade(get_db())
     return app
@@ -179,6 +180,7 @@ def _workload(app) -> None:
     client.post("/logout")
     client.post("/login", data={"email": cands[1].email, "password": "wrong password"})
     svc.close_expired(repos, now + timedelta(days=2))
+    assert mail.send_due(app)["kept"] >= 5  # invitations, a cancellation, hand-ins, results shared
 
 
 _SCAN = re.compile(r"^SCAN c_\w+$")

@@ -1,0 +1,178 @@
+"""What each kind of message says: built from the outbox intent and the store as it is when the
+sender first claims it, rendered as text and HTML from one layout (``templates/mail/``).
+
+Each builder checks that the message's cause is in the store (``NotYet`` while it is not, e.g.
+the request that queued it has not written the interview yet) and that it still holds (``Drop``
+with the reason when it was undone: an invitation to an interview cancelled before it went out).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..models import CANCELLED, COMPLETED, EVALUATED, Interview, User
+from ..services.calendar import invitation_ics
+from ..services.outbox import KINDS, Drop, NotYet, Rendered
+
+RESET_SALT = "password-reset"
+
+
+@dataclass
+class Content:
+    """One message before the layout: a subject, paragraphs, one action link, why it was sent."""
+
+    subject: str
+    paragraphs: list[str]
+    action: tuple[str, str] | None = None  # (label, absolute URL)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%A %d %B %Y, %H:%M UTC")
+
+
+def _interview(repos, message: dict) -> Interview:
+    interview = repos.interviews.get(message["refs"].get("interview_id", ""))
+    if interview is None:
+        raise NotYet()
+    return interview
+
+
+def _user(repos, user_id: str | None) -> User | None:
+    return repos.users.get(user_id) if user_id else None
+
+
+def _fingerprint(user: User) -> str:
+    """Changes whenever the password does: a reset link works once, and not after any other change."""
+    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:32]
+
+
+def reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def reset_token(user: User) -> str:
+    """A signed link token for `user` (itsdangerous, HMAC-SHA1 over the payload and time)."""
+    return reset_serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def read_reset_token(repos, token: str, max_age_seconds: int) -> tuple[User | None, str]:
+    """(the user, "") for a valid token; (None, why) when it is tampered with, expired, used (the
+    password changed since) or its account is gone or deactivated."""
+    try:
+        data = reset_serializer().loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        return None, "This link has expired: ask for a new one."
+    except BadSignature:
+        return None, "This link is not valid: it may be incomplete. Ask for a new one."
+    user = _user(repos, data.get("u") if isinstance(data, dict) else None)
+    if user is None or not user.active:
+        return None, "This link is not valid any more: ask for a new one."
+    if data.get("f") != _fingerprint(user):
+        return None, "This link was already used, or the password was changed since: ask for a new one."
+    return user, ""
+
+
+def _invitation(repos, message: dict, to: User) -> Content:
+    interview = _interview(repos, message)
+    if interview.status == CANCELLED:
+        raise Drop("The interview was cancelled before its invitation was sent.")
+    hr = _user(repos, interview.created_by) or _user(repos, interview.hr_id)
+    link = url_for("candidate.start", interview_id=interview.id, _external=True)
+    organizer = (hr.name, hr.email) if hr else None
+    ics = invitation_ics(interview, link, method="REQUEST", organizer=organizer, attendee=(to.name, to.email))
+    count = len(interview.questions)
+    return Content(
+        subject=f"Written interview: {interview.job_title}",
+        paragraphs=[
+            f"You are invited to a written interview for {interview.job_title}"
+            + (f", scheduled by {hr.name}" if hr else "") + ".",
+            f"It opens {_utc(interview.starts_at)} and must be handed in by {_utc(interview.deadline)}. "
+            "The page shows both times in your own time zone.",
+            f"There {'is' if count == 1 else 'are'} {count} question{'' if count == 1 else 's'}, answered one at a "
+            "time; every answer is saved as you type, so you can stop and come back until the deadline.",
+            "The attached calendar invitation books a one-hour slot at the opening time.",
+        ],
+        action=("Open the interview", link),
+        attachments=[(f"interview-{interview.id}.ics", "text/calendar; method=REQUEST; charset=utf-8",
+                      ics.decode("utf-8"))],
+    )
+
+
+def _cancellation(repos, message: dict, to: User) -> Content:
+    interview = _interview(repos, message)
+    if interview.status != CANCELLED:
+        raise NotYet()
+    link = url_for("candidate.invitation", interview_id=interview.id, _external=True)
+    ics = invitation_ics(interview, link, method="CANCEL", attendee=(to.name, to.email))
+    return Content(
+        subject=f"Cancelled: written interview for {interview.job_title}",
+        paragraphs=[f"Your written interview for {interview.job_title}, which was to open {_utc(interview.starts_at)}, "
+                    "has been cancelled. You do not need to do anything.",
+                    "The attached file removes it from your calendar."],
+        attachments=[(f"interview-{interview.id}-cancelled.ics", "text/calendar; method=CANCEL; charset=utf-8",
+                      ics.decode("utf-8"))],
+    )
+
+
+def _handed_in(repos, message: dict, to: User) -> Content:
+    interview = _interview(repos, message)
+    if interview.status not in (COMPLETED, EVALUATED):
+        raise NotYet()
+    candidate = _user(repos, interview.candidate_id)
+    who = candidate.name if candidate else "A candidate"
+    return Content(
+        subject=f"Handed in: {who}, {interview.job_title}",
+        paragraphs=[f"{who} handed in the written interview for {interview.job_title}. The answers are ready "
+                    "to review and evaluate."],
+        action=("Review the answers", url_for("hr.interview", interview_id=interview.id, _external=True)),
+    )
+
+
+def _results_shared(repos, message: dict, to: User) -> Content:
+    interview = _interview(repos, message)
+    if not interview.shared:
+        raise NotYet()
+    return Content(
+        subject=f"Your results: written interview for {interview.job_title}",
+        paragraphs=[f"The results of your written interview for {interview.job_title} have been shared with you. "
+                    "Sign in to read them."],
+        action=("Read your results", url_for("candidate.history_detail", interview_id=interview.id, _external=True)),
+    )
+
+
+def _password_reset(repos, message: dict, to: User) -> Content:
+    minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
+    link = url_for("auth.reset_password", token=reset_token(to), _external=True)
+    return Content(
+        subject="Reset your password",
+        paragraphs=[f"Someone — hopefully you — asked to reset the password of the account {to.email}.",
+                    f"The link below works once, for {minutes} minutes. If you did not ask, ignore this message: "
+                    "your password stays as it is."],
+        action=("Choose a new password", link),
+    )
+
+
+BUILDERS = {"invitation": _invitation, "cancellation": _cancellation, "handed_in": _handed_in,
+            "results_shared": _results_shared, "password_reset": _password_reset}
+
+
+def render(repos, message: dict) -> Rendered:
+    """The outbox `message` as text and HTML (call inside a request context whose base URL is
+    ``BASE_URL``: links are absolute). Raises NotYet or Drop (``services.outbox``)."""
+    to = _user(repos, message["to_user_id"])
+    if to is None:
+        raise Drop("The recipient's account no longer exists.")
+    if not to.active:
+        raise Drop("The recipient's account is deactivated.")
+    content = BUILDERS[message["kind"]](repos, message, to)
+    product = current_app.config.get("PRODUCT_NAME") or "Interviewer"
+    why = f"You receive this e-mail from {product} because {KINDS[message['kind']][0]}."
+    context = {"m": content, "to": to, "product": product, "why": why}
+    return Rendered(to=to.email, to_name=to.name, subject=f"{content.subject} — {product}",
+                    text=render_template("mail/layout.txt", **context),
+                    html=render_template("mail/layout.html", **context), attachments=content.attachments)

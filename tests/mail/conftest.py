@@ -1,0 +1,51 @@
+"""A real SMTP server for the mail tests (aiosmtpd, in this process, on a free local port)."""
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Recorder:
+    """Accepts mail and keeps it; `rcpt_reply` / `data_reply` make it refuse instead (e.g. "451 try
+    later", "550 no such user") while set."""
+
+    def __init__(self):
+        self.messages = []
+        self.rcpt_reply: str | None = None
+        self.data_reply: str | None = None
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's hook name)
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.data_reply:
+            return self.data_reply
+        with self.lock:
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                  message_from_bytes(envelope.original_content, policy=policy.default)))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """The running server: `.url` for MAIL_URL, `.messages` [(mail_from, rcpt_tos, EmailMessage)]."""
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.url = f"smtp://127.0.0.1:{controller.port}?starttls=off&timeout=5"
+    yield recorder
+    controller.stop()
