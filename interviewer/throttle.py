@@ -31,6 +31,7 @@ from .clock import utcnow
 SIGN_IN_PER_ADDRESS = "30 per 15 minutes"
 SIGN_IN_OVERALL = "600 per minute"
 REGISTER_PER_ADDRESS = "10 per hour"
+RESET_PER_ADDRESS = "10 per hour"  # reset links asked for, and reset forms posted
 # Per account (SignInGuard).
 WINDOW = timedelta(minutes=15)
 PAIR_FAILURES = 10          # one (account, address) pair: then refused for the rest of the window

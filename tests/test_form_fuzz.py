@@ -261,16 +261,25 @@ def build_site(app, now) -> Site:
         responses = [r for i in (done, evaluated) for r in repos.responses.for_interview(i.id).values()]
         interviews = [open_, done, evaluated, later, to_submit, to_cancel]
         bank = repos.questions.list(enabled=True)[0]
+        messages = [m["id"] for m in repos.outbox.page(None)[0][:2]]  # invitations queued above
+        repos.outbox.update(repos.outbox.get(messages[0]), {"state": "failed", "last_error": "550 No such user"})
+    with app.test_request_context():
+        from interviewer.mail.messages import reset_token
+
+        reset = reset_token(target)  # a live reset link (the fuzz may set target's password: nobody signs in as it)
 
     ids = {
         "interview_id": [open_.id, done.id, evaluated.id, later.id],
         "question_id": [q.id for i in interviews for q in i.questions],
         "response_id": [r.id for r in responses],
         "user_id": [target.id],
+        "candidate_id": [cand.id, target.id],
         "n": ["1", "2", "3", "4"],
         "bank_question_id": [bank.id],
         "submit_interview_id": [to_submit.id],
         "cancel_interview_id": [to_cancel.id],
+        "message_id": messages,
+        "token": [reset, "not-a-token"],
     }
     users = {"anonymous": None, "candidate": cand, "hr": hr, "admin": admin}
     sessions = {role: _sign_in(app, user) for role, user in users.items()}

@@ -1,4 +1,4 @@
-from flask import flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from .. import params
@@ -182,3 +182,39 @@ def toggle_question(question_id: str):
     if not wants_fragment():
         return redirect_to(url_for("admin.questions"))
     return render_template("admin/_question_row.html", q=question)
+
+
+@bp.get("/outbox")
+def outbox():
+    """Every e-mail the app queued, newest first: queued, sent, kept (no MAIL_URL), failed, dropped."""
+    from ..repositories.outbox import STATES
+
+    repos = get_repos()
+    state = request.args.get("state") if request.args.get("state") in STATES else None
+    rows, more = repos.outbox.page(state, page_number(), 50)
+    return render_template("admin/outbox.html", rows=rows, more=more, state=state, counts=repos.outbox.counts(),
+                           page=page_number(), mail_url=bool(current_app.config.get("MAIL_URL")))
+
+
+@bp.get("/outbox/<message_id>")
+def outbox_message(message_id: str):
+    """One message as it was (or will be) sent; links that sign someone in are not shown."""
+    message = get_repos().outbox.get(message_id)
+    if message is None:
+        abort(404)
+    return render_template("admin/outbox_message.html", message=message)
+
+
+@bp.post("/outbox/<message_id>/resend")
+def outbox_resend(message_id: str):
+    """Queue a failed or dropped message again."""
+    from ..clock import utcnow
+    from ..services import outbox as outbox_service
+
+    try:
+        outbox_service.resend(get_repos(), message_id, utcnow())
+    except ValidationError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("The message is queued again.", "success")
+    return redirect_to(url_for("admin.outbox_message", message_id=message_id))

@@ -297,9 +297,9 @@ class LocalProvider:
                 f"question ({round(100 * f.relevance)}% on-topic words) and length; review it closely."
             )
         elif score >= 7.5:
-            parts.append("The answer matches the reference well.")
+            parts.append("The answer's wording matches the reference well.")
         elif score >= 4.5:
-            parts.append("The answer partly matches the reference.")
+            parts.append("The answer's wording partly matches the reference.")
         elif f.relevance == 0:
             parts.append(
                 "The answer shares no words with the question or the reference: it may be off topic "
@@ -308,9 +308,10 @@ class LocalProvider:
         else:
             parts.append("The answer shares little with the reference.")
         if has_ref and covered:
-            parts.append("Covered: " + "; ".join(_short(p) for p in covered[:3]) + ".")
+            parts.append("Key points whose words it uses (not checked for truth): " + "; ".join(_short(p) for p in covered[:3])
+                         + ".")
         if has_ref and missed:
-            parts.append("Missing or unclear: " + "; ".join(_short(p) for p in missed[:3]) + ".")
+            parts.append("Key points whose words it lacks: " + "; ".join(_short(p) for p in missed[:3]) + ".")
         if injected:
             parts.append("It contains text addressed to the evaluator, which was ignored and cost a point.")
         if len(parts) < 2:

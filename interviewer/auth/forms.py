@@ -26,3 +26,18 @@ class PasswordChangeForm(FlaskForm):
     password = PasswordField("New password (at least 8 characters)", validators=[DataRequired(), Length(min=8, max=1024)])
     confirm = PasswordField("Repeat the new password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired("Enter the e-mail address of your account."),
+                                             Email(check_deliverability=False), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password (at least 8 characters)", validators=[
+        DataRequired("Choose a password."),
+        Length(min=8, message="A password has at least 8 characters."),
+        Length(max=1024, message="A password has at most 1,024 characters."),
+    ])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])

@@ -1,14 +1,15 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..clock import utcnow
 from ..db import get_repos
 from ..errors import TooManyAttempts, ValidationError
 from ..forms import apply_errors
 from ..security import begin_session, end_session, home_for, safe_next
 from ..services import users
-from ..throttle import REGISTER_PER_ADDRESS, SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
+from ..throttle import REGISTER_PER_ADDRESS, RESET_PER_ADDRESS, SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
 from . import bp
-from .forms import LoginForm, PasswordChangeForm, RegisterForm
+from .forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, RegisterForm, ResetPasswordForm
 
 
 @bp.get("/")
@@ -99,3 +100,42 @@ def change_password():
     if status == 200 and (form.errors or form.form_errors):
         status = 422
     return render_template("auth/password.html", form=form), status, headers
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_PER_ADDRESS, methods=["POST"], scope="password-reset")
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        users.request_password_reset(get_repos(), form.email.data, utcnow())
+        minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
+        return render_template("auth/forgot_sent.html", email=form.email.data, minutes=minutes)
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET_PER_ADDRESS, methods=["POST"], scope="password-reset-use")
+def reset_password(token: str):
+    """Choose a new password from an e-mailed link (once, before it expires)."""
+    from ..mail.messages import read_reset_token
+
+    repos = get_repos()
+    minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
+    user, problem = read_reset_token(repos, token, minutes * 60)
+    if user is None:
+        return render_template("auth/reset_invalid.html", problem=problem), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.reset_password(repos, user, form.password.data, utcnow())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            end_session()
+            flash("Your password is changed, and every browser signed in to your account was signed out. "
+                  "Sign in with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/reset.html", form=form, user=user), status

@@ -13,7 +13,7 @@ from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import EMAIL_ADDRESS, normalise_email
 from . import interviews as interview_service
-from . import resumes
+from . import outbox, resumes
 from . import tokens as token_service
 
 MIN_PASSWORD = 8
@@ -130,6 +130,29 @@ def change_password(repos, user: User, current: str, new: str, address: str = ""
         raise ValidationError(problem, {"password": problem})
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, utcnow())
+    return repos.users.get(user.id)
+
+
+def request_password_reset(repos, email: str, now: datetime) -> bool:
+    """Queue a reset link for the active account with this e-mail (case-insensitive); False when
+    there is none. The caller answers the same either way, so the form reveals no account."""
+    user = repos.users.by_email((email or "").strip())
+    if user is None or not user.active:
+        return False
+    outbox.queue(repos, "password_reset", user.id, {}, now)
+    return True
+
+
+def reset_password(repos, user: User, new: str, now: datetime) -> User:
+    """Set `user`'s password from a reset link (the link was checked by the caller) and end every
+    browser session and API token of the account: whoever knew the old password is out.
+    ValidationError ``{"password": …}`` as for ``change_password``."""
+    problem = _check_identity(user.email, user.name, new).get("password")
+    if problem:
+        raise ValidationError(problem, {"password": problem})
+    repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
+    end_sessions(repos, user.id, now)
+    token_service.revoke_all(repos, user.id, now)
     return repos.users.get(user.id)
 
 

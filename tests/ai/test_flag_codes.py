@@ -74,3 +74,11 @@ def test_a_model_reading_the_story_is_not_told_the_local_scorer_could_not():
 @pytest.mark.parametrize("code", sorted(FLAG_CODES))
 def test_every_code_has_a_meaning(code):
     assert len(FLAG_CODES[code]) > 10
+
+
+def test_local_feedback_says_words_were_matched_not_that_points_were_covered():
+    q = "Is a volatile int's count++ atomic in Java?"
+    ref = "No: volatile gives visibility, but count++ is a read, an add and a write, so updates can be lost."
+    wrong = "Yes: volatile makes count++ atomic, because volatile gives visibility and the read, add and write are one."
+    feedback = LocalProvider("static").evaluate(q, ref, wrong, ["count++ is not atomic", "volatile gives visibility"]).feedback
+    assert "Covered" not in feedback and "not checked for truth" in feedback

@@ -20,8 +20,8 @@ EXCLUDED_MODULES = {"interviewer.hr.ai_routes"}
 MALFORMED_IDS = ["xyz", "000000000000000000000000"]  # (repositories/test_base.py tries many more shapes)
 
 # (method, url template, {role: status}) — placeholders are filled from the `world` and `schedule` fixtures:
-# {user_id} a free candidate, {question_id} a bank question, {interview_id}/{iq_id} hr_a's interview with
-# cand_a and one of its questions. POSTs send an empty form: the matrix is about who gets in.
+# {user_id} a free candidate, {candidate_id} hr_a's candidate, {question_id} a bank question, {interview_id}/{iq_id}
+# hr_a's interview with cand_a and one of its questions. POSTs send an empty form: the matrix is about who gets in.
 MATRIX = [
     ("GET", "/", dict(anonymous=302, candidate=302, hr=302, admin=302)),
     ("GET", "/login", dict(anonymous=200, candidate=200, hr=200, admin=200)),
@@ -32,6 +32,13 @@ MATRIX = [
     ("GET", "/account/password", dict(anonymous=LOGIN, candidate=200, hr=200, admin=200)),
     ("POST", "/account/password", dict(anonymous=LOGIN, candidate=422, hr=422, admin=422)),
 
+    ("GET", "/password/forgot", dict(anonymous=200, candidate=200, hr=200, admin=200)),
+    ("POST", "/password/forgot", dict(anonymous=422, candidate=422, hr=422, admin=422)),
+    ("GET", "/password/reset/{token}", dict(anonymous=400, candidate=400, hr=400, admin=400)),
+    ("POST", "/password/reset/{token}", dict(anonymous=400, candidate=400, hr=400, admin=400)),
+    ("GET", "/admin/outbox", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("GET", "/admin/outbox/{message_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("POST", "/admin/outbox/{message_id}/resend", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
     ("GET", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("POST", "/admin/users", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
     ("GET", "/admin/stats", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
@@ -62,6 +69,7 @@ MATRIX = [
     ("GET", "/hr/results", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/results.csv", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/questions", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/candidates/{candidate_id}/resume", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
 
     ("GET", "/candidate/", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
     ("GET", "/candidate/history", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
@@ -83,9 +91,12 @@ def ids(repos, world, schedule):
     interview = schedule(world["hr_a"], world["cand_a"])
     return {
         "user_id": world["cand_free"].id,
+        "candidate_id": world["cand_a"].id,
         "question_id": repos.questions.list()[0].id,
         "interview_id": interview.id,
         "iq_id": interview.questions[0].id,
+        "message_id": repos.outbox.page(None)[0][0]["id"],  # the interview's invitation
+        "token": "not-a-token",
     }
 
 
@@ -197,7 +208,7 @@ def test_a_foreign_interview_is_404(client, repos, world, ids, login, method, te
 
 # Every ObjectId in a URL. ({iq_id} is a question's key inside one interview, not an ObjectId: an unknown one
 # is a validation error or a conflict, checked below only for "never 500".)
-OBJECT_ID_PARAMS = {"user_id", "question_id", "interview_id"}
+OBJECT_ID_PARAMS = {"user_id", "candidate_id", "question_id", "interview_id"}
 ID_ROUTES = [(m, u, e, p) for m, u, e in MATRIX for p in re.findall(r"\{(\w+)\}", u) if p in OBJECT_ID_PARAMS]
 KEY_ROUTES = [(m, u, e) for m, u, e in MATRIX if "{iq_id}" in u]
 
