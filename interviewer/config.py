@@ -71,3 +71,4 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "thread")  # thread | inline | manual
     MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", "30"))
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    MAIL_REMINDER_HOURS = os.environ.get("MAIL_REMINDER_HOURS", "24,1")  # before the deadline; empty: none

@@ -102,6 +102,9 @@ class Interview:
     overall_score: float | None = None
     overall_feedback: str = ""
     shared: bool = False
+    sequence: int = 0  # the calendar invitation's SEQUENCE: +1 on every reschedule
+    next_reminder_at: datetime | None = None  # when the reminder scan next looks at it (None: never)
+    window_history: list[dict] = field(default_factory=list)  # every reschedule: old and new window, who, when
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

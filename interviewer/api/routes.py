@@ -56,7 +56,7 @@ def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut
         starts_at=interview.starts_at, deadline=interview.deadline, started_at=interview.started_at,
         completed_at=interview.completed_at, evaluated_at=interview.evaluated_at,
         closed_reason=interview.closed_reason, overall_score=score, overall_feedback=feedback or "",
-        shared=interview.shared if staff else score is not None, **extra,
+        shared=interview.shared if staff else score is not None, sequence=interview.sequence, **extra,
     )
 
 
@@ -343,6 +343,17 @@ def evaluate(response_id: str):
 
 
 # --- one interview ---------------------------------------------------------------------------------------
+
+@operation("POST", "/interview/{interview_id}/reschedule", summary="Move the opening time and/or deadline",
+           roles=STAFF, body=s.RescheduleIn, response=s.InterviewOut, errors=(404, 409), tag="interviews")
+def reschedule(interview_id: str, body: s.RescheduleIn):
+    """For a scheduled or in-progress interview (an interview already started keeps its opening time),
+    with the checks of scheduling; the candidate is sent an updated calendar invitation (SEQUENCE + 1)
+    and the old and new window are kept. 409 once it is completed or cancelled, or when it was moved
+    meanwhile."""
+    moved = svc.reschedule(get_repos(), current_user, interview_id, body.starts_at, body.deadline, utcnow())
+    return interview_out(moved, current_user)
+
 
 @operation("GET", "/interview/{interview_id}", summary="One interview", response=s.InterviewOut)
 def get_interview(interview_id: str):

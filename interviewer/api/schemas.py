@@ -161,6 +161,13 @@ class InterviewOut(BaseModel):
     overall_score: float | None = Field(None, description="For candidates: null until HR shares the result")
     overall_feedback: str = ""
     shared: bool = False
+    sequence: int = Field(0, description="The calendar invitation's SEQUENCE: how many times the window was moved")
+
+
+class RescheduleIn(Request):
+    starts_at: InTime | None = Field(None, description="The new opening time (with its offset); omitted or unchanged "
+                                                       "for an interview already started")
+    deadline: InTime = Field(description="The new deadline (with its offset)")
 
 
 class ScheduleOut(InterviewOut):

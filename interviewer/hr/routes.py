@@ -404,3 +404,40 @@ def results_csv():
 def default_questions():
     """The default question bank, read-only."""
     return render_template("hr/default_questions.html", questions=get_repos().questions.list(enabled=True))
+
+
+def _window_values(interview, tz) -> dict[str, str]:
+    return {"starts_at": interview.starts_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "deadline": interview.deadline.astimezone(tz).strftime("%Y-%m-%dT%H:%M"), "tz": tz.key}
+
+
+@bp.route("/interviews/<interview_id>/reschedule", methods=["GET", "POST"])
+def reschedule(interview_id: str):
+    """Move the opening time and/or deadline; the candidate gets an updated calendar invitation."""
+    repos, now = get_repos(), utcnow()
+    interview = svc.get_visible(repos, current_user, interview_id, now)
+    errors: dict[str, str] = {}
+    values = _window_values(interview, params.zone("UTC"))
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in ("starts_at", "deadline", "tz")}
+        times: dict[str, datetime | None] = {"starts_at": None, "deadline": None}
+        try:
+            tz = params.zone(values["tz"])
+            for name in times:
+                if values[name]:
+                    times[name] = params.local_datetime(values[name], tz, name)
+        except ValidationError as exc:
+            errors.update(exc.details)
+        if not errors:
+            try:
+                moved = svc.reschedule(repos, current_user, interview.id, times["starts_at"], times["deadline"], now)
+            except ValidationError as exc:
+                errors.update(exc.details or {"_form": exc.message})
+            else:
+                flash(f"The interview now opens {moved.starts_at:%Y-%m-%d %H:%M} UTC and closes "
+                      f"{moved.deadline:%Y-%m-%d %H:%M} UTC; {'the candidate is sent an updated invitation.'}",
+                      "success")
+                return redirect_to(url_for("hr.interview", interview_id=interview.id))
+    status = 422 if errors else 200
+    return render_template("hr/reschedule.html", interview=interview, values=values, errors=errors,
+                           zones=params.zone_names()), status

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from datetime import timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 
@@ -25,6 +26,7 @@ from flask.cli import AppGroup
 
 from ..clock import utcnow
 from ..db import get_repos
+from ..services import interviews as interview_service
 from ..services import outbox
 from . import messages
 from .transports import transport_for
@@ -40,6 +42,12 @@ def sender_address(app: Flask) -> Address:
     return Address(display_name=name, addr_spec=addr)
 
 
+def reminder_offsets(app: Flask) -> tuple[timedelta, ...]:
+    """MAIL_REMINDER_HOURS ("24,1": hours before the deadline; empty: no reminders)."""
+    text = str(app.config.get("MAIL_REMINDER_HOURS", "24,1") or "")
+    return tuple(timedelta(hours=float(h)) for h in text.replace(" ", "").split(",") if h)
+
+
 def send_due(app: Flask, limit: int = outbox.BATCH) -> Counter:
     """Deliver every message due now, `limit` per round, until a round finds none (app context
     of its own: safe on any thread). A Counter of outcomes."""
@@ -53,6 +61,9 @@ def send_due(app: Flask, limit: int = outbox.BATCH) -> Counter:
 
     total: Counter = Counter()
     with app.app_context():
+        reminders = interview_service.queue_reminders(repos, utcnow(), reminder_offsets(app))
+        if reminders:
+            total["reminders queued"] = reminders
         while True:
             done = outbox.deliver_due(repos, utcnow, render, transport, sender_address(app), limit)
             total.update(done)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..models import CANCELLED, COMPLETED, EVALUATED, Interview, User
+from ..models import CANCELLED, COMPLETED, EVALUATED, IN_PROGRESS, SCHEDULED, Interview, User
 from ..services.calendar import invitation_ics
 from ..services.outbox import KINDS, Drop, NotYet, Rendered
 
@@ -79,23 +79,33 @@ def read_reset_token(repos, token: str, max_age_seconds: int) -> tuple[User | No
 
 def _invitation(repos, message: dict, to: User) -> Content:
     interview = _interview(repos, message)
+    sequence = message["refs"].get("sequence", 0)
     if interview.status == CANCELLED:
         raise Drop("The interview was cancelled before its invitation was sent.")
+    if interview.status not in (SCHEDULED, IN_PROGRESS):
+        raise Drop("The interview was handed in or closed before this invitation was sent.")
+    if interview.sequence < sequence:
+        raise NotYet()
+    if interview.sequence > sequence:
+        raise Drop("A later change of the interview's window replaced this invitation.")
     hr = _user(repos, interview.created_by) or _user(repos, interview.hr_id)
     link = url_for("candidate.start", interview_id=interview.id, _external=True)
     organizer = (hr.name, hr.email) if hr else None
     ics = invitation_ics(interview, link, method="REQUEST", organizer=organizer, attendee=(to.name, to.email))
     count = len(interview.questions)
+    moved = sequence > 0
     return Content(
-        subject=f"Written interview: {interview.job_title}",
+        subject=("New time: " if moved else "") + f"Written interview: {interview.job_title}",
         paragraphs=[
-            f"You are invited to a written interview for {interview.job_title}"
-            + (f", scheduled by {hr.name}" if hr else "") + ".",
+            (f"The time of your written interview for {interview.job_title} has changed." if moved else
+             f"You are invited to a written interview for {interview.job_title}"
+             + (f", scheduled by {hr.name}" if hr else "") + "."),
             f"It opens {_utc(interview.starts_at)} and must be handed in by {_utc(interview.deadline)}. "
             "The page shows both times in your own time zone.",
             f"There {'is' if count == 1 else 'are'} {count} question{'' if count == 1 else 's'}, answered one at a "
             "time; every answer is saved as you type, so you can stop and come back until the deadline.",
-            "The attached calendar invitation books a one-hour slot at the opening time.",
+            "The attached calendar invitation " + ("moves the entry in your calendar to the new time." if moved else
+                                                   "books a one-hour slot at the opening time."),
         ],
         action=("Open the interview", link),
         attachments=[(f"interview-{interview.id}.ics", "text/calendar; method=REQUEST; charset=utf-8",
@@ -145,6 +155,32 @@ def _results_shared(repos, message: dict, to: User) -> Content:
     )
 
 
+def _reminder(repos, message: dict, to: User) -> Content:
+    interview = _interview(repos, message)
+    if interview.status not in (SCHEDULED, IN_PROGRESS):
+        raise Drop("The interview was handed in, closed or cancelled before the reminder was sent.")
+    now = datetime.now(UTC)
+    if now >= interview.deadline:
+        raise Drop("The deadline passed before the reminder was sent.")
+    from ..services.interviews import answered_count
+
+    answered = answered_count(interview, repos.responses.for_interview(interview.id))
+    left = interview.deadline - now
+    hours = left.total_seconds() / 3600
+    when = f"about {round(hours)} hour{'s' if round(hours) != 1 else ''}" if hours >= 1.5 else \
+        f"about {max(1, round(left.total_seconds() / 60))} minutes"
+    total = len(interview.questions)
+    return Content(
+        subject=f"Closing soon: written interview for {interview.job_title}",
+        paragraphs=[f"Your written interview for {interview.job_title} closes in {when}, at {_utc(interview.deadline)}.",
+                    f"You have not started it yet: {total} question{'' if total == 1 else 's'}, every answer saved as "
+                    "you type." if interview.status == SCHEDULED else
+                    f"You have answered {answered} of {total} question{'' if total == 1 else 's'}. Hand in when you "
+                    "are done; at the deadline it is handed in as it stands."],
+        action=("Continue the interview", url_for("candidate.start", interview_id=interview.id, _external=True)),
+    )
+
+
 def _password_reset(repos, message: dict, to: User) -> Content:
     minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
     link = url_for("auth.reset_password", token=reset_token(to), _external=True)
@@ -157,7 +193,7 @@ def _password_reset(repos, message: dict, to: User) -> Content:
     )
 
 
-BUILDERS = {"invitation": _invitation, "cancellation": _cancellation, "handed_in": _handed_in,
+BUILDERS = {"invitation": _invitation, "cancellation": _cancellation, "handed_in": _handed_in, "reminder": _reminder,
             "results_shared": _results_shared, "password_reset": _password_reset}
 
 

@@ -10,11 +10,12 @@ from typing import Any
 
 from bson import ObjectId
 
-from ..models import EVALUATED, Interview, Page, Question
+from ..models import EVALUATED, IN_PROGRESS, SCHEDULED, Interview, Page, Question
 from .base import contains_pattern, fields_to_db, from_db, move_to_hr, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
-          "cancelled_at", "last_activity_at")
+          "cancelled_at", "last_activity_at", "next_reminder_at")
+_WINDOW_TIMES = ("old_starts_at", "old_deadline", "starts_at", "deadline", "changed_at")
 
 
 
@@ -60,6 +61,9 @@ class InterviewRepository:
             overall_score=doc.get("overall_score"),
             overall_feedback=doc.get("overall_feedback", ""),
             shared=doc.get("shared", False),
+            sequence=doc.get("sequence", 0),
+            window_history=[{k: from_db(v) if k in _WINDOW_TIMES else v for k, v in entry.items()}
+                            for entry in doc.get("window_history", [])],
             **{name: from_db(doc.get(name)) for name in _TIMES},
         )
 
@@ -163,6 +167,27 @@ class InterviewRepository:
         if statuses:
             filt["status"] = {"$in": statuses}
         return [self._to_interview(d) for d in self.col.find(filt).sort([("starts_at", -1), ("_id", -1)])]
+
+    def move_window(self, interview: Interview, starts_at: datetime, deadline: datetime, entry: dict[str, Any],
+                    next_reminder_at: datetime | None) -> bool:
+        """Set a new window on `interview` if it is still open and at the sequence it was read at
+        (compare-and-set); the sequence goes up by one and `entry` is appended to the history."""
+        history = [{k: to_db(v) if k in _WINDOW_TIMES else v for k, v in e.items()}
+                   for e in [*interview.window_history, entry]]
+        filt = {"_id": oid(interview.id), "sequence": interview.sequence, "status": {"$in": [SCHEDULED, IN_PROGRESS]}}
+        update = {"starts_at": to_db(starts_at), "deadline": to_db(deadline), "sequence": interview.sequence + 1,
+                  "window_history": history, "next_reminder_at": to_db(next_reminder_at)}
+        return self.col.update_one(filt, {"$set": update}).modified_count == 1
+
+    def reminders_due(self, now: datetime, limit: int) -> list[Interview]:
+        """Up to `limit` interviews whose reminder time has come, earliest first."""
+        docs = self.col.find({"next_reminder_at": {"$lte": to_db(now)}}).sort("next_reminder_at", 1).limit(limit)
+        return [self._to_interview(d) for d in docs]
+
+    def set_next_reminder(self, interview: Interview, when: datetime | None) -> bool:
+        """Move the reminder time on, if nobody else did since `interview` was read (compare-and-set)."""
+        filt = {"_id": oid(interview.id), "next_reminder_at": to_db(interview.next_reminder_at)}
+        return self.col.update_one(filt, {"$set": {"next_reminder_at": to_db(when)}}).modified_count == 1
 
     def past_deadline(self, now: datetime, statuses: list[str]) -> list[Interview]:
         docs = self.col.find({"status": {"$in": statuses}, "deadline": {"$lte": to_db(now)}})

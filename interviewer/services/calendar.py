@@ -24,7 +24,8 @@ def invitation_ics(interview: Interview, url: str, now: datetime | None = None, 
 
     `method` PUBLISH is the candidate's download; REQUEST is the e-mailed invitation, with
     `organizer` (the HR user) and `attendee` (the candidate) as (name, e-mail); CANCEL withdraws it
-    (STATUS:CANCELLED, SEQUENCE one above the invitation's). The UID is the interview's in every
+    (STATUS:CANCELLED, SEQUENCE one above the last invitation's; a reschedule raises the
+    interview's own sequence). The UID is the interview's in every
     form, so each one updates the same calendar entry instead of adding a second.
     """
     cancel = method == "CANCEL"
@@ -39,7 +40,7 @@ def invitation_ics(interview: Interview, url: str, now: datetime | None = None, 
     event = Event()
     event.add("uid", f"interview-{interview.id}@interviewer")
     event.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0))
-    event.add("sequence", 1 if cancel else 0)
+    event.add("sequence", interview.sequence + (1 if cancel else 0))
     event.add("dtstart", start)
     event.add("dtend", start + SLOT)
     event.add("summary", ("Cancelled: " if cancel else "") + f"Written interview: {interview.job_title} "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -342,7 +342,7 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
         id=interview_id or repos.interviews.new_id(), candidate_id=candidate.id, hr_id=candidate.hr_id,
         job_title=req.job_title.strip(), job_description=(req.job_description or "").strip(),
         starts_at=req.starts_at, deadline=req.deadline, status=SCHEDULED, questions=questions,
-        question_source=req.source, created_by=user.id, created_at=now,
+        question_source=req.source, created_by=user.id, created_at=now, next_reminder_at=now,
     )
     # The invitation and the responses first: until the interview itself is written nothing reads
     # them, so a crash in between leaves no half-written interview (the sender drops an invitation
@@ -401,6 +401,58 @@ def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
                  key=f"cancellation:{interview.id}")
     repos.responses.close_for(interview.id)
     return transition(repos, interview, CANCELLED, cancelled_at=now)
+
+
+def reschedule(repos, user: User, interview_id: str, starts_at: datetime | None, deadline: datetime | None,
+               now: datetime) -> Interview:
+    """Move the window of a scheduled or in-progress interview (HR of the candidate, or an admin):
+    the same checks as scheduling (an interview already open keeps its opening time), the old and
+    new window kept in `window_history`, and an updated invitation (SEQUENCE + 1) queued.
+
+    Raises NotFound, InvalidTransition (not open any more), ValidationError ({starts_at|deadline}),
+    Conflict (moved or closed by someone else meanwhile: reload)."""
+    require_staff(user)
+    interview = get_visible(repos, user, interview_id, now)
+    if interview.status not in (SCHEDULED, IN_PROGRESS):
+        raise InvalidTransition(f"A {interview.status.replace('_', ' ')} interview cannot be moved.")
+    if interview.status == IN_PROGRESS or starts_at is None:
+        starts_at = interview.starts_at  # already open: answers were given against this start
+    validate_request(ScheduleRequest(interview.candidate_id, interview.job_title, interview.job_description,
+                                     starts_at, deadline, len(interview.questions) or 1), now, drafting=False)
+    if starts_at == interview.starts_at and deadline == interview.deadline:
+        raise ValidationError("That is the window it already has.", {"deadline": "Choose a different time."})
+    sequence = interview.sequence + 1
+    outbox.queue(repos, "invitation", interview.candidate_id, {"interview_id": interview.id, "sequence": sequence}, now,
+                 key=f"invitation:{interview.id}:{sequence}")
+    entry = {"old_starts_at": interview.starts_at, "old_deadline": interview.deadline, "starts_at": starts_at,
+             "deadline": deadline, "changed_at": now, "changed_by": user.id}
+    if not repos.interviews.move_window(interview, starts_at, deadline, entry, next_reminder_at=now):
+        raise Conflict("The interview changed meanwhile (moved, handed in or cancelled): reload the page.")
+    return repos.interviews.get(interview.id)
+
+
+REMINDERS = (timedelta(hours=24), timedelta(hours=1))  # before the deadline, default
+
+
+def queue_reminders(repos, now: datetime, offsets: tuple[timedelta, ...] = REMINDERS, limit: int = 100) -> int:
+    """Queue the reminders due now to candidates who have not handed in (the sender calls it every
+    round); returns how many were queued. Each interview is read only when its `next_reminder_at`
+    comes (its start, then each offset before the deadline); each reminder has a key of its own,
+    so several processes scanning at once queue it once. After an outage only the nearest due
+    reminder goes out, not all the missed ones."""
+    queued = 0
+    for interview in repos.interviews.reminders_due(now, limit):
+        later = [interview.deadline - o for o in offsets if interview.deadline - o > now]
+        due = [o for o in offsets if interview.deadline - o <= now]
+        if interview.status in (SCHEDULED, IN_PROGRESS) and now < interview.deadline and due:
+            minutes = int(min(due).total_seconds() // 60)
+            key = f"reminder:{interview.id}:{minutes}m"
+            if outbox.queue(repos, "reminder", interview.candidate_id,
+                            {"interview_id": interview.id, "before_minutes": minutes}, now, key=key):
+                queued += 1
+        open_ = interview.status in (SCHEDULED, IN_PROGRESS) and now < interview.deadline
+        repos.interviews.set_next_reminder(interview, min(later) if later and open_ else None)
+    return queued
 
 
 # --- the candidate's side ------------------------------------------------------------------

@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "handed_in": ("a candidate you are responsible for handed in an interview", True),
     "results_shared": ("the results of your interview were shared with you", True),
     "password_reset": ("someone asked to reset the password of your account", False),
+    "reminder": ("an interview you have not handed in is closing soon", True),
 }
 
 

@@ -57,6 +57,9 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
         "hr_a": (OK_OR_QUEUED, 404, 404), "hr_b": (OK_OR_QUEUED, 404, 404),
         "admin": (OK_OR_QUEUED, OK_OR_QUEUED, 404)},
+    ("POST", "/interview/{interview_id}/reschedule"): {  # in progress: the deadline moves
+        "anonymous": 401, "cand_a": 403, "cand_b": 403,
+        "hr_a": (200, 404, 404), "hr_b": (200, 404, 404), "admin": (200, 200, 404)},
     ("GET", "/interview/{interview_id}"): {
         "anonymous": 401, "cand_a": (200, 404, 404), "cand_b": (200, 404, 404),
         "hr_a": (200, 404, 404), "hr_b": (200, 404, 404), "admin": (200, 200, 404)},
@@ -78,6 +81,7 @@ STATE: dict[tuple[str, str], str | None] = {
     ("POST", "/interview/responses/{response_id}/evaluate"): "completed",
     ("GET", "/interview/{interview_id}"): "in_progress",
     ("GET", "/interview/{interview_id}/responses"): "in_progress",
+    ("POST", "/interview/{interview_id}/reschedule"): "in_progress",
 }
 MUTATES = {("POST", "/interview/submit-all"), ("POST", "/interview/{interview_id}/results")}
 
@@ -117,6 +121,7 @@ def build_request(route: tuple[str, str], t: Target) -> tuple[str, dict | None]:
         ("POST", "/interview/submit-all"): {
             "interview_id": t.interview_id, "responses": [{"question_id": t.question_id, "answer": "Final."}]},
         ("POST", "/interview/{interview_id}/results"): {"overall_score": 6.5, "overall_feedback": "Fine."},
+        ("POST", "/interview/{interview_id}/reschedule"): {"deadline": (now + timedelta(days=3)).isoformat()},
     }
     if route == ("GET", "/interview/all"):
         url += f"?candidate_id={t.candidate_id}"

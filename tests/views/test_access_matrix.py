@@ -61,6 +61,8 @@ MATRIX = [
     ("POST", "/hr/interviews/{interview_id}/result", dict(anonymous=LOGIN, candidate=403, hr=409, admin=409)),
     ("POST", "/hr/interviews/{interview_id}/share", dict(anonymous=LOGIN, candidate=403, hr=409, admin=409)),
     ("POST", "/hr/interviews/{interview_id}/cancel", dict(anonymous=LOGIN, candidate=403, hr=303, admin=303)),
+    ("GET", "/hr/interviews/{interview_id}/reschedule", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/reschedule", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
     ("GET", "/hr/schedule", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("POST", "/hr/schedule", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("POST", "/hr/schedule/draft", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
