@@ -57,17 +57,25 @@ def db_copy(source_uri: str):
 @click.argument("email")
 @click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
 @click.option("--name", required=True)
-@click.option("--password", help="Prompted for (hidden, twice) when omitted.")
-def users_create(email: str, role: str, name: str, password: str | None):
+@click.option("--password", help="Prompted for (hidden, twice) when omitted, unless --invite.")
+@click.option("--invite", is_flag=True, help="HR or admin: no password; e-mail the owner a link to choose one.")
+def users_create(email: str, role: str, name: str, password: str | None, invite: bool):
     """Create an account; prints the new user's id last."""
+    from .clock import utcnow
     from .services import users
 
     if role not in ROLES:
         fail(f"unknown role {role!r}; use one of {', '.join(ROLES)}.")
-    if password is None:
+    if invite and password is not None:
+        fail("--invite and --password exclude each other.")
+    if password is None and not invite:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = users.create_user(get_repos(), email, name, password, role)
+        if invite:
+            user = users.invite_staff(get_repos(), email, name, role, utcnow())
+            click.echo("An e-mail with a link to choose a password is queued (flask mail send delivers it now).")
+        else:
+            user = users.create_user(get_repos(), email, name, password, role)
     except DomainError as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
         fail("; ".join(details.values()) or exc.message)

@@ -71,4 +71,5 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "thread")  # thread | inline | manual
     MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", "30"))
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    ACCOUNT_LINK_HOURS = int(os.environ.get("ACCOUNT_LINK_HOURS", "72"))  # a new staff account's set-password link
     MAIL_REMINDER_HOURS = os.environ.get("MAIL_REMINDER_HOURS", "24,1")  # before the deadline; empty: none

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import WholeNumberField
 
@@ -10,7 +10,8 @@ class StaffForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     # SelectChoice, not tuples: tuples are deprecated in WTForms 3.3 and go in 3.4.
     role = SelectField("Role", choices=[SelectChoice("hr", "HR"), SelectChoice("admin", "Admin")])
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=8, max=1024)])
+    # Empty: the account is created without a usable password and its owner is e-mailed a link to choose one.
+    password = PasswordField("Initial password (optional)", validators=[Optional(), Length(min=8, max=1024)])
 
 
 class QuestionForm(FlaskForm):

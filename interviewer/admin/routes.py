@@ -71,13 +71,20 @@ def create_user():
     repos = get_repos()
     form = StaffForm()
     if form.validate_on_submit():
+        from ..clock import utcnow
+
         try:
-            user = user_service.create_user(repos, form.email.data, form.name.data, form.password.data,
-                                            form.role.data)
+            if form.password.data:
+                user = user_service.create_user(repos, form.email.data, form.name.data, form.password.data,
+                                                form.role.data)
+            else:
+                user = user_service.invite_staff(repos, form.email.data, form.name.data, form.role.data, utcnow())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Created {user.role} account for {user.email}.", "success")
+            flash(f"Created {user.role} account for {user.email}." + (
+                "" if form.password.data else " An e-mail with a link to choose a password is queued (see the outbox)."),
+                "success")
             return redirect_to(url_for("admin.users"))
     if wants_fragment():
         return render_template("admin/_staff_form.html", form=form), 422

@@ -122,8 +122,7 @@ def reset_password(token: str):
     from ..mail.messages import read_reset_token
 
     repos = get_repos()
-    minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
-    user, problem = read_reset_token(repos, token, minutes * 60)
+    user, problem = read_reset_token(repos, token)
     if user is None:
         return render_template("auth/reset_invalid.html", problem=problem), 400
     form = ResetPasswordForm()

@@ -19,6 +19,7 @@ from ..services.calendar import invitation_ics
 from ..services.outbox import KINDS, Drop, NotYet, Rendered
 
 RESET_SALT = "password-reset"
+SETUP_SALT = "account-setup"  # a new staff account's first password: the same page, a longer life
 
 
 @dataclass
@@ -51,23 +52,36 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:32]
 
 
-def reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def reset_token(user: User) -> str:
-    """A signed link token for `user` (itsdangerous, HMAC-SHA1 over the payload and time)."""
-    return reset_serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+def _lifetimes() -> dict[str, int]:
+    """Seconds each kind of link lives: PASSWORD_RESET_MINUTES, ACCOUNT_LINK_HOURS."""
+    return {RESET_SALT: int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60) * 60,
+            SETUP_SALT: int(current_app.config.get("ACCOUNT_LINK_HOURS") or 72) * 3600}
 
 
-def read_reset_token(repos, token: str, max_age_seconds: int) -> tuple[User | None, str]:
-    """(the user, "") for a valid token; (None, why) when it is tampered with, expired, used (the
-    password changed since) or its account is gone or deactivated."""
-    try:
-        data = reset_serializer().loads(token, max_age=max_age_seconds)
-    except SignatureExpired:
-        return None, "This link has expired: ask for a new one."
-    except BadSignature:
+def reset_token(user: User, salt: str = RESET_SALT) -> str:
+    """A signed link token for `user` (itsdangerous: HMAC over the payload and the time it was made)."""
+    return _serializer(salt).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def read_reset_token(repos, token: str) -> tuple[User | None, str]:
+    """(the user, "") for a valid reset or account-setup token; (None, why) when it is tampered
+    with, expired, used (the password changed since) or its account is gone or deactivated."""
+    data, expired = None, False
+    for salt, max_age in _lifetimes().items():
+        try:
+            data = _serializer(salt).loads(token, max_age=max_age)
+            break
+        except SignatureExpired:
+            expired = True
+        except BadSignature:
+            continue
+    if data is None:
+        if expired:
+            return None, "This link has expired: ask for a new one."
         return None, "This link is not valid: it may be incomplete. Ask for a new one."
     user = _user(repos, data.get("u") if isinstance(data, dict) else None)
     if user is None or not user.active:
@@ -181,6 +195,20 @@ def _reminder(repos, message: dict, to: User) -> Content:
     )
 
 
+def _account_created(repos, message: dict, to: User) -> Content:
+    hours = int(current_app.config.get("ACCOUNT_LINK_HOURS") or 72)
+    product = current_app.config.get("PRODUCT_NAME") or "Interviewer"
+    role = "an HR" if to.role == "hr" else "an administrator"
+    return Content(
+        subject="Your new account: choose a password",
+        paragraphs=[f"An administrator created {role} account on {product} for {to.email}.",
+                    f"Choose your password with the link below; it works once, for {hours} hours. After that, "
+                    "\"Forgot your password?\" on the sign-in page sends a new one."],
+        action=("Choose a password", url_for("auth.reset_password", token=reset_token(to, SETUP_SALT),
+                                             _external=True)),
+    )
+
+
 def _password_reset(repos, message: dict, to: User) -> Content:
     minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
     link = url_for("auth.reset_password", token=reset_token(to), _external=True)
@@ -194,7 +222,7 @@ def _password_reset(repos, message: dict, to: User) -> Content:
 
 
 BUILDERS = {"invitation": _invitation, "cancellation": _cancellation, "handed_in": _handed_in, "reminder": _reminder,
-            "results_shared": _results_shared, "password_reset": _password_reset}
+            "results_shared": _results_shared, "password_reset": _password_reset, "account_created": _account_created}
 
 
 def render(repos, message: dict) -> Rendered:

@@ -40,6 +40,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "results_shared": ("the results of your interview were shared with you", True),
     "password_reset": ("someone asked to reset the password of your account", False),
     "reminder": ("an interview you have not handed in is closing soon", True),
+    "account_created": ("an administrator created an account for you", False),
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,6 +132,17 @@ def change_password(repos, user: User, current: str, new: str, address: str = ""
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, utcnow())
     return repos.users.get(user.id)
+
+
+def invite_staff(repos, email: str, name: str, role: str, now: datetime) -> User:
+    """Create an HR or admin account with no usable password and queue the e-mail whose link lets
+    its owner choose one (``mail.messages``: valid for ACCOUNT_LINK_HOURS, until a password is set).
+    No password ever travels by e-mail or through the admin. Errors as ``create_user``."""
+    if role not in ("hr", "admin"):
+        raise ValidationError("Only HR and admin accounts are invited.", {"role": "Choose HR or admin."})
+    user = create_user(repos, email, name, secrets.token_urlsafe(48), role)
+    outbox.queue(repos, "account_created", user.id, {}, now, key=f"account_created:{user.id}")
+    return user
 
 
 def request_password_reset(repos, email: str, now: datetime) -> bool:
