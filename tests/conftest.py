@@ -159,3 +159,12 @@ def schedule(repos):
         return svc.schedule(repos, hr, req, items, now)
 
     return do
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server for this test (aiosmtpd): `.url` for MAIL_URL, `.messages` received."""
+    from smtp_recorder import running_smtp
+
+    with running_smtp() as server:
+        yield server

@@ -121,6 +121,9 @@ def mail_send():
 
 
 def init_app(app: Flask) -> None:
+    if app.testing and app.config.get("MAIL_SENDER") == "thread":
+        # A test app must not leave a thread polling its (deleted) database after the test.
+        app.config["MAIL_SENDER"] = "manual"
     app.cli.add_command(mail_cli)
 
     @app.after_request

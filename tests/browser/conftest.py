@@ -72,6 +72,7 @@ def live_server(tmp_path, migrated_sqlite):
         "MONGO_DB": "interviewer",
         "AI_PROVIDER": "local",
         "GEMINI_API_KEY": "",
+        "MAIL_SENDER": "manual",  # no sender thread outliving the test; a test that sends sets "inline"
     })
     with app.app_context():
         upgrade(get_db())  # nothing left to apply on the copy; a new migration would run here

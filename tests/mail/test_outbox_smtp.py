@@ -172,7 +172,7 @@ def test_retries_stop_after_max_attempts(mail_app, people, smtp, monkeypatch):
 
 
 def test_a_mail_server_that_is_down_never_fails_the_request(build_app, smtp):
-    from tests.mail.conftest import free_port
+    from smtp_recorder import free_port
 
     app = build_app(MAIL_URL=f"smtp://127.0.0.1:{free_port()}?starttls=off&timeout=2", WTF_CSRF_ENABLED=False,
                     MAIL_SENDER="inline")

@@ -1,11 +1,12 @@
-"""A real SMTP server for the mail tests (aiosmtpd, in this process, on a free local port)."""
+"""A real SMTP server for the tests (aiosmtpd, in this process, on a free local port); the `smtp`
+fixture of tests/conftest.py starts one per test."""
 from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
-import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -40,12 +41,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp():
-    """The running server: `.url` for MAIL_URL, `.messages` [(mail_from, rcpt_tos, EmailMessage)]."""
+@contextmanager
+def running_smtp():
+    """A running server: `.url` for MAIL_URL, `.messages` [(mail_from, rcpt_tos, EmailMessage)]."""
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     recorder.url = f"smtp://127.0.0.1:{controller.port}?starttls=off&timeout=5"
-    yield recorder
-    controller.stop()
+    try:
+        yield recorder
+    finally:
+        controller.stop()
