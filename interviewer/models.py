@@ -32,6 +32,7 @@ class User:
     resume_text: str = ""
     resume_filename: str = ""
     created_at: datetime | None = None
+    mail_off: list[str] = field(default_factory=list)  # optional e-mail kinds the user turned off
 
     # flask-login's protocol
     @property

@@ -138,3 +138,19 @@ def reset_password(token: str):
             return redirect(url_for("auth.login"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/reset.html", form=form, user=user), status
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """Turn optional e-mails (reminders, notices) off or on; invitations and security mail always go."""
+    from ..services import outbox
+
+    kinds = outbox.optional_kinds(current_user.role)
+    off = list(current_user.mail_off)
+    if request.method == "POST":
+        wanted = set(request.form.getlist("on"))
+        off = outbox.set_mail_off(get_repos(), current_user, [k for k, _ in kinds if k not in wanted])
+        flash("Your e-mail choices are saved.", "success")
+        return redirect(url_for("auth.notifications"))
+    return render_template("auth/notifications.html", kinds=kinds, off=off)

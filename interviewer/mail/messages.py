@@ -233,9 +233,14 @@ def render(repos, message: dict) -> Rendered:
         raise Drop("The recipient's account no longer exists.")
     if not to.active:
         raise Drop("The recipient's account is deactivated.")
-    content = BUILDERS[message["kind"]](repos, message, to)
+    kind = message["kind"]
+    if KINDS[kind][1] and kind in to.mail_off:
+        raise Drop("The recipient turned these messages off.")
+    content = BUILDERS[kind](repos, message, to)
     product = current_app.config.get("PRODUCT_NAME") or "Interviewer"
-    why = f"You receive this e-mail from {product} because {KINDS[message['kind']][0]}."
+    why = f"You receive this e-mail from {product} because {KINDS[kind][0]}."
+    if KINDS[kind][1]:
+        why += f" Turn these off: {url_for('auth.notifications', _external=True)}"
     context = {"m": content, "to": to, "product": product, "why": why}
     return Rendered(to=to.email, to_name=to.name, subject=f"{content.subject} — {product}",
                     text=render_template("mail/layout.txt", **context),

@@ -35,6 +35,7 @@ class UserRepository:
             resume_text=doc.get("resume_text", ""),
             resume_filename=doc.get("resume_filename", ""),
             created_at=from_db(doc.get("created_at")),
+            mail_off=list(doc.get("mail_off") or []),
         )
 
     def insert(self, user: User) -> User:

@@ -44,6 +44,12 @@ KINDS: dict[str, tuple[str, bool]] = {
 }
 
 
+def optional_kinds(role: str) -> list[tuple[str, str]]:
+    """The messages a user of `role` may turn off: [(kind, what it is)]."""
+    mine = {"candidate": ("reminder", "results_shared"), "hr": ("handed_in",), "admin": ("handed_in",)}
+    return [(kind, KINDS[kind][0]) for kind in mine.get(role, ())]
+
+
 @dataclass
 class Rendered:
     """A message ready to send: the recipient, subject, text and HTML bodies, attachments as
@@ -88,6 +94,15 @@ def queue(repos, kind: str, to_user_id: str, refs: dict[str, Any], now: datetime
         "kind": kind, "key": key or f"{kind}:{message_id}", "to_user_id": str(to_user_id), "refs": dict(refs),
         "message_id": message_id, "created_at": now, "next_attempt_at": now,
     })
+
+
+def set_mail_off(repos, user, kinds: list[str]) -> list[str]:
+    """Turn off the optional messages in `kinds` for `user` (and back on the others it may turn
+    off); unknown or mandatory kinds are ignored. Returns what is now off."""
+    allowed = {kind for kind, _ in optional_kinds(user.role)}
+    off = sorted(set(kinds) & allowed)
+    repos.users.set_fields(user.id, mail_off=off)
+    return off
 
 
 def backoff(attempts: int) -> timedelta:
