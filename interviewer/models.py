@@ -33,6 +33,7 @@ class User:
     resume_filename: str = ""
     created_at: datetime | None = None
     mail_off: list[str] = field(default_factory=list)  # optional e-mail kinds the user turned off
+    email_verified: bool = True  # False until a self-registered candidate follows the link (REGISTRATION_EMAIL_VERIFY)
 
     # flask-login's protocol
     @property

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..db import get_repos
-from ..errors import TooManyAttempts, ValidationError
+from ..errors import Forbidden, TooManyAttempts, ValidationError
 from ..forms import apply_errors
 from ..security import begin_session, end_session, home_for, safe_next
 from ..services import users
@@ -32,6 +32,9 @@ def login():
             user = users.authenticate(get_repos(), form.email.data, form.password.data, address=client_address())
         except TooManyAttempts as exc:
             user, (status, headers) = None, _refused(form, exc)
+        except Forbidden as exc:  # right password, address not confirmed yet
+            user, status = None, 403
+            form.form_errors.append(exc.message)
         if user is not None:
             begin_session(user)  # a fresh session for every sign-in: no fixation
             flash(f"Welcome, {user.name}.", "success")
@@ -66,11 +69,15 @@ def register():
     if form.validate_on_submit():
         upload = form.resume.data
         resume = (upload.filename, upload.read(users.RESUME_MAX_BYTES + 1)) if upload and upload.filename else None
+        verify = bool(current_app.config.get("REGISTRATION_EMAIL_VERIFY"))
         try:
-            user = users.register_candidate(get_repos(), form.email.data, form.name.data, form.password.data, resume)
+            user = users.register_candidate(get_repos(), form.email.data, form.name.data, form.password.data, resume,
+                                            verify=verify, now=utcnow())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            if verify:  # the same page whether or not the address already had an account
+                return render_template("auth/check_inbox.html", email=form.email.data)
             begin_session(user)
             flash("Your account is ready.", "success")  # the dashboard says what happens next
             return redirect(url_for("candidate.dashboard"))
@@ -154,3 +161,18 @@ def notifications():
         flash("Your e-mail choices are saved.", "success")
         return redirect(url_for("auth.notifications"))
     return render_template("auth/notifications.html", kinds=kinds, off=off)
+
+
+@bp.get("/register/verify/<token>")
+def verify_email(token: str):
+    """Confirm a self-registered address from the e-mailed link, and sign in."""
+    from ..mail.messages import read_verify_token
+
+    repos = get_repos()
+    user, problem = read_verify_token(repos, token)
+    if user is None:
+        return render_template("auth/reset_invalid.html", problem=problem, again=url_for("auth.register")), 400
+    user = users.confirm_email(repos, user)
+    begin_session(user)
+    flash("Your e-mail address is confirmed: your account is ready.", "success")
+    return redirect(home_for(user))

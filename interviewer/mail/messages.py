@@ -20,6 +20,7 @@ from ..services.outbox import KINDS, Drop, NotYet, Rendered
 
 RESET_SALT = "password-reset"
 SETUP_SALT = "account-setup"  # a new staff account's first password: the same page, a longer life
+VERIFY_SALT = "verify-email"
 
 
 @dataclass
@@ -209,6 +210,48 @@ def _account_created(repos, message: dict, to: User) -> Content:
     )
 
 
+def verify_token(user: User) -> str:
+    return _serializer(VERIFY_SALT).dumps({"u": user.id, "e": user.email})
+
+
+def read_verify_token(repos, token: str) -> tuple[User | None, str]:
+    """(the user, "") for a valid e-mail confirmation token (ACCOUNT_LINK_HOURS), else (None, why)."""
+    try:
+        data = _serializer(VERIFY_SALT).loads(token, max_age=_lifetimes()[SETUP_SALT])
+    except SignatureExpired:
+        return None, "This link has expired: register again with the same address to get a new one."
+    except BadSignature:
+        return None, "This link is not valid: it may be incomplete."
+    user = _user(repos, data.get("u") if isinstance(data, dict) else None)
+    if user is None or not user.active or user.email != data.get("e"):
+        return None, "This link is not valid any more."
+    return user, ""
+
+
+def _verify_email(repos, message: dict, to: User) -> Content:
+    if to.email_verified:
+        raise Drop("The address was confirmed before this message was sent.")
+    hours = int(current_app.config.get("ACCOUNT_LINK_HOURS") or 72)
+    return Content(
+        subject="Confirm your e-mail address",
+        paragraphs=[f"An account was registered with {to.email}. Confirm that this address is yours to start "
+                    f"using it; the link works for {hours} hours.",
+                    "If you did not register, ignore this message: without confirmation the account cannot be used."],
+        action=("Confirm my address", url_for("auth.verify_email", token=verify_token(to), _external=True)),
+    )
+
+
+def _registration_attempt(repos, message: dict, to: User) -> Content:
+    return Content(
+        subject="Someone tried to register with your address",
+        paragraphs=[f"Someone — maybe you — tried to create a new account with {to.email}. You already have one, "
+                    "so nothing was created.",
+                    "Sign in with it; if you forgot the password, \"Forgot your password?\" on the sign-in page "
+                    "sends a link to choose a new one. If it was not you, you need not do anything."],
+        action=("Sign in", url_for("auth.login", _external=True)),
+    )
+
+
 def _password_reset(repos, message: dict, to: User) -> Content:
     minutes = int(current_app.config.get("PASSWORD_RESET_MINUTES") or 60)
     link = url_for("auth.reset_password", token=reset_token(to), _external=True)
@@ -222,7 +265,8 @@ def _password_reset(repos, message: dict, to: User) -> Content:
 
 
 BUILDERS = {"invitation": _invitation, "cancellation": _cancellation, "handed_in": _handed_in, "reminder": _reminder,
-            "results_shared": _results_shared, "password_reset": _password_reset, "account_created": _account_created}
+            "results_shared": _results_shared, "password_reset": _password_reset, "account_created": _account_created,
+            "verify_email": _verify_email, "registration_attempt": _registration_attempt}
 
 
 def render(repos, message: dict) -> Rendered:

@@ -36,6 +36,7 @@ class UserRepository:
             resume_filename=doc.get("resume_filename", ""),
             created_at=from_db(doc.get("created_at")),
             mail_off=list(doc.get("mail_off") or []),
+            email_verified=doc.get("email_verified", True),
         )
 
     def insert(self, user: User) -> User:
@@ -52,6 +53,7 @@ class UserRepository:
             "resume_text": user.resume_text,
             "resume_filename": user.resume_filename,
             "created_at": to_db(user.created_at),
+            "email_verified": user.email_verified,
         }
         result = self.col.insert_one(doc)
         return self.get(result.inserted_id)

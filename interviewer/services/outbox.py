@@ -41,6 +41,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "password_reset": ("someone asked to reset the password of your account", False),
     "reminder": ("an interview you have not handed in is closing soon", True),
     "account_created": ("an administrator created an account for you", False),
+    "verify_email": ("someone registered an account with your e-mail address", False),
+    "registration_attempt": ("someone tried to register a new account with your e-mail address", False),
 }
 
 

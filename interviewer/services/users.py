@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
-from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import EMAIL_ADDRESS, normalise_email
 from . import interviews as interview_service
@@ -46,7 +46,7 @@ def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
 
 
 def create_user(repos, email: str, name: str, password: str, role: str, resume_text: str = "",
-                resume_filename: str = "") -> User:
+                resume_filename: str = "", email_verified: bool = True) -> User:
     """Create an account; raises ValidationError (with the field) on bad input or a taken e-mail."""
     if role not in ROLES:
         raise ValidationError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.", {"role": "Unknown role."})
@@ -63,6 +63,7 @@ def create_user(repos, email: str, name: str, password: str, role: str, resume_t
         resume_text=resume_text,
         resume_filename=resume_filename,
         created_at=utcnow(),
+        email_verified=email_verified,
     )
     try:
         return repos.users.insert(user)
@@ -71,20 +72,49 @@ def create_user(repos, email: str, name: str, password: str, role: str, resume_t
                               {"email": "An account with this e-mail already exists."}) from None
 
 
-def register_candidate(repos, email: str, name: str, password: str, resume: tuple[str, bytes] | None = None) -> User:
+def register_candidate(repos, email: str, name: str, password: str, resume: tuple[str, bytes] | None = None,
+                       verify: bool = False, now: datetime | None = None) -> User | None:
     """Self-registration: always a candidate. `resume` is (filename, bytes) or None.
 
     The resume is read before the account is stored, so a refused file leaves no account; and only
     once the cheap fields pass, so a form with a bad e-mail does not cost a PDF reader.
+
+    With `verify` (REGISTRATION_EMAIL_VERIFY) the account cannot sign in until its owner follows
+    the e-mailed link, and a taken address is not an error: its owner is told by e-mail instead
+    (an unconfirmed one gets a new link), and None is returned — the caller answers "check your
+    inbox" in both cases, so the form reveals no account.
     """
     errors = _check_identity(email, name, password)
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
+    now = now or utcnow()
+    if verify:
+        existing = repos.users.by_email(email)
+        if existing is not None:
+            kind = "verify_email" if not existing.email_verified else "registration_attempt"
+            # At most one such message an hour, however often the form is sent.
+            outbox.queue(repos, kind, existing.id, {}, now, key=f"{kind}:{existing.id}:{now:%Y%m%d%H}")
+            return None
     text, filename = "", ""
     if resume and resume[1]:
         filename = resume[0]
         text = resumes.extract_resume_text(filename, resume[1])
-    return create_user(repos, email, name, password, "candidate", text, filename)
+    if not verify:
+        return create_user(repos, email, name, password, "candidate", text, filename)
+    try:
+        user = create_user(repos, email, name, password, "candidate", text, filename, email_verified=False)
+    except ValidationError as exc:
+        if "already exists" not in str((exc.details or {}).get("email", "")):
+            raise
+        return None  # registered by a racing request a moment ago: that one sent its link
+    outbox.queue(repos, "verify_email", user.id, {}, now, key=f"verify_email:{user.id}:{now:%Y%m%d%H}")
+    return user
+
+
+def confirm_email(repos, user: User) -> User:
+    """Mark `user`'s address as confirmed (the link was checked by the caller)."""
+    repos.users.set_fields(user.id, email_verified=True)
+    return repos.users.get(user.id)
 
 
 def authenticate(repos, email: str, password: str, now: datetime | None = None, address: str = "") -> User | None:
@@ -107,6 +137,9 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None, 
         check_password_hash(_dummy_hash(HASH_METHOD), password or "")
     elif check_password_hash(user.password_hash, password or "") and user.active:
         guard.succeeded()
+        if not user.email_verified:
+            raise Forbidden("Confirm your e-mail address first: follow the link in the message we sent you. "
+                            "Registering again with the same address sends a new one.")
         return user
     guard.failed()
     return None

@@ -32,6 +32,7 @@ MATRIX = [
     ("GET", "/account/password", dict(anonymous=LOGIN, candidate=200, hr=200, admin=200)),
     ("POST", "/account/password", dict(anonymous=LOGIN, candidate=422, hr=422, admin=422)),
 
+    ("GET", "/register/verify/{token}", dict(anonymous=400, candidate=400, hr=400, admin=400)),
     ("GET", "/account/notifications", dict(anonymous=LOGIN, candidate=200, hr=200, admin=200)),
     ("POST", "/account/notifications", dict(anonymous=LOGIN, candidate=302, hr=302, admin=302)),
     ("GET", "/password/forgot", dict(anonymous=200, candidate=200, hr=200, admin=200)),
