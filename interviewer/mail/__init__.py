@@ -126,6 +126,13 @@ def init_app(app: Flask) -> None:
         app.config["MAIL_SENDER"] = "manual"
     app.cli.add_command(mail_cli)
 
+    @app.before_request
+    def _start_sender():
+        # Reminders and retries are due without any request to wake the sender: each process
+        # starts its thread with its first request of any kind (a pid check once it runs).
+        if app.config.get("MAIL_SENDER") == "thread":
+            sender(app)
+
     @app.after_request
     def _wake_sender(response):
         from flask import request

@@ -178,3 +178,45 @@ def test_no_reminder_for_an_interview_handed_in_or_cancelled(site):
     gone = make(repos, hr, cand, closes_in=timedelta(hours=3))
     svc.cancel(repos, hr, gone.id, datetime.now(UTC))
     assert svc.queue_reminders(repos, datetime.now(UTC) + timedelta(hours=2, minutes=30)) == 0
+
+
+def test_two_processes_scanning_at_once_queue_each_reminder_once(build_app, tmp_path):
+    """Two real processes run the reminder scan over the same embedded store at the same moment."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    if not os.environ.get("TEST_BACKEND", "").startswith("sqlite"):
+        pytest.skip("needs a store shared between processes (TEST_BACKEND=sqlite)")
+    app = build_app(WTF_CSRF_ENABLED=False)
+    repos = get_repos(app)
+    hr = user_service.create_user(repos, "hr@acme.example", "Hana", PASSWORD, "hr")
+    for i in range(20):
+        c = user_service.assign(repos, user_service.create_user(repos, f"c{i}@example.com", f"C{i}", PASSWORD,
+                                                                "candidate").id, hr.id)
+        make(repos, hr, c, opens_in=timedelta(hours=-1), closes_in=timedelta(hours=3))
+    go = tmp_path / "go"
+    script = textwrap.dedent(f"""
+        import os, time
+        from datetime import UTC, datetime, timedelta
+        from interviewer import create_app
+        from interviewer.db import get_repos
+        from interviewer.services.interviews import queue_reminders
+        app = create_app({{"TESTING": True, "SECRET_KEY": "x", "MONGO_URI": {app.config["MONGO_URI"]!r},
+                          "MONGO_DB": {app.config["MONGO_DB"]!r}}})
+        repos = get_repos(app)
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.01)
+        print(queue_reminders(repos, datetime.now(UTC) + timedelta(hours=2, minutes=30), limit=5))
+    """)
+    children = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    go.write_text("go")
+    counts = [int(child.communicate(timeout=120)[0].strip()) for child in children]
+    # Each process took (up to) the same first 5; this process queues the rest.
+    rest = 0
+    while queued := svc.queue_reminders(repos, datetime.now(UTC) + timedelta(hours=2, minutes=30)):
+        rest += queued
+    reminders = [m for m in repos.outbox.page(None, 1, 100)[0] if m["kind"] == "reminder"]
+    assert len(reminders) == 20 and len({m["key"] for m in reminders}) == 20
+    assert sum(counts) + rest == 20 and sum(counts) >= 5  # no reminder counted as queued by two processes
