@@ -13,6 +13,7 @@ from flask import current_app, g, jsonify, render_template_string
 from flask_login import current_user
 
 from ..ai import generation_provider
+from ..assets import asset_url
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import NotFound, ValidationError
@@ -393,18 +394,20 @@ def openapi_json():
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Interviewer API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="{{ url_for('static', filename='vendor/pico-2.1.1.min.css') }}">
-<style>code{white-space:pre-wrap} pre{max-height:24rem;overflow:auto} .m{font-weight:bold}</style></head>
-<body><main class="container">
+<link rel="icon" href="{{ asset_url('favicon.svg') }}" type="image/svg+xml">
+<link rel="stylesheet" href="{{ asset_url('vendor/pico-2.1.1.min.css') }}">
+<link rel="stylesheet" href="{{ asset_url('app.css') }}"></head>
+<body class="api-docs"><main class="container">
 <h1>{{ doc.info.title }} <small>{{ doc.info.version }}</small></h1>
 <p>{{ doc.info.description }}</p>
 <p>The machine-readable document: <a href="{{ url_for('api.openapi_json') }}">/openapi.json</a>.</p>
 <h2>Endpoints</h2>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Endpoints">
 <table><thead><tr><th>Method</th><th>Path</th><th>Who</th><th>Summary</th></tr></thead><tbody>
 {% for path, methods in doc.paths.items() %}{% for method, op in methods.items() %}
 <tr><td class="m">{{ method|upper }}</td><td><a href="#{{ op.operationId }}"><code>{{ path }}</code></a></td>
 <td>{{ (op.get('x-roles') or ['anyone'])|join(', ') }}</td><td>{{ op.summary }}</td></tr>
-{% endfor %}{% endfor %}</tbody></table>
+{% endfor %}{% endfor %}</tbody></table></div>
 {% for path, methods in doc.paths.items() %}{% for method, op in methods.items() %}
 <section id="{{ op.operationId }}"><h3><code>{{ method|upper }} {{ path }}</code></h3>
 <p>{{ op.summary }}. {{ op.description }}</p>
@@ -419,7 +422,7 @@ DOCS_PAGE = """<!doctype html>
 {% endfor %}{% endfor %}
 <h2>Schemas</h2>
 {% for name, schema in doc.components.schemas.items() %}
-<section id="schema-{{ name }}"><h3>{{ name }}</h3><pre><code>{{ schema|tojson(indent=2) }}</code></pre></section>
+<section id="schema-{{ name }}"><h3>{{ name }}</h3><pre tabindex="0"><code>{{ schema|tojson(indent=2) }}</code></pre></section>
 {% endfor %}
 </main></body></html>"""
 
@@ -428,7 +431,8 @@ DOCS_PAGE = """<!doctype html>
            media_type="text/html")
 def docs():
     """Server-rendered, no external assets: works offline."""
-    key = ("docs", current_app.static_url_path)
+    # Rendered once per set of static URLs: a rebuilt or edited stylesheet gets a new hashed name.
+    key = ("docs", asset_url("vendor/pico-2.1.1.min.css"), asset_url("app.css"), asset_url("favicon.svg"))
     if key not in _DOCUMENT_PAGES:
         _DOCUMENT_PAGES[key] = render_template_string(DOCS_PAGE, doc=document())
     return _DOCUMENT_PAGES[key]

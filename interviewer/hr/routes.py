@@ -17,6 +17,7 @@ from ..models import COMPLETED, EVALUATED, INTERVIEW_STATUSES
 from ..repositories.base import oid
 from ..services import interviews as svc
 from ..services import questions as question_service
+from ..services import resumes
 from . import bp
 
 DRAFT_FIELDS = ("id", "text", "category", "difficulty", "tags", "reference_answer", "key_points", "source")
@@ -105,27 +106,48 @@ def _draft_items() -> list[dict]:
     return [{name: (lists[name][i] if i < len(lists[name]) else "") for name in DRAFT_FIELDS} for i in range(count)]
 
 
-def _apply_op(items: list[dict], op: str) -> list[dict]:
-    """Reorder, remove or add draft questions, as asked by the button pressed."""
+def _apply_op(items: list[dict], op: str) -> tuple[list[dict], str]:
+    """Reorder, remove or add draft questions, as asked by the button pressed.
+
+    Returns the items and the id of the element keyboard focus belongs on once the draft is redrawn
+    (hr/_draft.html marks it `autofocus`, which htmx 2 honours in swapped content and browsers on a
+    page load): the moved question's same button, the neighbour of a removed one, a new question's text.
+    """
     name, _, arg = op.partition(":")
     index = -1
     if name in ("up", "down", "remove"):
         index = params.int_param(arg, 0, len(items) - 1, "questions",
                                  "That button does not belong to this draft: nothing was changed.")
+    focus = ""
     if name == "up" and 0 < index < len(items):
         items[index - 1], items[index] = items[index], items[index - 1]
+        focus = _move_focus(items, index - 1, "up")
     elif name == "down" and 0 <= index < len(items) - 1:
         items[index + 1], items[index] = items[index], items[index + 1]
+        focus = _move_focus(items, index + 1, "down")
     elif name == "remove" and 0 <= index < len(items):
         items.pop(index)
+        focus = f"q-{items[min(index, len(items) - 1)]['id']}-remove" if items else "draft-add"
     elif name == "add":
         items.append({"id": svc.new_question_id(), "text": "", "category": "technical", "difficulty": "3",
                       "tags": "", "reference_answer": "", "key_points": "", "source": "custom"})
+        focus = f"q-text-{len(items)}"
     elif name == "bank":
         question = get_repos().questions.get(arg)
+        focus = "draft-bank-add"
         if question is not None and question.enabled:
             items.append(question_service.form_fields(svc.question_from_bank(question)))
-    return items
+            focus = f"q-text-{len(items)}"
+    return items, focus
+
+
+def _move_focus(items: list[dict], index: int, button: str) -> str:
+    """The moved question's same button, or its other one where the same is now disabled (top or bottom)."""
+    if button == "up" and index == 0:
+        button = "down"
+    elif button == "down" and index == len(items) - 1:
+        button = "up"
+    return f"q-{items[index]['id']}-{button}"
 
 
 def _chosen_candidate(repos, candidate_id: str):
@@ -138,11 +160,12 @@ def _chosen_candidate(repos, candidate_id: str):
         return None
 
 
-def _schedule_context(step: str, errors: dict | None = None, items: list | None = None, notice: str = "") -> dict:
+def _schedule_context(step: str, errors: dict | None = None, items: list | None = None, notice: str = "",
+                      focus: str = "") -> dict:
     repos = get_repos()
     form = request.form if request.method == "POST" else request.args
     context = dict(
-        step=step, values=form, errors=errors or {}, items=items or [], notice=notice,
+        step=step, values=form, errors=errors or {}, items=items or [], notice=notice, focus=focus,
         tz=form.get("tz") or "UTC", chosen=_chosen_candidate(repos, form.get("candidate_id", "")[:40]),
         bank=repos.questions.list(enabled=True), picked=set(form.getlist("picked")),
     )
@@ -150,6 +173,9 @@ def _schedule_context(step: str, errors: dict | None = None, items: list | None 
         draft_id = form.get("draft_id", "")
         context["draft_id"] = draft_id if oid(draft_id) is not None else repos.interviews.new_id()
         context["time_notes"] = _time_notes(form)
+        chosen, generated = context["chosen"], any(i.get("source") == "generated" for i in context["items"])
+        context["inputs_notice"] = question_service.generation_inputs_notice(
+            chosen.name, chosen.resume_text, form.get("job_description", "")) if chosen and generated else ""
     if step == "details":
         context.update(zones=params.zone_names(), search=params.search_text(form.get("candidate_q")))
         context["found"] = svc.find_schedulable(repos, current_user, context["search"])
@@ -167,8 +193,8 @@ def _time_notes(form) -> dict[str, str]:
 
 
 def _schedule_page(step: str, status: int = 200, errors: dict | None = None, items: list | None = None,
-                   notice: str = ""):
-    context = _schedule_context(step, errors, items, notice)
+                   notice: str = "", focus: str = ""):
+    context = _schedule_context(step, errors, items, notice, focus)
     if step == "review" and wants_fragment() and request.form.get("op"):
         return render_template("hr/_draft.html", **context), status
     return render_template("hr/schedule.html", **context), status
@@ -207,10 +233,10 @@ def schedule_review():
         op = "bank:" + request.form.get("bank_pick", "")
     items = _draft_items()
     try:
-        items = _apply_op(items, op)
+        items, focus = _apply_op(items, op)
     except ValidationError as exc:
         return _schedule_page("review", exc.status, exc.details, items)
-    return _schedule_page("review", items=items)
+    return _schedule_page("review", items=items, focus=focus)
 
 
 @bp.post("/schedule/confirm")
@@ -231,6 +257,13 @@ def schedule_confirm():
     else:
         flash(f"This draft was already scheduled: here is the interview “{interview.job_title}”.", "info")
     return redirect_to(url_for("hr.interview", interview_id=interview.id))
+
+
+@bp.get("/candidates/<candidate_id>/resume")
+def resume(candidate_id: str):
+    """A candidate's stored resume text (or that they uploaded none): their HR user and admins only."""
+    candidate = resumes.candidate_with_resume(get_repos(), current_user, candidate_id)
+    return render("hr/resume.html", "hr/_resume.html", candidate=candidate)
 
 
 # --- one interview ---------------------------------------------------------------------------

@@ -30,6 +30,28 @@ def _split_list(value: Any, sep: str) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
+def unique_tags(tags: list[str]) -> list[str]:
+    """Lower-cased, each once, in the order first given ("Python, python, ORM" → python, orm): a
+    generator that folds aliases (postgres → sql) or repeats a bank question's tags says each once."""
+    return list(dict.fromkeys(t.lower() for t in tags))
+
+
+def generation_inputs_notice(candidate_name: str, resume_text: str, job_description: str) -> str:
+    """What HR should know about the inputs of generated questions: "" when both a resume and a job
+    description were there, else which was missing and what the questions are based on instead."""
+    has_resume, has_job = bool((resume_text or "").strip()), bool((job_description or "").strip())
+    if has_resume and has_job:
+        return ""
+    if not has_resume and not has_job:
+        return (f"These questions were generated without a resume or a job description: {candidate_name} "
+                "uploaded no resume and the job description is empty, so they are general questions, not "
+                "tailored to this candidate or role. Go back, add a job description and draft again to tailor them.")
+    if not has_resume:
+        return (f"{candidate_name} uploaded no resume: these questions were generated from the job "
+                "description alone.")
+    return f"The job description is empty: these questions were generated from {candidate_name}'s resume alone."
+
+
 def clean_question_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Validate question fields (shared by the bank and by interview drafts)."""
     errors: dict[str, str] = {}
@@ -57,7 +79,7 @@ def clean_question_fields(data: dict[str, Any]) -> dict[str, Any]:
         "text": text,
         "category": category,
         "difficulty": difficulty,
-        "tags": [t.lower() for t in _split_list(data.get("tags"), ",")][:20],
+        "tags": unique_tags(_split_list(data.get("tags"), ","))[:20],
         "reference_answer": reference,
         "key_points": _split_list(data.get("key_points"), "\n")[:10],
     }

@@ -23,7 +23,8 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
+from ..models import User
 from . import pdf_worker
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,18 @@ BUSY = "Many resumes are being read right now. Please try again in a minute, or 
 PYTHON = sys.executable  # runs pdf_worker.py; the app's own interpreter has pypdf
 _WORKER = Path(pdf_worker.__file__)
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+
+
+def candidate_with_resume(repos, user: User, candidate_id: str) -> User:
+    """The candidate whose stored resume `user` may read (text and file name on the returned User, the
+    text "" when none was uploaded): admins any candidate's, HR only their assigned candidates'.
+    Anyone else, and an unknown id, gets NotFound: the same answer, so nothing says who exists."""
+    candidate = repos.users.get(candidate_id)
+    if candidate is None or candidate.role != "candidate":
+        raise NotFound("No such candidate.")
+    if user.role == "admin" or (user.role == "hr" and candidate.hr_id == user.id):
+        return candidate
+    raise NotFound("No such candidate.")
 
 
 def _refuse(message: str) -> ValidationError:

@@ -74,6 +74,7 @@ MATRIX = [
     ("GET", "/hr/results", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/results.csv", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/questions", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/candidates/{candidate_id}/resume", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
 
     ("GET", "/candidate/", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
     ("GET", "/candidate/history", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),

@@ -95,6 +95,18 @@ def test_pages_link_the_hashed_copies_and_the_favicon(client, dist):
     assert '<link rel="icon" href="/static/dist/' in html
 
 
+def test_the_api_docs_page_links_the_hashed_copies_too(client, tmp_path, build_app):
+    """The API's page is rendered once and kept: built or not, it links what this app serves."""
+    names = current_names(STATIC)
+    html = get(client, "/api/docs").get_data(as_text=True)
+    for name in ("vendor/pico-2.1.1.min.css", "app.css", "favicon.svg"):
+        assert f'"/static/dist/{names[name]}"' in html, name
+    assert not re.search(r'"/static/(?!dist/)', html)
+    plain = build_app(WTF_CSRF_ENABLED=False, ASSETS_DIR=str(tmp_path / "never-built")).test_client()
+    html = get(plain, "/api/docs").get_data(as_text=True)
+    assert '"/static/vendor/pico-2.1.1.min.css"' in html and "/static/dist/" not in html
+
+
 def test_without_a_build_pages_link_the_plain_files(tmp_path, build_app):
     app = build_app(WTF_CSRF_ENABLED=False, ASSETS_DIR=str(tmp_path / "never-built"))
     client = app.test_client()
