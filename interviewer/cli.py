@@ -15,6 +15,7 @@ from .models import ROLES
 db_cli = AppGroup("db", help="Database migrations.")
 users_cli = AppGroup("users", help="Manage accounts.")
 interviews_cli = AppGroup("interviews", help="Interview housekeeping.")
+audit_cli = AppGroup("audit", help="The audit trail.")
 
 
 def fail(message: str, code: int = 2):
@@ -186,6 +187,18 @@ def demo(host: str):
             err=True, fg="red", bold=True)
 
 
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the audit trail's hash chain: exit 1 at the first edited, removed or moved event."""
+    from .services import audit
+
+    verdict = audit.verify(get_repos())
+    if not verdict.ok:
+        fail(f"the audit trail was tampered with: {verdict.problem}", code=1)
+    click.echo(f"The audit trail is intact: {verdict.events} event{'' if verdict.events == 1 else 's'}, "
+               "each chained to the one before.")
+
+
 def register_cli(app: Flask) -> None:
     from .ai.cli import ai_cli
     from .assets import assets_cli
@@ -194,5 +207,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(interviews_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
     app.cli.add_command(assets_cli)

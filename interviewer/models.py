@@ -34,6 +34,7 @@ class User:
     created_at: datetime | None = None
     mail_off: list[str] = field(default_factory=list)  # optional e-mail kinds the user turned off
     email_verified: bool = True  # False until a self-registered candidate follows the link (REGISTRATION_EMAIL_VERIFY)
+    audit_ref: str = ""  # the pseudonym audit events name this person by (services/audit.py)
 
     # flask-login's protocol
     @property

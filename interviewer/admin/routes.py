@@ -1,3 +1,5 @@
+import json
+
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
@@ -76,9 +78,10 @@ def create_user():
         try:
             if form.password.data:
                 user = user_service.create_user(repos, form.email.data, form.name.data, form.password.data,
-                                                form.role.data)
+                                                form.role.data, actor=current_user)
             else:
-                user = user_service.invite_staff(repos, form.email.data, form.name.data, form.role.data, utcnow())
+                user = user_service.invite_staff(repos, form.email.data, form.name.data, form.role.data, utcnow(),
+                                                 actor=current_user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -96,7 +99,7 @@ def assign(user_id: str):
     """Assign a candidate to the chosen HR user (inline)."""
     repos = get_repos()
     try:
-        user = user_service.assign(repos, user_id, request.form.get("hr_id", ""))
+        user = user_service.assign(repos, user_id, request.form.get("hr_id", ""), actor=current_user)
     except ValidationError as exc:
         return _row(user_service.get_candidate(repos, user_id), exc.message, 422)
     return _changed(user, f"{user.name} is assigned.")
@@ -105,7 +108,7 @@ def assign(user_id: str):
 @bp.post("/users/<user_id>/unassign")
 def unassign(user_id: str):
     """Unassign a candidate (inline)."""
-    user = user_service.unassign(get_repos(), user_id)
+    user = user_service.unassign(get_repos(), user_id, actor=current_user)
     return _changed(user, f"{user.name} is unassigned.")
 
 
@@ -225,3 +228,80 @@ def outbox_resend(message_id: str):
     else:
         flash("The message is queued again.", "success")
     return redirect_to(url_for("admin.outbox_message", message_id=message_id))
+
+
+def _audit_filters() -> tuple[dict, dict[str, str]]:
+    """The audit page's filters from the query string, and the errors of values it could not read."""
+    from datetime import UTC, datetime, timedelta
+
+    args, errors = request.args, {}
+    filters: dict = {"action": (args.get("action") or "").strip()[:60] or None,
+                     "object_id": (args.get("object") or "").strip()[:60] or None}
+    email = (args.get("actor") or "").strip()[:254]
+    if email:
+        actor = get_repos().users.by_email(email)
+        filters["actor"] = actor.audit_ref if actor else "-"  # nobody: no event matches
+    for name, key, shift in (("from", "start", 0), ("to", "end", 1)):
+        value = (args.get(name) or "").strip()
+        if value:
+            try:
+                day = datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+                filters[key] = day + timedelta(days=shift)  # "to" includes its whole day
+            except ValueError:
+                errors[name] = "Enter a date as YYYY-MM-DD."
+    return filters, errors
+
+
+@bp.get("/audit")
+def audit():
+    """Search the audit trail (actor e-mail, action, object id, dates), newest first."""
+    from ..services import audit as audit_service
+
+    repos = get_repos()
+    filters, errors = _audit_filters()
+    rows, more = repos.audit.search(**filters, page=page_number(), per_page=50) if not errors else ([], False)
+    people = repos.users.by_audit_refs(e["actor"] for e in rows)
+    lines = [(e, audit_service.describe(e, people)) for e in rows]
+    return render_template("admin/audit.html", lines=lines, more=more, page=page_number(), args=request.args,
+                           errors=errors), 422 if errors else 200
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    """The events the filters select, as CSV (newest first); the export itself is recorded."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from ..clock import utcnow
+    from ..services import audit as audit_service
+
+    repos = get_repos()
+    filters, errors = _audit_filters()
+    if errors:
+        raise ValidationError("Check the dates.", errors)
+    audit_service.record(repos, current_user, "audit.export", "audit", None, utcnow(),
+                         after={k: v for k, v in filters.items() if v and k != "actor"})
+
+    def rows():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["seq", "at", "actor", "actor_role", "action", "object_type", "object_id", "interview_id",
+                         "before", "after", "reason", "hash"])
+        page = 1
+        while True:
+            events, more = repos.audit.search(**filters, page=page, per_page=100)
+            for e in events:
+                writer.writerow([e["seq"], e["at"].isoformat() if e["at"] else "", e["actor"] or "", e["actor_role"],
+                                 e["action"], e["object_type"], e["object_id"] or "", e["interview_id"] or "",
+                                 json.dumps(e["before"]), json.dumps(e["after"]), e["reason"], e["hash"]])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            if not more:
+                return
+            page += 1
+
+    return Response(rows(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})

@@ -132,7 +132,7 @@ def delete_token():
     """Only for token calls: a browser session signs out at /logout instead."""
     if not g.get("api_token_id"):
         raise ApiError(400, "no_token", "This request carries no bearer token to revoke.")
-    token_service.revoke(get_repos(), g.api_token_id, utcnow())
+    token_service.revoke(get_repos(), g.api_token_id, utcnow(), actor=current_user)
     return None
 
 

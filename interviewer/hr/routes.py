@@ -282,8 +282,18 @@ def _interview_context(interview, now):
 def interview(interview_id: str):
     """Every question with its answer, HR scores, the AI slot and the overall result."""
     now = utcnow()
-    item = svc.get_visible(get_repos(), current_user, interview_id, now)
-    return render_template("hr/interview.html", **_interview_context(item, now))
+    repos = get_repos()
+    item = svc.get_visible(repos, current_user, interview_id, now)
+    return render_template("hr/interview.html", **_interview_context(item, now), history=_history(repos, item.id))
+
+
+def _history(repos, interview_id: str) -> list[tuple[dict, str]]:
+    """The interview's audit events, oldest first, each with its sentence (two queries)."""
+    from ..services import audit
+
+    events = repos.audit.for_interview(interview_id)
+    people = repos.users.by_audit_refs(e["actor"] for e in events)
+    return [(e, audit.describe(e, people)) for e in events]
 
 
 @bp.post("/interviews/<interview_id>/questions/<question_id>/score")
@@ -416,8 +426,12 @@ def _interview_rows(repos, batches):
 @bp.get("/results.csv")
 def results_csv():
     """Export results, streamed in batches: one row per interview, or per response with `?per=response`."""
+    from ..services import audit
+
     repos, now = get_repos(), utcnow()
     items = svc.iter_all_for(repos, current_user, now, statuses=[COMPLETED, EVALUATED])
+    audit.record(repos, current_user, "results.export", "results", None, now,
+                 after={"per": "response" if request.args.get("per") == "response" else "interview"})
     if request.args.get("per") == "response":
         header, rows, filename = RESPONSE_COLUMNS, _response_rows(repos, items), "responses.csv"
     else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .audit import AuditRepository
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .outbox import OutboxRepository
@@ -28,3 +29,4 @@ class Repositories:
         self.sessions = SessionRepository(db)
         self.rate_limits = RateLimitRepository(db)
         self.outbox = OutboxRepository(db)
+        self.audit = AuditRepository(db)

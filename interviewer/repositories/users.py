@@ -37,6 +37,7 @@ class UserRepository:
             created_at=from_db(doc.get("created_at")),
             mail_off=list(doc.get("mail_off") or []),
             email_verified=doc.get("email_verified", True),
+            audit_ref=doc.get("audit_ref", ""),
         )
 
     def insert(self, user: User) -> User:
@@ -54,6 +55,7 @@ class UserRepository:
             "resume_filename": user.resume_filename,
             "created_at": to_db(user.created_at),
             "email_verified": user.email_verified,
+            "audit_ref": user.audit_ref,
         }
         result = self.col.insert_one(doc)
         return self.get(result.inserted_id)
@@ -69,6 +71,12 @@ class UserRepository:
         keys = [k for k in (oid(i) for i in wanted) if k]
         found = {str(d["_id"]): self._to_user(d) for d in self.col.find({"_id": {"$in": keys}})} if keys else {}
         return {i: found.get(i) for i in wanted}
+
+    def by_audit_refs(self, refs: Iterable[str]) -> dict[str, User]:
+        """The users named by these audit pseudonyms (one query; erased people are simply absent)."""
+        wanted = sorted({r for r in refs if r})
+        return {u.audit_ref: u for u in (self._to_user(d) for d in self.col.find({"audit_ref": {"$in": wanted}}))} \
+            if wanted else {}
 
     def by_email(self, email: str) -> User | None:
         return self._to_user(self.col.find_one({"email_norm": normalise_email(email)}))

@@ -37,6 +37,7 @@ from ..clock import utcnow
 from ..errors import Conflict
 from ..models import COMPLETED, EVALUATED, Interview, Response, User
 from ..repositories.evaluations import job_from_db, new_rev, summary_from_db
+from . import audit
 from . import interviews as interview_service
 
 log = logging.getLogger(__name__)
@@ -288,6 +289,11 @@ def _finish(repos, job: dict[str, Any], response: Response, evaluation: Evaluati
     record.update(response_id=response.id, interview_id=response.interview_id, question_id=response.question_id,
                   requested_by=job.get("requested_by"), attempt=job["attempts"], worker=worker)
     repos.evaluations.add(evaluation_id, record)
+    # Provenance: which provider and model proposed what; the system acts, HR requested it.
+    audit.record(repos, None, "ai.evaluated", "response", response.id, now, interview_id=response.interview_id,
+                 after={"score": evaluation.score, "provider": evaluation.provider, "model": evaluation.model,
+                        "prompt_version": evaluation.prompt_version, "flags": [f.code for f in evaluation.flags],
+                        "evaluation": evaluation_id})
     return done
 
 
@@ -301,6 +307,7 @@ def request_evaluation(repos, user: User, response_id: str, now: datetime, submi
     if not response.answered:
         raise Conflict("There is no answer to evaluate.")
     if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
+        audit.record(repos, user, "ai.requested", "response", response.id, now, interview_id=interview.id)
         submit(response.id)
     return interview, repos.responses.get(response.id)
 
@@ -330,6 +337,9 @@ def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Su
             continue
         if recover(repos, response.id, now, timeout) or queue(repos, response.id, user.id, now):
             queued.append(response.id)
+    if queued:
+        audit.record(repos, user, "ai.requested", "interview", interview.id, now, interview_id=interview.id,
+                     after={"answers": len(queued)})
     for response_id in queued:
         submit(response_id)
     return queued

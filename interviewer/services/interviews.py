@@ -35,7 +35,7 @@ from ..models import (
 from ..repositories.base import oid
 from ..repositories.interviews import scope_filter
 from ..repositories.responses import Owner
-from . import outbox
+from . import audit, outbox
 from . import questions as question_service
 
 MAX_QUESTIONS = 50
@@ -357,6 +357,10 @@ def schedule(repos, user: User, req: ScheduleRequest, items: list[dict[str, Any]
     if current is not None and current.hr_id != candidate.hr_id:
         move_scope(repos, candidate.id, current.hr_id)
         created = repos.interviews.get(created.id)
+    audit.record(repos, user, "interview.schedule", "interview", created.id, now, interview_id=created.id,
+                 after={"candidate": audit.ref_of(candidate), "job_title": created.job_title,
+                        "starts_at": created.starts_at, "deadline": created.deadline,
+                        "questions": len(created.questions), "source": created.question_source})
     return created
 
 
@@ -400,7 +404,10 @@ def cancel(repos, user: User, interview_id: str, now: datetime) -> Interview:
     outbox.queue(repos, "cancellation", interview.candidate_id, {"interview_id": interview.id}, now,
                  key=f"cancellation:{interview.id}")
     repos.responses.close_for(interview.id)
-    return transition(repos, interview, CANCELLED, cancelled_at=now)
+    cancelled = transition(repos, interview, CANCELLED, cancelled_at=now)
+    audit.record(repos, user, "interview.cancel", "interview", interview.id, now, interview_id=interview.id,
+                 before={"status": interview.status}, after={"status": CANCELLED})
+    return cancelled
 
 
 def reschedule(repos, user: User, interview_id: str, starts_at: datetime | None, deadline: datetime | None,
@@ -428,6 +435,9 @@ def reschedule(repos, user: User, interview_id: str, starts_at: datetime | None,
              "deadline": deadline, "changed_at": now, "changed_by": user.id}
     if not repos.interviews.move_window(interview, starts_at, deadline, entry, next_reminder_at=now):
         raise Conflict("The interview changed meanwhile (moved, handed in or cancelled): reload the page.")
+    audit.record(repos, user, "interview.reschedule", "interview", interview.id, now, interview_id=interview.id,
+                 before={"starts_at": interview.starts_at, "deadline": interview.deadline},
+                 after={"starts_at": starts_at, "deadline": deadline, "sequence": sequence})
     return repos.interviews.get(interview.id)
 
 
@@ -737,6 +747,11 @@ def score_response(repos, user: User, interview_id: str, question_id: str, score
         raise ValidationError("Feedback is too long.", {"feedback": f"At most {FEEDBACK_MAX_CHARS:,} characters."})
     response = ensure_response(repos, interview, question_id)
     repos.responses.set_fields(response.id, score=value, feedback=feedback, scored_by=user.id, scored_at=now)
+    if (response.score, response.feedback) != (value, feedback):
+        audit.record(repos, user, "answer.score", "response", response.id, now, interview_id=interview.id,
+                     before={"score": response.score, "feedback": response.feedback},
+                     after={"score": value, "feedback": feedback,
+                            "question": interview.index_of(question_id) + 1})
     return repos.responses.get(response.id)
 
 
@@ -759,10 +774,16 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
         fields["shared"] = bool(share)
     if seen is not None and seen != _iso(interview.evaluated_at):
         return _result_conflict(interview, score, feedback)
+    before = {"overall_score": interview.overall_score, "overall_feedback": interview.overall_feedback,
+              "shared": interview.shared}
     if interview.status == COMPLETED:
-        if repos.interviews.transition(interview.id, (COMPLETED,), EVALUATED, **fields):
-            return repos.interviews.get(interview.id)
-    elif repos.interviews.update_result(interview.id, interview.evaluated_at, **fields):
+        written = repos.interviews.transition(interview.id, (COMPLETED,), EVALUATED, **fields)
+    else:
+        written = repos.interviews.update_result(interview.id, interview.evaluated_at, **fields)
+    if written:
+        after = {"overall_score": score, "overall_feedback": feedback, "shared": fields.get("shared", interview.shared)}
+        audit.record(repos, user, "interview.result", "interview", interview.id, now, interview_id=interview.id,
+                     before=before, after=after)
         return repos.interviews.get(interview.id)
     # Lost the compare-and-set: the only way out of completed is evaluated, and evaluated stays.
     fresh = repos.interviews.get(interview.id)
@@ -796,4 +817,7 @@ def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime
         outbox.queue(repos, "results_shared", interview.candidate_id, {"interview_id": interview.id}, now,
                      key=f"results_shared:{interview.id}")
     repos.interviews.set_fields(interview.id, shared=bool(shared))
+    if bool(shared) != interview.shared:
+        audit.record(repos, user, "interview.share" if shared else "interview.unshare", "interview", interview.id, now,
+                     interview_id=interview.id, before={"shared": interview.shared}, after={"shared": bool(shared)})
     return repos.interviews.get(interview.id)

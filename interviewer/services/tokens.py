@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..models import User
+from . import audit
 
 TOKEN_BYTES = 32
 MAX_TOKEN_CHARS = 200  # anything longer is not one of ours: refuse before hashing
@@ -33,7 +34,8 @@ def issue(repos, user: User, now: datetime, ttl: timedelta) -> IssuedToken:
     """A new token for an (already authenticated) active user."""
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + ttl
-    repos.tokens.insert(hash_token(raw), user.id, now, expires_at)
+    token = repos.tokens.insert(hash_token(raw), user.id, now, expires_at)
+    audit.record(repos, user, "token.issue", "token", token.id, now, after={"expires_at": expires_at})
     return IssuedToken(raw, expires_at, user)
 
 
@@ -51,8 +53,11 @@ def resolve(repos, raw: str, now: datetime) -> tuple[User, str] | None:
     return user, token.id
 
 
-def revoke(repos, token_id: str, now: datetime) -> bool:
-    return repos.tokens.revoke(token_id, now)
+def revoke(repos, token_id: str, now: datetime, actor: User | None = None) -> bool:
+    revoked = repos.tokens.revoke(token_id, now)
+    if revoked and actor is not None:
+        audit.record(repos, actor, "token.revoke", "token", token_id, now)
+    return revoked
 
 
 def revoke_all(repos, user_id: str, now: datetime) -> int:

@@ -13,8 +13,8 @@ from ..clock import utcnow
 from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..repositories.users import EMAIL_ADDRESS, normalise_email
+from . import audit, outbox, resumes
 from . import interviews as interview_service
-from . import outbox, resumes
 from . import tokens as token_service
 
 MIN_PASSWORD = 8
@@ -46,7 +46,7 @@ def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
 
 
 def create_user(repos, email: str, name: str, password: str, role: str, resume_text: str = "",
-                resume_filename: str = "", email_verified: bool = True) -> User:
+                resume_filename: str = "", email_verified: bool = True, actor: User | None = None) -> User:
     """Create an account; raises ValidationError (with the field) on bad input or a taken e-mail."""
     if role not in ROLES:
         raise ValidationError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.", {"role": "Unknown role."})
@@ -64,12 +64,17 @@ def create_user(repos, email: str, name: str, password: str, role: str, resume_t
         resume_filename=resume_filename,
         created_at=utcnow(),
         email_verified=email_verified,
+        audit_ref=audit.new_ref(),
     )
     try:
-        return repos.users.insert(user)
+        created = repos.users.insert(user)
     except DuplicateKeyError:
         raise ValidationError("An account with this e-mail already exists.",
                               {"email": "An account with this e-mail already exists."}) from None
+    # `actor` None: the account made itself (registration) or the command line made it.
+    audit.record(repos, actor or (created if role == "candidate" else None), "account.create", "user",
+                 created.audit_ref, created.created_at or utcnow(), after={"role": role})
+    return created
 
 
 def register_candidate(repos, email: str, name: str, password: str, resume: tuple[str, bytes] | None = None,
@@ -137,11 +142,15 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None, 
         check_password_hash(_dummy_hash(HASH_METHOD), password or "")
     elif check_password_hash(user.password_hash, password or "") and user.active:
         guard.succeeded()
+        audit.record(repos, user, "sign_in", "user", user.audit_ref, now)
         if not user.email_verified:
             raise Forbidden("Confirm your e-mail address first: follow the link in the message we sent you. "
                             "Registering again with the same address sends a new one.")
         return user
     guard.failed()
+    # An unknown address is recorded without it (it may be someone's mistyped e-mail).
+    audit.record(repos, None, "sign_in.failed", "user", user.audit_ref if user else None, now,
+                 reason="" if user else "no account with this e-mail")
     return None
 
 
@@ -164,16 +173,17 @@ def change_password(repos, user: User, current: str, new: str, address: str = ""
         raise ValidationError(problem, {"password": problem})
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, utcnow())
+    audit.record(repos, user, "password.change", "user", user.audit_ref, utcnow())
     return repos.users.get(user.id)
 
 
-def invite_staff(repos, email: str, name: str, role: str, now: datetime) -> User:
+def invite_staff(repos, email: str, name: str, role: str, now: datetime, actor: User | None = None) -> User:
     """Create an HR or admin account with no usable password and queue the e-mail whose link lets
     its owner choose one (``mail.messages``: valid for ACCOUNT_LINK_HOURS, until a password is set).
     No password ever travels by e-mail or through the admin. Errors as ``create_user``."""
     if role not in ("hr", "admin"):
         raise ValidationError("Only HR and admin accounts are invited.", {"role": "Choose HR or admin."})
-    user = create_user(repos, email, name, secrets.token_urlsafe(48), role)
+    user = create_user(repos, email, name, secrets.token_urlsafe(48), role, actor=actor)
     outbox.queue(repos, "account_created", user.id, {}, now, key=f"account_created:{user.id}")
     return user
 
@@ -198,6 +208,7 @@ def reset_password(repos, user: User, new: str, now: datetime) -> User:
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, now)
     token_service.revoke_all(repos, user.id, now)
+    audit.record(repos, user, "password.reset", "user", user.audit_ref, now)
     return repos.users.get(user.id)
 
 
@@ -208,7 +219,7 @@ def get_candidate(repos, candidate_id: str) -> User:
     return user
 
 
-def assign(repos, candidate_id: str, hr_id: str) -> User:
+def assign(repos, candidate_id: str, hr_id: str, actor: User | None = None) -> User:
     """Assign a candidate to an active HR user: status becomes `assigned`."""
     candidate = get_candidate(repos, candidate_id)
     hr = repos.users.get(hr_id)
@@ -220,14 +231,21 @@ def assign(repos, candidate_id: str, hr_id: str) -> User:
         raise Conflict("A deactivated candidate cannot be assigned.")
     repos.users.set_assignment(candidate.id, hr.id, "assigned")
     interview_service.move_scope(repos, candidate.id, hr.id)
+    before = repos.users.get(candidate.hr_id) if candidate.hr_id else None
+    audit.record(repos, actor, "candidate.assign", "user", candidate.audit_ref, utcnow(),
+                 before={"hr": audit.ref_of(before)}, after={"hr": hr.audit_ref})
     return repos.users.get(candidate.id)
 
 
-def unassign(repos, candidate_id: str) -> User:
+def unassign(repos, candidate_id: str, actor: User | None = None) -> User:
     """Back to `registered`, with no HR user."""
     candidate = get_candidate(repos, candidate_id)
     repos.users.set_assignment(candidate.id, None, "registered")
     interview_service.move_scope(repos, candidate.id, None)
+    if candidate.hr_id:
+        before = repos.users.get(candidate.hr_id)
+        audit.record(repos, actor, "candidate.unassign", "user", candidate.audit_ref, utcnow(),
+                     before={"hr": audit.ref_of(before)}, after={"hr": None})
     return repos.users.get(candidate.id)
 
 
@@ -243,6 +261,10 @@ def set_active(repos, user_id: str, active: bool, acting_user_id: str | None = N
     end_sessions(repos, user.id, utcnow())
     if not active:
         token_service.revoke_all(repos, user.id, utcnow())
+    if active != user.active:
+        actor = repos.users.get(acting_user_id) if acting_user_id else None
+        audit.record(repos, actor, "account.reactivate" if active else "account.deactivate", "user", user.audit_ref,
+                     utcnow(), before={"active": user.active}, after={"active": active})
     return repos.users.get(user.id)
 
 

@@ -20,6 +20,7 @@ from interviewer import create_app, mail, sqlitestore
 from interviewer.ai import get_provider
 from interviewer.db import get_db, get_repos
 from interviewer.migrate import upgrade
+from interviewer.services import audit
 from interviewer.services import evaluations as ev
 from interviewer.services import interviews as svc
 from interviewer.services import users as user_service
@@ -182,6 +183,10 @@ def _workload(app) -> None:
     client.post("/logout")
     client.post("/login", data={"email": cands[1].email, "password": "wrong password"})
     svc.close_expired(repos, now + timedelta(days=2))
+    login(admin)
+    for url in ("/admin/audit", "/admin/audit?action=answer.score", "/admin/audit.csv", "/admin/outbox"):
+        assert get(url).status_code == 200, url
+    assert audit.verify(repos).ok
     sent = mail.send_due(app)  # a cancellation, two hand-ins, results shared; invitations to closed interviews dropped
     assert sent["kept"] == 4 and sent["dropped"] == 4, sent
 

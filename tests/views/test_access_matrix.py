@@ -39,6 +39,8 @@ MATRIX = [
     ("POST", "/password/forgot", dict(anonymous=422, candidate=422, hr=422, admin=422)),
     ("GET", "/password/reset/{token}", dict(anonymous=400, candidate=400, hr=400, admin=400)),
     ("POST", "/password/reset/{token}", dict(anonymous=400, candidate=400, hr=400, admin=400)),
+    ("GET", "/admin/audit", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("GET", "/admin/audit.csv", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("GET", "/admin/outbox", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("GET", "/admin/outbox/{message_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("POST", "/admin/outbox/{message_id}/resend", dict(anonymous=LOGIN, candidate=403, hr=403, admin=303)),
