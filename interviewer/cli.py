@@ -16,6 +16,7 @@ db_cli = AppGroup("db", help="Database migrations.")
 users_cli = AppGroup("users", help="Manage accounts.")
 interviews_cli = AppGroup("interviews", help="Interview housekeeping.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+retention_cli = AppGroup("retention", help="Removing old interviews.")
 
 
 def fail(message: str, code: int = 2):
@@ -199,6 +200,26 @@ def audit_verify():
                "each chained to the one before.")
 
 
+@retention_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Default: RETENTION_DAYS.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def retention_purge(days: int | None, dry_run: bool):
+    """Remove interviews evaluated or cancelled more than RETENTION_DAYS days ago, with their
+    answers, AI evaluations and e-mails (for cron)."""
+    from .clock import utcnow
+    from .services import privacy
+
+    days = days if days is not None else int(current_app.config.get("RETENTION_DAYS") or 0)
+    if days <= 0:
+        fail("no retention period: set RETENTION_DAYS (days) or pass --days.")
+    listed = privacy.purge_expired(get_repos(), utcnow(), days, dry_run=dry_run)
+    for item in listed:
+        click.echo(f"{item['id']}  {item['status']} since {item['since']:%Y-%m-%d}  {item['job_title']}")
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {len(listed)} interview{'' if len(listed) == 1 else 's'} older than {days} days." if listed
+               else f"Nothing to remove: no interview was evaluated or cancelled more than {days} days ago.")
+
+
 def register_cli(app: Flask) -> None:
     from .ai.cli import ai_cli
     from .assets import assets_cli
@@ -208,5 +229,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(interviews_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(demo)
     app.cli.add_command(assets_cli)

@@ -73,5 +73,6 @@ class Config:
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
     ACCOUNT_LINK_HOURS = int(os.environ.get("ACCOUNT_LINK_HOURS", "72"))  # a new staff account's set-password link
     # Self-registration waits for the e-mailed link, and never says whether an address has an account.
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "0") or 0)  # flask retention purge; 0: keep everything
     REGISTRATION_EMAIL_VERIFY = os.environ.get("REGISTRATION_EMAIL_VERIFY", "").lower() in ("1", "true", "yes", "on")
     MAIL_REMINDER_HOURS = os.environ.get("MAIL_REMINDER_HOURS", "24,1")  # before the deadline; empty: none

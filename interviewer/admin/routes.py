@@ -305,3 +305,23 @@ def audit_csv():
 
     return Response(rows(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+@bp.route("/users/<user_id>/erase", methods=["GET", "POST"])
+def erase(user_id: str):
+    """Erase a candidate and everything about them, after a confirmation listing what goes."""
+    from ..clock import utcnow
+    from ..services import privacy
+
+    repos = get_repos()
+    user = repos.users.get(user_id)
+    plan = privacy.erasure_plan(repos, user_id)  # NotFound / ValidationError before anything else
+    error = None
+    if request.method == "POST":
+        if (request.form.get("confirm") or "").strip().lower() != user.email.lower():
+            error = "Type the candidate's e-mail address exactly to confirm."
+        else:
+            gone = privacy.erase_candidate(repos, current_user, user_id, utcnow())
+            flash(f"Erased: {', '.join(f'{n} {kind}' for kind, n in gone.items() if n)}.", "success")
+            return redirect_to(url_for("admin.users"))
+    return render_template("admin/erase.html", user=user, plan=plan, error=error), 422 if error else 200

@@ -1,3 +1,5 @@
+import json
+
 from flask import Response as FlaskResponse
 from flask import abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
@@ -183,3 +185,17 @@ def history_detail(interview_id: str):
     return render_template("candidate/history_detail.html", interview=interview,
                            responses=get_repos().responses.for_interview(interview.id),
                            score=score, feedback=feedback)
+
+
+@bp.get("/data.json")
+def my_data():
+    """Everything stored about me, as a JSON download."""
+    from ..services import audit, privacy
+
+    repos = get_repos()
+    data = privacy.export_for(repos, current_user)
+    audit.record(repos, current_user, "candidate.export", "user", current_user.audit_ref, utcnow())
+    body = json.dumps(data, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v), indent=2,
+                      ensure_ascii=False)
+    return FlaskResponse(body, mimetype="application/json",
+                         headers={"Content-Disposition": 'attachment; filename="my-interviewer-data.json"'})

@@ -71,6 +71,13 @@ class EvaluationRepository:
         docs = self.col.find({"response_id": str(response_id)}).sort("created_at", -1).limit(limit)
         return [self._to_record(d) for d in docs]
 
+    def count_for_interview(self, interview_id: str) -> int:
+        return self.col.count_documents({"interview_id": str(interview_id)})
+
+    def delete_for_interview(self, interview_id: str) -> int:
+        """Erasure and retention only: the AI evaluation history of one interview."""
+        return self.col.delete_many({"interview_id": str(interview_id)}).deleted_count
+
     def count(self, response_id: str) -> int:
         return self.col.count_documents({"response_id": str(response_id)})
 

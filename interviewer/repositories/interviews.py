@@ -189,6 +189,18 @@ class InterviewRepository:
         filt = {"_id": oid(interview.id), "next_reminder_at": to_db(interview.next_reminder_at)}
         return self.col.update_one(filt, {"$set": {"next_reminder_at": to_db(when)}}).modified_count == 1
 
+    def count_for_candidate(self, candidate_id: str) -> int:
+        return self.col.count_documents({"candidate_id": oid(candidate_id)})
+
+    def delete(self, interview_id: str) -> int:
+        """Erasure and retention only: remove one interview for good."""
+        return self.col.delete_one({"_id": oid(interview_id)}).deleted_count
+
+    def closed_before(self, status: str, field: str, before: datetime, limit: int) -> list[Interview]:
+        """Up to `limit` interviews in `status` whose `field` (evaluated_at, cancelled_at) is before `before`."""
+        docs = self.col.find({"status": status, field: {"$lt": to_db(before)}}).sort(field, 1).limit(limit)
+        return [self._to_interview(d) for d in docs]
+
     def past_deadline(self, now: datetime, statuses: list[str]) -> list[Interview]:
         docs = self.col.find({"status": {"$in": statuses}, "deadline": {"$lte": to_db(now)}})
         return [self._to_interview(d) for d in docs]

@@ -98,6 +98,18 @@ class OutboxRepository:
         rows = list(self.col.find(filt).sort("created_at", -1).skip(skip).limit(limit + 1))
         return [_out(d) for d in rows[:limit]], len(rows) > limit
 
+    def delete_about(self, user_id: str, interview_ids: list[str]) -> int:
+        """Erasure and retention: every message to `user_id` and every message about these interviews."""
+        gone = self.col.delete_many({"to_user_id": str(user_id)}).deleted_count if user_id else 0
+        for interview_id in interview_ids:
+            gone += self.col.delete_many({"refs.interview_id": str(interview_id)}).deleted_count
+        return gone
+
+    def count_about(self, user_id: str, interview_ids: list[str]) -> int:
+        n = self.col.count_documents({"to_user_id": str(user_id)}) if user_id else 0
+        return n + sum(self.col.count_documents({"refs.interview_id": str(i), "to_user_id": {"$ne": str(user_id)}})
+                       for i in interview_ids)
+
     def counts(self) -> dict[str, int]:
         """How many messages are in each state (one indexed count per state)."""
         return {state: self.col.count_documents({"state": state}) for state in STATES}

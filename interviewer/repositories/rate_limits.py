@@ -6,6 +6,7 @@ one key at once count N.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,11 @@ class RateLimitRepository:
 
     def clear(self, key: str) -> None:
         self.col.delete_one({"_id": key})
+
+    def delete_for_account(self, email_norm: str) -> int:
+        """Erasure: the sign-in counters keyed by this (normalised) e-mail address."""
+        pattern = f"^signin:(account|next|pair):{re.escape(email_norm)}(:|$)"
+        return self.col.delete_many({"_id": {"$regex": pattern}}).deleted_count
 
     def purge(self, now: datetime) -> int:
         """Delete every ended window; returns how many."""

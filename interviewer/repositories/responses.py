@@ -165,6 +165,13 @@ class ResponseRepository:
                    "candidate_id": str(doc.get("candidate_id")), "group": doc.get("group"), "hr_score": float(doc["score"]),
                    "ai_score": float(doc["ai_evaluation"]["score"])}
 
+    def count_for_interview(self, interview_id: str) -> int:
+        return self.col.count_documents({"interview_id": _key(interview_id)})
+
+    def delete_for_interview(self, interview_id: str) -> int:
+        """Erasure and retention only: every response (and its AI job) of one interview."""
+        return self.col.delete_many({"interview_id": _key(interview_id)}).deleted_count
+
     def set_fields(self, response_id: str, **fields: Any) -> bool:
         update = fields_to_db(fields)
         return self.col.update_one({"_id": oid(response_id)}, {"$set": update}).matched_count == 1

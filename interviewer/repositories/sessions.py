@@ -42,5 +42,11 @@ class SessionRepository:
         return self.col.update_many({"user_id": str(user_id), "ended_at": None},
                                     {"$set": {"ended_at": to_db(now)}}).modified_count
 
+    def delete_for_user(self, user_id: str) -> int:
+        return self.col.delete_many({"user_id": str(user_id)}).deleted_count
+
+    def count_for_user(self, user_id: str) -> int:
+        return self.col.count_documents({"user_id": str(user_id)})
+
     def count_live(self, user_id: str) -> int:
         return self.col.count_documents({"user_id": str(user_id), "ended_at": None})

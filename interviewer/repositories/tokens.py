@@ -45,6 +45,12 @@ class TokenRepository:
                "expires_at": to_db(expires_at), "revoked_at": None}
         return self._to_token({**doc, "_id": self.col.insert_one(doc).inserted_id})
 
+    def delete_for_user(self, user_id: str) -> int:
+        return self.col.delete_many({"user_id": str(user_id)}).deleted_count
+
+    def count_for_user(self, user_id: str) -> int:
+        return self.col.count_documents({"user_id": str(user_id)})
+
     def by_hash(self, token_hash: str) -> ApiToken | None:
         """The token with this hash (revoked or expired ones too), or None."""
         if not isinstance(token_hash, str):

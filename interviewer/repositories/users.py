@@ -78,6 +78,11 @@ class UserRepository:
         return {u.audit_ref: u for u in (self._to_user(d) for d in self.col.find({"audit_ref": {"$in": wanted}}))} \
             if wanted else {}
 
+    def delete(self, user_id: str) -> int:
+        """Erasure only: remove the account document for good."""
+        key = oid(user_id)
+        return self.col.delete_one({"_id": key}).deleted_count if key else 0
+
     def by_email(self, email: str) -> User | None:
         return self._to_user(self.col.find_one({"email_norm": normalise_email(email)}))
 

@@ -51,6 +51,13 @@ def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256((event.get("prev_hash", "") + text).encode("ascii")).hexdigest()
 
 
+def fingerprint(text: str | None) -> str:
+    """Free text (HR's feedback) as it goes into an event: its length and a short digest, never the
+    words, which may name the candidate. Shows that, and when, feedback changed."""
+    text = text or ""
+    return f"{len(text)} chars, sha256 {hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}" if text else ""
+
+
 def ref_of(user: User | None) -> str | None:
     return (user.audit_ref or None) if user is not None else None
 

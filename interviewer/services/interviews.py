@@ -749,8 +749,8 @@ def score_response(repos, user: User, interview_id: str, question_id: str, score
     repos.responses.set_fields(response.id, score=value, feedback=feedback, scored_by=user.id, scored_at=now)
     if (response.score, response.feedback) != (value, feedback):
         audit.record(repos, user, "answer.score", "response", response.id, now, interview_id=interview.id,
-                     before={"score": response.score, "feedback": response.feedback},
-                     after={"score": value, "feedback": feedback,
+                     before={"score": response.score, "feedback": audit.fingerprint(response.feedback)},
+                     after={"score": value, "feedback": audit.fingerprint(feedback),
                             "question": interview.index_of(question_id) + 1})
     return repos.responses.get(response.id)
 
@@ -774,14 +774,15 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
         fields["shared"] = bool(share)
     if seen is not None and seen != _iso(interview.evaluated_at):
         return _result_conflict(interview, score, feedback)
-    before = {"overall_score": interview.overall_score, "overall_feedback": interview.overall_feedback,
+    before = {"overall_score": interview.overall_score, "overall_feedback": audit.fingerprint(interview.overall_feedback),
               "shared": interview.shared}
     if interview.status == COMPLETED:
         written = repos.interviews.transition(interview.id, (COMPLETED,), EVALUATED, **fields)
     else:
         written = repos.interviews.update_result(interview.id, interview.evaluated_at, **fields)
     if written:
-        after = {"overall_score": score, "overall_feedback": feedback, "shared": fields.get("shared", interview.shared)}
+        after = {"overall_score": score, "overall_feedback": audit.fingerprint(feedback),
+                 "shared": fields.get("shared", interview.shared)}
         audit.record(repos, user, "interview.result", "interview", interview.id, now, interview_id=interview.id,
                      before=before, after=after)
         return repos.interviews.get(interview.id)
