@@ -149,7 +149,9 @@ def test_registration_with_a_pdf_too_complex_to_read_is_refused_in_bounded_time_
     with pytest.raises(ValidationError) as caught:
         svc.register_candidate(repos, "ann@example.com", "Ann", PASSWORD, ("cv.pdf", make_operator_bomb_pdf()))
     assert time.perf_counter() - start < 10  # was 28 s; ~2 s measured
-    assert caught.value.details == {"resume": resumes.TOO_COMPLEX}
+    # Too complex; or, on a machine so loaded that the reader got under half its CPU budget within
+    # its wall-clock limit, "busy, try again": refused either way, and nothing stored.
+    assert caught.value.details in ({"resume": resumes.TOO_COMPLEX}, {"resume": resumes.BUSY})
     assert repos.users.count() == 0
 
 
