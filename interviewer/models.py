@@ -35,6 +35,7 @@ class User:
     mail_off: list[str] = field(default_factory=list)  # optional e-mail kinds the user turned off
     email_verified: bool = True  # False until a self-registered candidate follows the link (REGISTRATION_EMAIL_VERIFY)
     audit_ref: str = ""  # the pseudonym audit events name this person by (services/audit.py)
+    ai_consent: dict | None = None  # {version, human_only, at}: the AI notice read and the choice made
 
     # flask-login's protocol
     @property

@@ -15,6 +15,17 @@ from interviewer.services import users as user_service
 
 
 @pytest.fixture(autouse=True)
+def ai_notice_already_read(request, monkeypatch):
+    """Candidates in tests have read the AI notice and let AI propose scores, as if they had chosen
+    on their first visit, unless the test is marked `ai_notice` (tests/views/test_ai_notice.py
+    tests the notice, the choice and the human-only review themselves)."""
+    if request.node.get_closest_marker("ai_notice") is None:
+        from interviewer.services import consent
+
+        monkeypatch.setattr(consent, "needs_choice", lambda repos, user: False)
+
+
+@pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """scrypt costs ~0.1 s a hash; tests create thousands of accounts and do not test hash strength."""
     monkeypatch.setattr(user_service, "HASH_METHOD", "pbkdf2:sha256:1000")

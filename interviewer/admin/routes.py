@@ -325,3 +325,27 @@ def erase(user_id: str):
             flash(f"Erased: {', '.join(f'{n} {kind}' for kind, n in gone.items() if n)}.", "success")
             return redirect_to(url_for("admin.users"))
     return render_template("admin/erase.html", user=user, plan=plan, error=error), 422 if error else 200
+
+
+@bp.route("/ai-notice", methods=["GET", "POST"])
+def ai_notice():
+    """The notice candidates read before their first interview: publish a new version."""
+    from ..clock import utcnow
+    from ..services import consent
+
+    repos = get_repos()
+    errors: dict = {}
+    text = None
+    if request.method == "POST":
+        text = request.form.get("text", "")
+        try:
+            version = consent.publish(repos, current_user, text, utcnow())
+        except ValidationError as exc:
+            errors = exc.details or {"text": exc.message}
+        else:
+            flash(f"Version {version} of the notice is in force: every candidate reads it before their next answer.",
+                  "success")
+            return redirect_to(url_for("admin.ai_notice"))
+    notice = consent.current_notice(repos)
+    return render_template("admin/ai_notice.html", notice=notice, text=notice["text"] if text is None else text,
+                           errors=errors), 422 if errors else 200

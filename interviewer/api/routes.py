@@ -143,6 +143,34 @@ def me():
     return s.Me(id=u.id, email=u.email, name=u.name, role=u.role, status=u.status, active=u.active)
 
 
+def _notice_out(user) -> s.AINoticeOut:
+    from ..services import consent
+
+    repos = get_repos()
+    notice = consent.current_notice(repos)
+    return s.AINoticeOut(version=notice["version"], text=notice["text"],
+                         your_choice=s.AIChoiceOut(**user.ai_consent) if user.ai_consent else None,
+                         choice_needed=consent.needs_choice(repos, user))
+
+
+@operation("GET", "/interview/ai-notice", summary="How answers are evaluated, and the caller's choice",
+           response=s.AINoticeOut, tag="candidate")
+def ai_notice():
+    """The notice in force (versioned); for a candidate, the choice they made (human-only or not)."""
+    return _notice_out(current_user)
+
+
+@operation("POST", "/interview/ai-notice", summary="Record the candidate's choice under the notice in force",
+           roles=CANDIDATE, body=s.AIChoiceIn, response=s.AINoticeOut, errors=(422,), tag="candidate")
+def ai_notice_choice(body: s.AIChoiceIn):
+    """`human_only: true` keeps every answer of the candidate away from AI evaluation. 422 when
+    `version` is not the one in force (the notice changed: read it again)."""
+    from ..services import consent
+
+    user = consent.record_choice(get_repos(), current_user, body.version, body.human_only, utcnow())
+    return _notice_out(user)
+
+
 # --- questions ---------------------------------------------------------------------------------------
 
 @operation("GET", "/interview/default-questions", summary="The default question set",

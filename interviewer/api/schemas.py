@@ -89,6 +89,24 @@ class TokenOut(BaseModel):
     expires_at: OutTime
 
 
+class AIChoiceOut(BaseModel):
+    version: int
+    human_only: bool
+    at: OutTime | None = None
+
+
+class AINoticeOut(BaseModel):
+    version: int = Field(description="The notice in force (0: the built-in text)")
+    text: str
+    your_choice: AIChoiceOut | None = Field(None, description="Candidates: the choice made, and under which version")
+    choice_needed: bool = Field(False, description="Candidates: no choice yet under the version in force")
+
+
+class AIChoiceIn(Request):
+    version: Annotated[int, Field(ge=0, description="The version the candidate read (must be the one in force)")]
+    human_only: bool = Field(description="true: people alone review the answers; no AI evaluation")
+
+
 class Me(BaseModel):
     id: ObjectIdStr
     email: str

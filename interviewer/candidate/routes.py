@@ -10,6 +10,7 @@ from ..db import get_repos
 from ..errors import DomainError, json_error
 from ..htmx import redirect_to
 from ..models import COMPLETED, EVALUATED, SCHEDULED
+from ..services import consent
 from ..services import interviews as svc
 from . import bp
 
@@ -30,6 +31,8 @@ def _own(interview_id: str):
 def start(interview_id: str):
     """Resume where the candidate left off: the first unanswered question."""
     interview, now = _own(interview_id)
+    if consent.needs_choice(get_repos(), current_user):
+        return redirect_to(url_for("candidate.ai_notice", next=request.full_path.rstrip("?")))
     if interview.status in (COMPLETED, EVALUATED):
         return redirect_to(url_for("candidate.history_detail", interview_id=interview.id))
     problem = svc.answering_problem(interview, now)
@@ -57,6 +60,8 @@ def question(interview_id: str, n: int):
     interview, now = _own(interview_id)
     if not 1 <= n <= len(interview.questions):
         abort(404)
+    if consent.needs_choice(get_repos(), current_user):
+        return redirect_to(url_for("candidate.ai_notice", next=request.full_path.rstrip("?")))
     problem = svc.answering_problem(interview, now)
     if problem:
         if interview.status in (COMPLETED, EVALUATED):
@@ -199,3 +204,29 @@ def my_data():
                       ensure_ascii=False)
     return FlaskResponse(body, mimetype="application/json",
                          headers={"Content-Disposition": 'attachment; filename="my-interviewer-data.json"'})
+
+
+@bp.route("/ai-notice", methods=["GET", "POST"])
+def ai_notice():
+    """How answers are evaluated, and the choice of a human-only review (asked before the first
+    interview, and again when the notice changes; changeable at any time)."""
+    from ..errors import ValidationError
+    from ..security import safe_next
+
+    repos = get_repos()
+    notice = consent.current_notice(repos)
+    error = None
+    if request.method == "POST":
+        try:
+            version = params.integer(request.form.get("version"), 0, 10**6)
+            consent.record_choice(repos, current_user, -1 if version is None else version,
+                                  request.form.get("choice") == "human", utcnow())
+        except ValidationError as exc:
+            error = exc.message
+            notice = consent.current_notice(repos)
+        else:
+            flash("Your choice is saved." if request.form.get("choice") != "human" else
+                  "Your choice is saved: people alone will review your answers, with no AI proposal.", "success")
+            return redirect_to(safe_next(request.form.get("next")) or url_for("candidate.dashboard"))
+    return render_template("candidate/ai_notice.html", notice=notice, error=error,
+                           next=request.values.get("next", ""), chosen=current_user.ai_consent), 422 if error else 200

@@ -6,6 +6,7 @@ from typing import Any
 from .audit import AuditRepository
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
+from .notices import NoticeRepository
 from .outbox import OutboxRepository
 from .questions import QuestionRepository
 from .rate_limits import RateLimitRepository
@@ -30,3 +31,4 @@ class Repositories:
         self.rate_limits = RateLimitRepository(db)
         self.outbox = OutboxRepository(db)
         self.audit = AuditRepository(db)
+        self.notices = NoticeRepository(db)

@@ -38,6 +38,8 @@ class UserRepository:
             mail_off=list(doc.get("mail_off") or []),
             email_verified=doc.get("email_verified", True),
             audit_ref=doc.get("audit_ref", ""),
+            ai_consent=({**doc["ai_consent"], "at": from_db(doc["ai_consent"].get("at"))}
+                        if doc.get("ai_consent") else None),
         )
 
     def insert(self, user: User) -> User:
@@ -92,6 +94,8 @@ class UserRepository:
             return False
         if "hr_id" in fields:
             fields["hr_id"] = oid(fields["hr_id"])
+        if isinstance(fields.get("ai_consent"), dict):
+            fields["ai_consent"] = {**fields["ai_consent"], "at": to_db(fields["ai_consent"].get("at"))}
         return self.col.update_one({"_id": key}, {"$set": fields}).matched_count == 1
 
     def set_assignment(self, candidate_id: str, hr_id: str | None, status: str) -> bool:

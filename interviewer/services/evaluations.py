@@ -37,7 +37,7 @@ from ..clock import utcnow
 from ..errors import Conflict
 from ..models import COMPLETED, EVALUATED, Interview, Response, User
 from ..repositories.evaluations import job_from_db, new_rev, summary_from_db
-from . import audit
+from . import audit, consent
 from . import interviews as interview_service
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,17 @@ def evaluable_response(repos, user: User, response_id: str, now: datetime) -> tu
     interview, response = visible_response(repos, user, response_id, now)
     if interview.status not in (COMPLETED, EVALUATED):
         raise Conflict("Answers can be evaluated once the interview is completed.")
+    refuse_human_only(repos, interview)
     return interview, response
+
+
+HUMAN_ONLY = "The candidate asked for a human-only review: their answers are never sent for AI evaluation."
+
+
+def refuse_human_only(repos, interview: Interview) -> None:
+    """Conflict (409) when the interview's candidate chose a human-only review (``consent``)."""
+    if consent.is_human_only(repos.users.get(interview.candidate_id)):
+        raise Conflict(HUMAN_ONLY)
 
 
 # --- job transitions -------------------------------------------------------------------------
@@ -329,6 +339,7 @@ def evaluate_all(repos, user: User, interview_id: str, now: datetime, submit: Su
                  timeout: float = DEFAULT_JOB_TIMEOUT) -> list[str]:
     """Queue every answered response of the interview; returns the ids handed to `submit`."""
     interview = interview_service.reviewable(repos, user, interview_id, now)
+    refuse_human_only(repos, interview)
     responses = repos.responses.for_interview(interview.id)
     queued = []
     for question in interview.questions:

@@ -57,6 +57,10 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
         "hr_a": (OK_OR_QUEUED, 404, 404), "hr_b": (OK_OR_QUEUED, 404, 404),
         "admin": (OK_OR_QUEUED, OK_OR_QUEUED, 404)},
+    ("GET", "/interview/ai-notice"): {
+        "anonymous": 401, "cand_a": 200, "cand_b": 200, "hr_a": 200, "hr_b": 200, "admin": 200},
+    ("POST", "/interview/ai-notice"): {
+        "anonymous": 401, "cand_a": 200, "cand_b": 200, "hr_a": 403, "hr_b": 403, "admin": 403},
     ("POST", "/interview/{interview_id}/reschedule"): {  # in progress: the deadline moves
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
         "hr_a": (200, 404, 404), "hr_b": (200, 404, 404), "admin": (200, 200, 404)},
@@ -122,6 +126,7 @@ def build_request(route: tuple[str, str], t: Target) -> tuple[str, dict | None]:
             "interview_id": t.interview_id, "responses": [{"question_id": t.question_id, "answer": "Final."}]},
         ("POST", "/interview/{interview_id}/results"): {"overall_score": 6.5, "overall_feedback": "Fine."},
         ("POST", "/interview/{interview_id}/reschedule"): {"deadline": (now + timedelta(days=3)).isoformat()},
+        ("POST", "/interview/ai-notice"): {"version": 0, "human_only": False},
     }
     if route == ("GET", "/interview/all"):
         url += f"?candidate_id={t.candidate_id}"
