@@ -1198,7 +1198,110 @@ def _steps() -> list[Step]:
         Step("rate_limits.clear", lambda r, ref: [r.rate_limits.clear("a"), r.rate_limits.clear("zz"),
                                                   r.rate_limits.get("a", AT + timedelta(seconds=90))]),
         Step("rate_limits.reset", lambda r, ref: [r.rate_limits.hit("d", AT, timedelta(seconds=5)), r.rate_limits.reset()]),
+        # audit pseudonyms
+        Step("users.set_fields", lambda r, ref: [r.users.set_fields(ref("ann"), audit_ref="ref-ann"),
+                                                 r.users.set_fields(ref("hr"), audit_ref="ref-hr")]),
+        Step("users.by_audit_refs", lambda r, ref: [r.users.by_audit_refs(["ref-ann", "ref-hr", "nobody", ""]),
+                                                    r.users.by_audit_refs([])]),
+        # moving a window, reminders, retention
+        Step("interviews.new_id", lambda r, ref: r.interviews.new_id(), "i9"),
+        Step("interviews.insert", lambda r, ref: r.interviews.insert(_interview(ref, "i9", "bob", "hr2", hours=5))),
+        Step("interviews.move_window", lambda r, ref: (lambda stale: [
+            r.interviews.move_window(stale, AT, AT + timedelta(days=3), {"old_starts_at": stale.starts_at, "starts_at": AT,
+                                                                         "changed_by": "x"}, AT),
+            r.interviews.move_window(stale, AT, AT + timedelta(days=4), {"changed_by": "y"}, AT),  # stale sequence
+            r.interviews.get(ref("i9"))])(r.interviews.get(ref("i9")))),
+        Step("interviews.set_next_reminder", lambda r, ref: (lambda read: [
+            r.interviews.set_next_reminder(read, AT + timedelta(hours=2)),
+            r.interviews.set_next_reminder(read, AT + timedelta(hours=3)),  # read before the first: refused
+            r.interviews.get(ref("i9")).next_reminder_at])(r.interviews.get(ref("i9")))),
+        Step("interviews.reminders_due", lambda r, ref: [r.interviews.reminders_due(AT + timedelta(hours=2), 10),
+                                                         r.interviews.reminders_due(AT, 10)]),
+        Step("interviews.count_for_candidate", lambda r, ref: [r.interviews.count_for_candidate(ref("bob")),
+                                                               r.interviews.count_for_candidate(ref("cy"))]),
+        Step("interviews.closed_before", lambda r, ref: [
+            r.interviews.closed_before("evaluated", "evaluated_at", AT + timedelta(days=1), 10),
+            r.interviews.closed_before("evaluated", "evaluated_at", AT - timedelta(days=1), 10),
+            r.interviews.closed_before("cancelled", "cancelled_at", AT + timedelta(days=1), 10)]),
+        Step("responses.count_for_interview", lambda r, ref: [r.responses.count_for_interview(ref("i1")),
+                                                              r.responses.count_for_interview(ref("i9"))]),
+        Step("evaluations.count_for_interview", lambda r, ref: [r.evaluations.count_for_interview(ref("i1")),
+                                                                r.evaluations.count_for_interview(ref("i9"))]),
+        Step("tokens.count_for_user", lambda r, ref: [r.tokens.count_for_user(ref("hr")), r.tokens.count_for_user(ref("bob"))]),
+        Step("sessions.count_for_user", lambda r, ref: [r.sessions.count_for_user(ref("ann")),
+                                                        r.sessions.count_for_user(ref("hr"))]),
+        # the e-mail outbox
+        Step("outbox.add", lambda r, ref: r.outbox.add({"kind": "invitation", "key": "invitation:x:0", "to_user_id": ref("ann"),
+                                                        "refs": {"interview_id": ref("i1")}, "message_id": "<m1@x>",
+                                                        "created_at": AT}), "m1"),
+        Step("outbox.add", lambda r, ref: r.outbox.add({"kind": "reminder", "key": "reminder:x:60m", "to_user_id": ref("bob"),
+                                                        "refs": {"interview_id": ref("i9")}, "message_id": "<m2@x>",
+                                                        "created_at": AT + timedelta(seconds=1),
+                                                        "next_attempt_at": AT + timedelta(hours=1)}), "m2"),
+        Step("outbox.add", lambda r, ref: r.outbox.add({"kind": "invitation", "key": "invitation:x:0", "to_user_id": "z",
+                                                        "refs": {}, "message_id": "<m3@x>", "created_at": AT})),  # same key
+        Step("outbox.get", lambda r, ref: [r.outbox.get(ref("m1")), r.outbox.get("bad")]),
+        Step("outbox.by_key", lambda r, ref: [r.outbox.by_key("reminder:x:60m"), r.outbox.by_key("none")]),
+        Step("outbox.due", lambda r, ref: [r.outbox.due(AT, 10), r.outbox.due(AT + timedelta(hours=2), 1),
+                                           r.outbox.due(AT + timedelta(hours=2), 10)]),
+        Step("outbox.claim", lambda r, ref: (lambda m: [r.outbox.claim(m, AT, AT + timedelta(minutes=5)),
+                                                        r.outbox.claim(m, AT, AT + timedelta(minutes=5)),  # taken
+                                                        r.outbox.due(AT + timedelta(minutes=6), 10)])(r.outbox.get(ref("m1")))),
+        Step("outbox.update", lambda r, ref: (lambda m: [
+            r.outbox.update(m, {"state": "sent", "finished_at": AT, "rendered": {"to": "a@b", "subject": "S " + TAG}}),
+            r.outbox.update(m, {"state": "failed"}), r.outbox.get(ref("m1"))])(r.outbox.get(ref("m1")))),
+        Step("outbox.page", lambda r, ref: [r.outbox.page(None), r.outbox.page("sent"), r.outbox.page("nonsense", 1, 1),
+                                            r.outbox.page(None, 2, 1)]),
+        Step("outbox.counts", lambda r, ref: r.outbox.counts()),
+        Step("outbox.count_about", lambda r, ref: [r.outbox.count_about(ref("ann"), [ref("i1")]),
+                                                   r.outbox.count_about(ref("bob"), [ref("i9"), ref("i1")]),
+                                                   r.outbox.count_about("", [ref("i9")])]),
+        # the audit trail and the AI notice
+        Step("audit.last", lambda r, ref: r.audit.last()),
+        Step("audit.append", lambda r, ref: [r.audit.append({"at": AT + timedelta(seconds=k), "actor": "ref-hr",
+                                                             "actor_role": "hr", "action": action, "object_type": "interview",
+                                                             "object_id": "obj-1", "interview_id": "obj-1",
+                                                             "before": {"score": None}, "after": {"score": k},
+                                                             "reason": TAG}, _event_hash)
+                                             for k, action in enumerate(("answer.score", "answer.score", "interview.share"))]),
+        Step("audit.last", lambda r, ref: r.audit.last()),
+        Step("audit.in_order", lambda r, ref: [list(r.audit.in_order()), list(r.audit.in_order(batch=2))]),
+        Step("audit.for_interview", lambda r, ref: [r.audit.for_interview("obj-1"), r.audit.for_interview("obj-1", limit=1),
+                                                    r.audit.for_interview("none")]),
+        Step("audit.search", lambda r, ref: [r.audit.search(), r.audit.search(actor="ref-hr", action="answer.score"),
+                                             r.audit.search(object_id="obj-1", page=2, per_page=2),
+                                             r.audit.search(start=AT + timedelta(seconds=1), end=AT + timedelta(seconds=2)),
+                                             r.audit.search(action="nothing")]),
+        Step("notices.current", lambda r, ref: r.notices.current()),
+        Step("notices.publish", lambda r, ref: [r.notices.publish("First " + TAG, ref("hr"), AT),
+                                                r.notices.publish("Second", None, AT), r.notices.current()]),
+        # erasure and retention: deletions last
+        Step("outbox.delete_about", lambda r, ref: [r.outbox.delete_about(ref("bob"), [ref("i1")]), r.outbox.page(None)]),
+        Step("responses.delete_for_interview", lambda r, ref: [r.responses.delete_for_interview(ref("i1")),
+                                                               r.responses.for_interview(ref("i1"))]),
+        Step("evaluations.delete_for_interview", lambda r, ref: [r.evaluations.delete_for_interview(ref("i1")),
+                                                                 r.evaluations.count_for_interview(ref("i1"))]),
+        Step("tokens.delete_for_user", lambda r, ref: [r.tokens.delete_for_user(ref("hr")), r.tokens.for_user(ref("hr"))]),
+        Step("sessions.delete_for_user", lambda r, ref: [r.sessions.delete_for_user(ref("ann")),
+                                                         r.sessions.count_for_user(ref("ann"))]),
+        Step("rate_limits.delete_for_account", lambda r, ref: [
+            [r.rate_limits.hit(k, AT, timedelta(seconds=60)) for k in ("signin:account:a.b@x.io", "signin:next:a.b@x.io",
+                                                                        "signin:pair:a.b@x.io:10.0.0.1",
+                                                                        "signin:account:a.b@x.iox", "signin:account:aXb@x.io")],
+            r.rate_limits.delete_for_account("a.b@x.io"),
+            [r.rate_limits.get(k, AT) for k in ("signin:account:a.b@x.iox", "signin:account:aXb@x.io",
+                                                "signin:next:a.b@x.io")]]),
+        Step("interviews.delete", lambda r, ref: [r.interviews.delete(ref("i9")), r.interviews.delete(ref("i9")),
+                                                  r.interviews.get(ref("i9"))]),
+        Step("users.delete", lambda r, ref: [r.users.delete(ref("cy")), r.users.delete(ref("cy")), r.users.delete("bad"),
+                                             r.users.get(ref("cy"))]),
     ]
+
+
+def _event_hash(event):
+    from interviewer.services.audit import event_hash
+
+    return event_hash(event)
 
 
 @pytest.fixture
