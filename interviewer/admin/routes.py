@@ -141,7 +141,7 @@ def add_question():
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            question = question_service.add(get_repos(), form.data)
+            question = question_service.add(get_repos(), form.data, actor=current_user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -175,7 +175,7 @@ def update_question(question_id: str):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            question = question_service.update(repos, question_id, form.data)
+            question = question_service.update(repos, question_id, form.data, actor=current_user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -188,7 +188,8 @@ def update_question(question_id: str):
 @bp.post("/questions/<question_id>/enabled")
 def toggle_question(question_id: str):
     """Disable or re-enable a bank question."""
-    question = question_service.set_enabled(get_repos(), question_id, request.form.get("enabled") == "1")
+    question = question_service.set_enabled(get_repos(), question_id, request.form.get("enabled") == "1",
+                                            actor=current_user)
     if not wants_fragment():
         return redirect_to(url_for("admin.questions"))
     return render_template("admin/_question_row.html", q=question)
@@ -222,7 +223,7 @@ def outbox_resend(message_id: str):
     from ..services import outbox as outbox_service
 
     try:
-        outbox_service.resend(get_repos(), message_id, utcnow())
+        outbox_service.resend(get_repos(), message_id, utcnow(), actor=current_user)
     except ValidationError as exc:
         flash(exc.message, "error")
     else:

@@ -559,6 +559,8 @@ def submit(repos, user: User, interview_id: str, now: datetime) -> Interview:
                      now, key=f"handed_in:{interview.id}")
     repos.responses.close_for(interview.id)  # first: a save racing the hand-in is refused, never stored after it
     completed = transition(repos, interview, COMPLETED, completed_at=now, closed_reason="submitted")
+    audit.record(repos, user, "interview.submit", "interview", interview.id, now, interview_id=interview.id,
+                 before={"status": interview.status}, after={"status": COMPLETED})
     _materialise_responses(repos, completed)
     return completed
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import NotFound, ValidationError
 from ..repositories.outbox import DROPPED, FAILED, KEPT, QUEUED, SENT
+from . import audit
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)       # a claim not finished by then is taken by another sender
@@ -104,6 +105,9 @@ def set_mail_off(repos, user, kinds: list[str]) -> list[str]:
     allowed = {kind for kind, _ in optional_kinds(user.role)}
     off = sorted(set(kinds) & allowed)
     repos.users.set_fields(user.id, mail_off=off)
+    if off != sorted(user.mail_off):
+        audit.record(repos, user, "mail_choices.change", "user", user.audit_ref, datetime.now(UTC),
+                     before={"off": sorted(user.mail_off)}, after={"off": off})
     return off
 
 
@@ -191,7 +195,7 @@ def deliver_due(repos, clock: Callable[[], datetime], render: Render, transport:
     return outcomes
 
 
-def resend(repos, message_id: str, now: datetime) -> dict:
+def resend(repos, message_id: str, now: datetime, actor=None) -> dict:
     """Queue a failed or dropped message again (the admin's Resend): attempts start over and it is
     rendered anew. NotFound for an unknown id; ValidationError for one that is not failed or dropped."""
     message = repos.outbox.get(message_id)
@@ -203,4 +207,6 @@ def resend(repos, message_id: str, now: datetime) -> dict:
                                           "last_error": "", "finished_at": None})
     if again is None:
         raise ValidationError("The message changed meanwhile: reload the page.")
+    audit.record(repos, actor, "outbox.resend", "message", message_id, now, before={"state": message["state"]},
+                 after={"state": QUEUED})
     return again

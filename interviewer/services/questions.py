@@ -9,7 +9,8 @@ from pymongo.errors import DuplicateKeyError
 from ..ai.types import text_key
 from ..clock import utcnow
 from ..errors import NotFound, ValidationError
-from ..models import CATEGORIES, BankQuestion
+from ..models import CATEGORIES, BankQuestion, User
+from . import audit
 
 MAX_TEXT = 2000
 
@@ -96,29 +97,39 @@ def _slug(text: str) -> str:
     return "-".join(words) or "question"
 
 
-def add(repos, data: dict[str, Any]) -> BankQuestion:
+def add(repos, data: dict[str, Any], actor: User | None = None) -> BankQuestion:
     fields = clean_question_fields(data)
+    now = utcnow()
     base = _slug(fields["text"])
     for n in range(50):
         key = base if n == 0 else f"{base}-{n + 1}"
         try:
-            return repos.questions.insert(BankQuestion(id="", key=key, enabled=True, builtin=False,
-                                                       updated_at=utcnow(), **fields))
+            made = repos.questions.insert(BankQuestion(id="", key=key, enabled=True, builtin=False,
+                                                       updated_at=now, **fields))
         except DuplicateKeyError:
             continue
+        audit.record(repos, actor, "question.create", "question", made.id, now, after={"key": made.key})
+        return made
     raise ValidationError("Could not find a free key for this question.", {"text": "Too many similar questions."})
 
 
-def update(repos, question_id: str, data: dict[str, Any]) -> BankQuestion:
-    if repos.questions.get(question_id) is None:
+def update(repos, question_id: str, data: dict[str, Any], actor: User | None = None) -> BankQuestion:
+    before = repos.questions.get(question_id)
+    if before is None:
         raise NotFound("No such question.")
-    repos.questions.update(question_id, updated_at=utcnow(), **clean_question_fields(data))
+    fields = clean_question_fields(data)
+    now = utcnow()
+    repos.questions.update(question_id, updated_at=now, **fields)
+    changed = sorted(k for k, v in fields.items() if getattr(before, k, None) != v)
+    audit.record(repos, actor, "question.update", "question", question_id, now, after={"changed": changed})
     return repos.questions.get(question_id)
 
 
-def set_enabled(repos, question_id: str, enabled: bool) -> BankQuestion:
-    if not repos.questions.update(question_id, enabled=enabled, updated_at=utcnow()):
+def set_enabled(repos, question_id: str, enabled: bool, actor: User | None = None) -> BankQuestion:
+    now = utcnow()
+    if not repos.questions.update(question_id, enabled=enabled, updated_at=now):
         raise NotFound("No such question.")
+    audit.record(repos, actor, "question.enable" if enabled else "question.disable", "question", question_id, now)
     return repos.questions.get(question_id)
 
 

@@ -195,6 +195,7 @@ def request_password_reset(repos, email: str, now: datetime) -> bool:
     if user is None or not user.active:
         return False
     outbox.queue(repos, "password_reset", user.id, {}, now)
+    audit.record(repos, None, "password.reset_request", "user", user.audit_ref, now)
     return True
 
 
@@ -284,7 +285,10 @@ def sign_out_everywhere(repos, user_id: str, acting_user_id: str | None = None) 
     user = repos.users.get(user_id)
     if user is None:
         raise NotFound("No such user.")
-    return end_sessions(repos, user.id, utcnow())
+    ended = end_sessions(repos, user.id, utcnow())
+    actor = repos.users.get(acting_user_id) if acting_user_id else None
+    audit.record(repos, actor, "sessions.end_all", "user", user.audit_ref, utcnow(), after={"ended": ended})
+    return ended
 
 
 @dataclass
