@@ -106,6 +106,7 @@ class Interview:
     overall_score: float | None = None
     overall_feedback: str = ""
     shared: bool = False
+    share_key_points: bool = False  # the shared result also lists the key points each answer touched or missed
     sequence: int = 0  # the calendar invitation's SEQUENCE: +1 on every reschedule
     next_reminder_at: datetime | None = None  # when the reminder scan next looks at it (None: never)
     window_history: list[dict] = field(default_factory=list)  # every reschedule: old and new window, who, when

@@ -350,7 +350,8 @@ def result(interview_id: str):
 def share(interview_id: str):
     """Share the overall result with the candidate, or stop sharing it."""
     repos, now = get_repos(), utcnow()
-    svc.set_shared(repos, current_user, interview_id, request.form.get("shared") == "1", now)
+    svc.set_shared(repos, current_user, interview_id, request.form.get("shared") == "1", now,
+                   key_points="1" in request.form.getlist("key_points") if "key_points" in request.form else None)
     item = svc.get_visible(repos, current_user, interview_id, now)
     if not wants_fragment():
         return redirect_to(url_for("hr.interview", interview_id=interview_id))

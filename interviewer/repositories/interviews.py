@@ -62,6 +62,7 @@ class InterviewRepository:
             overall_feedback=doc.get("overall_feedback", ""),
             shared=doc.get("shared", False),
             sequence=doc.get("sequence", 0),
+            share_key_points=doc.get("share_key_points", False),
             window_history=[{k: from_db(v) if k in _WINDOW_TIMES else v for k, v in entry.items()}
                             for entry in doc.get("window_history", [])],
             **{name: from_db(doc.get(name)) for name in _TIMES},

@@ -811,7 +811,11 @@ def _result_conflict(current: Interview, score: float, feedback: str) -> Intervi
                     "evaluated_at": _iso(current.evaluated_at)})
 
 
-def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime) -> Interview:
+def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime,
+               key_points: bool | None = None) -> Interview:
+    """Share the result with the candidate (or stop); `key_points` also shows them, per answer, the
+    key points their answer touched on and those it did not (from the latest AI evaluation's
+    comparison with the reference: never the reference answer, never an AI score)."""
     interview = reviewable(repos, user, interview_id, now)
     if interview.status != EVALUATED and shared:
         raise Conflict("Record an overall result before sharing it with the candidate.")
@@ -819,8 +823,14 @@ def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime
         # Once per interview: sharing, unsharing and sharing again sends one notice.
         outbox.queue(repos, "results_shared", interview.candidate_id, {"interview_id": interview.id}, now,
                      key=f"results_shared:{interview.id}")
-    repos.interviews.set_fields(interview.id, shared=bool(shared))
-    if bool(shared) != interview.shared:
+    fields: dict[str, Any] = {"shared": bool(shared)}
+    if key_points is not None:
+        fields["share_key_points"] = bool(key_points)
+    repos.interviews.set_fields(interview.id, **fields)
+    if bool(shared) != interview.shared or (key_points is not None and bool(key_points) != interview.share_key_points):
         audit.record(repos, user, "interview.share" if shared else "interview.unshare", "interview", interview.id, now,
-                     interview_id=interview.id, before={"shared": interview.shared}, after={"shared": bool(shared)})
+                     interview_id=interview.id, before={"shared": interview.shared,
+                                                        "key_points": interview.share_key_points},
+                     after={"shared": bool(shared), "key_points": fields.get("share_key_points",
+                                                                             interview.share_key_points)})
     return repos.interviews.get(interview.id)
