@@ -117,8 +117,10 @@ def embedded_uri(folder: Path) -> str:
 
 def make_app(uri: str):
     """The app as `make run` builds it, on `uri`, with CSRF on and the offline AI provider."""
+    # No e-mail sender thread: the seeding queues an invitation per interview, a backlog no real
+    # deployment has at once; rendering it would load the machine while pages are timed.
     return create_app({"SECRET_KEY": SECRET_KEY, "MONGO_URI": uri, "MONGO_DB": "interviewer",
-                       "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "AI_EXECUTOR": "manual"})
+                       "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "AI_EXECUTOR": "manual", "MAIL_SENDER": "manual"})
 
 
 def answer_text(rng: random.Random, label: str) -> str:

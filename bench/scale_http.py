@@ -344,7 +344,7 @@ def make_app(uri: str, secret_key: str):
     from interviewer import create_app
 
     return create_app({"SECRET_KEY": secret_key, "MONGO_URI": uri, "MONGO_DB": "interviewer", "AI_PROVIDER": "local",
-                       "GEMINI_API_KEY": "", "AI_EXECUTOR": "manual"})
+                       "GEMINI_API_KEY": "", "AI_EXECUTOR": "manual", "MAIL_SENDER": "manual"})
 
 
 def extra_items(app, world: dict, needed: int) -> list:
@@ -411,7 +411,8 @@ def run_load(uri: str, world: dict, quick: bool, workdir: Path, log: Callable[[s
     burst_seconds = 0.0
     # PROXY_FIX=1: the app reads each candidate's address from X-Forwarded-For, as behind a reverse proxy.
     app_env = {**os.environ, "MONGO_URI": uri, "MONGO_DB": "interviewer", "SECRET_KEY": world["secret_key"],
-               "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "PROXY_FIX": "1"}
+               "AI_PROVIDER": "local", "GEMINI_API_KEY": "", "PROXY_FIX": "1",
+               "MAIL_SENDER": "manual"}  # the seeded backlog of invitations is no part of the autosave load
     bare_env = {**os.environ, "PYTHONPATH": str(root / "bench")}
     bare_clients = None
     try:
