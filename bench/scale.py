@@ -153,6 +153,8 @@ def seed(app, size: int, rng: random.Random) -> World:
     for i in range(n_candidates):
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i}"
         user = user_service.create_user(repos, f"candidate{i:05d}@bench.example", name, PASSWORD, "candidate")
+        # Each has read the AI notice on a first visit (without a choice their pages lead to it).
+        repos.users.set_fields(user.id, ai_consent={"version": 0, "human_only": False, "at": t})
         if i % 20 != 19:  # 5 % stay unassigned; the timed HR user (hrs[0]) owns half of all candidates
             hr = hrs[0] if i % 2 == 0 else hrs[1 + i % 3]
             user = user_service.assign(repos, user.id, hr.id)
