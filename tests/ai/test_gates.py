@@ -105,3 +105,16 @@ def test_saying_the_question_back_is_not_an_answer(text, restates):
     assert gates.restates_question(Q, text) is restates
     if restates:
         assert LocalProvider().evaluate(Q, REF, text).score <= gates.CAPS["copies_question"]
+
+
+@pytest.mark.parametrize("text", [
+    "I would tell the stakeholder that it's too late for this release and that we'll consider it for the next one.",
+    "Ship what is ready now and move the rest to the next one, with the stakeholder's agreement.",
+])
+def test_a_plan_that_mentions_the_next_release_is_an_answer(text):
+    assert not gates.is_non_answer(text) and not gates.is_empty_ish(text)
+
+
+@pytest.mark.parametrize("text", ["Next one please.", "Can we do another question?", "Next question, sorry."])
+def test_asking_for_the_next_question_is_still_a_non_answer(text):
+    assert gates.is_non_answer(text) or gates.is_empty_ish(text)
