@@ -36,6 +36,7 @@ class User:
     email_verified: bool = True  # False until a self-registered candidate follows the link (REGISTRATION_EMAIL_VERIFY)
     audit_ref: str = ""  # the pseudonym audit events name this person by (services/audit.py)
     ai_consent: dict | None = None  # {version, human_only, at}: the AI notice read and the choice made
+    timezone: str = ""  # IANA zone the browser reported at registration ("": unknown; e-mails give UTC)
 
     # flask-login's protocol
     @property

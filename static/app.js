@@ -11,6 +11,11 @@
       el.textContent = local + " (" + el.textContent + ")";
       el.setAttribute("data-local", "1");
     });
+    // A hidden field that only carries the browser's zone (registration: the candidate's own zone
+    // for the times in their e-mails).
+    root.querySelectorAll("input[type=hidden][data-browser-tz]").forEach(function (el) {
+      try { el.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* left empty: UTC */ }
+    });
     root.querySelectorAll("select[data-browser-tz]").forEach(function (el) {
       if (el.dataset.touched) return;
       try {

@@ -150,7 +150,8 @@ _NOT_KNOWING = re.compile(
     r"refresh my memory|(?:check|consult|read|open|look at|search) (?:the |my )?(?:docs|documentation|manual|notes|"
     r"details|specs?|internet|web|reference))\b"
     r"|\blook (?:it|that|this) up\b|\bcome back to (?:it|that|this|the question)\b|\bget back to you\b"
-    r"|\b(?<!the )(?<!a )(?:next|another|different|other) (?:question|one)\b|\bmove on\b|\bskip (?:it|this|that|this one|that one)\b"
+    r"|\b(?<!the )(?<!a )(?:next|another|different|other) (?:question|one)\b|\bmove on\b"
+    r"|\bskip (?:it|this|that|this one|that one)\b"
     r"|^\s*(?:skip|pass)\s*$|\bi(?:'ll| will| would| am going to|'m going to)? pass\b(?!-)|\bpass on (?:this|that|it)\b"
     r"|\b(?:prefer|rather|like) not (?:to )?(?:answer|say|comment)\b|\bno comment\b|\banswer (?:it |this )?later\b"
     # generic evasion and filler

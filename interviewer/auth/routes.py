@@ -76,6 +76,8 @@ def register():
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            if user is not None:
+                _remember_zone(user, request.form.get("tz"))
             if verify:  # the same page whether or not the address already had an account
                 return render_template("auth/check_inbox.html", email=form.email.data)
             begin_session(user)
@@ -176,3 +178,11 @@ def verify_email(token: str):
     begin_session(user)
     flash("Your e-mail address is confirmed: your account is ready.", "success")
     return redirect(home_for(user))
+
+
+def _remember_zone(user, name: str | None) -> None:
+    """Keep the zone the browser reported (a known IANA name only; anything else is ignored)."""
+    from .. import params
+
+    if name and name in params.zone_names():
+        get_repos().users.set_fields(user.id, timezone=name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -35,6 +36,18 @@ class Content:
 
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%A %d %B %Y, %H:%M UTC")
+
+
+def _when(value: datetime, zone: str) -> str:
+    """`value` in the reader's own zone and in UTC ("Saturday 05 December 2026, 21:31 Europe/Paris
+    (20:31 UTC)"), or in UTC alone when their zone is unknown."""
+    try:
+        local = value.astimezone(ZoneInfo(zone)) if zone else None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        local = None
+    if local is None:
+        return _utc(value)
+    return f"{local:%A %d %B %Y, %H:%M} {zone} ({value.astimezone(UTC):%H:%M} UTC)"
 
 
 def _interview(repos, message: dict) -> Interview:
@@ -115,8 +128,8 @@ def _invitation(repos, message: dict, to: User) -> Content:
             (f"The time of your written interview for {interview.job_title} has changed." if moved else
              f"You are invited to a written interview for {interview.job_title}"
              + (f", scheduled by {hr.name}" if hr else "") + "."),
-            f"It opens {_utc(interview.starts_at)} and must be handed in by {_utc(interview.deadline)}. "
-            "The page shows both times in your own time zone.",
+            f"It opens {_when(interview.starts_at, to.timezone)} and must be handed in by "
+            f"{_when(interview.deadline, to.timezone)}. The page shows both times in your browser's time zone.",
             f"There {'is' if count == 1 else 'are'} {count} question{'' if count == 1 else 's'}, answered one at a "
             "time; every answer is saved as you type, so you can stop and come back until the deadline.",
             "The attached calendar invitation " + ("moves the entry in your calendar to the new time." if moved else
@@ -136,8 +149,8 @@ def _cancellation(repos, message: dict, to: User) -> Content:
     ics = invitation_ics(interview, link, method="CANCEL", attendee=(to.name, to.email))
     return Content(
         subject=f"Cancelled: written interview for {interview.job_title}",
-        paragraphs=[f"Your written interview for {interview.job_title}, which was to open {_utc(interview.starts_at)}, "
-                    "has been cancelled. You do not need to do anything.",
+        paragraphs=[f"Your written interview for {interview.job_title}, which was to open "
+                    f"{_when(interview.starts_at, to.timezone)}, has been cancelled. You do not need to do anything.",
                     "The attached file removes it from your calendar."],
         attachments=[(f"interview-{interview.id}-cancelled.ics", "text/calendar; method=CANCEL; charset=utf-8",
                       ics.decode("utf-8"))],
@@ -187,7 +200,8 @@ def _reminder(repos, message: dict, to: User) -> Content:
     total = len(interview.questions)
     return Content(
         subject=f"Closing soon: written interview for {interview.job_title}",
-        paragraphs=[f"Your written interview for {interview.job_title} closes in {when}, at {_utc(interview.deadline)}.",
+        paragraphs=[f"Your written interview for {interview.job_title} closes in {when}, at "
+                    f"{_when(interview.deadline, to.timezone)}.",
                     f"You have not started it yet: {total} question{'' if total == 1 else 's'}, every answer saved as "
                     "you type." if interview.status == SCHEDULED else
                     f"You have answered {answered} of {total} question{'' if total == 1 else 's'}. Hand in when you "

@@ -38,6 +38,7 @@ class UserRepository:
             mail_off=list(doc.get("mail_off") or []),
             email_verified=doc.get("email_verified", True),
             audit_ref=doc.get("audit_ref", ""),
+            timezone=doc.get("timezone", ""),
             ai_consent=({**doc["ai_consent"], "at": from_db(doc["ai_consent"].get("at"))}
                         if doc.get("ai_consent") else None),
         )
