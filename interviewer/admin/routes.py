@@ -8,7 +8,7 @@ from ..db import get_repos
 from ..errors import ValidationError
 from ..forms import apply_errors, page_number
 from ..htmx import redirect_to, render, wants_fragment
-from ..models import CANDIDATE_STATUSES, ROLES
+from ..models import CANDIDATE_STATUSES, ROLES, Page
 from ..services import questions as question_service
 from ..services import users as user_service
 from . import bp
@@ -203,8 +203,8 @@ def outbox():
     repos = get_repos()
     state = request.args.get("state") if request.args.get("state") in STATES else None
     rows, more = repos.outbox.page(state, page_number(), 50)
-    return render_template("admin/outbox.html", rows=rows, more=more, state=state, counts=repos.outbox.counts(),
-                           page=page_number(), mail_url=bool(current_app.config.get("MAIL_URL")))
+    return render_template("admin/outbox.html", rows=rows, pages=Page(rows, page_number(), 50, None, more), state=state,
+                           counts=repos.outbox.counts(), mail_url=bool(current_app.config.get("MAIL_URL")))
 
 
 @bp.get("/outbox/<message_id>")
@@ -263,8 +263,8 @@ def audit():
     rows, more = repos.audit.search(**filters, page=page_number(), per_page=50) if not errors else ([], False)
     people = repos.users.by_audit_refs(e["actor"] for e in rows)
     lines = [(e, audit_service.describe(e, people)) for e in rows]
-    return render_template("admin/audit.html", lines=lines, more=more, page=page_number(), args=request.args,
-                           errors=errors), 422 if errors else 200
+    return render_template("admin/audit.html", lines=lines, pages=Page(rows, page_number(), 50, None, more),
+                           args=request.args, errors=errors), 422 if errors else 200
 
 
 @bp.get("/audit.csv")
