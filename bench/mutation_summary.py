@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -29,11 +30,23 @@ def equivalent_names() -> set[str]:
     return set(re.findall(r"^- `([\w.]+__mutmut_\d+)`", EQUIVALENT.read_text(), re.MULTILINE))
 
 
+def _read_meta(meta: Path, tries: int = 5) -> dict:
+    """A .meta file; a run in progress rewrites them, so a half-written one is read again."""
+    for attempt in range(tries):
+        try:
+            return json.loads(meta.read_text())
+        except json.JSONDecodeError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
 def load(mutants: Path) -> dict[str, dict[str, str]]:
     """{module path: {mutant name: status}} from mutmut's .meta files."""
     out: dict[str, dict[str, str]] = {}
     for meta in sorted(mutants.glob("interviewer/**/*.py.meta")):
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        codes = _read_meta(meta)["exit_code_by_key"]
         if codes:
             module = str(meta.relative_to(mutants))[: -len(".meta")]
             out[module] = {name: STATUS.get(code, "suspicious") for name, code in codes.items()}

@@ -120,7 +120,8 @@ BACKTRACKING_RUNS = ["\n ", "\n", "\r\n", " ", "\t", "\n---", "-", "=", "#", "["
                      "a ", "a\n", ". ", "{", ":", "\u200b", "end of ", "ignore ", "score: ", "P.S. ", "< /"]
 
 
-@pytest.mark.parametrize("run", BACKTRACKING_RUNS, ids=repr)
+# Plain ids: repr() gives ids like '\n ' that tools re-running a test by its node id cannot find.
+@pytest.mark.parametrize("run", BACKTRACKING_RUNS, ids=[f"run{n}" for n in range(len(BACKTRACKING_RUNS))])
 def test_no_run_of_characters_makes_screening_slow(run):
     answer = "The GIL lets one thread run bytecode at a time. " + run * (19_900 // len(run))
     guard.screen.cache_clear()
