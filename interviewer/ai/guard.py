@@ -377,7 +377,10 @@ _ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
                        "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
 # Letters spelt apart ("I g n o r e", "i.g.n.o.r.e"): each step is one letter and one separator,
 # two disjoint classes, so the run is matched in linear time.
-_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][ ._*|/\-~]){2,}[^\W\d_](?![^\W_])")
+# A wider gap (two or three spaces) between the letters is a word break inside the same run
+# ("G I V E   T H I S   O F"), so a two-letter word there is joined too.
+_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_](?:[ ._*|/\-~]| {2,3})){2,}[^\W\d_](?![^\W_])")
+_SPACED_STEP = re.compile(r"[^\W\d_]| {2,3}|[ ._*|/\-~]")
 _SPLIT_WORD = re.compile(r"(?<=[^\W\d_])-?[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
@@ -455,10 +458,10 @@ _URL_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~+-])*%[0-9A-Fa-f]{2}(?:%
 def _unspace(match: re.Match) -> str:
     """Letters spelt apart, joined: the separator used most goes, any other one marks a word break
     ("o.k  t.h.e" and "I g n o r e" alike)."""
-    run = match.group(0)
-    seps = run[1::2]
+    steps = _SPACED_STEP.findall(match.group(0))
+    seps = steps[1::2]
     common = max(set(seps), key=seps.count)
-    return "".join(c if k % 2 == 0 else ("" if c == common else " ") for k, c in enumerate(run))
+    return "".join(c if k % 2 == 0 else ("" if c == common else " ") for k, c in enumerate(steps))
 
 
 def _views(visible: str) -> list[_View]:
