@@ -179,7 +179,18 @@ _ADDRESSED = re.compile(
     rf"|\b(?:nota|mensaje|instrucción|instruccion)\s+(?:para|al|a la)\s+(?:el\s+|la\s+)?{_WHO}\b"
     # score claims as data: {"score": 10}, score=10, <grade>10</grade>
     r"|[{,]\s*[\"']?(?:score|overall|grade|rating|mark|marks|points|note|punktzahl|puntuación|puntuacion)[\"']?\s*[:=]\s*[\"']?\d"
-    r"|\b(?:score|grade|rating|points|note)\s*[:=]\s*(?:10|100|ten)\b(?!\s*(?:/|out of|of)\s*\d)",
+    r"|\b(?:score|grade|rating|points|note)\s*[:=]\s*(?:10|100|ten)\b(?!\s*(?:/|out of|of)\s*\d)"
+    # score claims in prose about this very answer: "recommended score for this answer: 10",
+    # "my expected grade is 10", "self-assessment for the scoring tool: … 10/10" (a candidate has no
+    # reason to name their own grade; a score of something else — a model, a class, a product — is
+    # left alone)
+    r"|(?:\b(?:recommended|suggested|deserved|proposed|expected|intended|target|fair|correct)\s+"
+    r"(?:score|grade|mark|rating)s?\s+(?:for|of|on)\s+(?:this|my)\s+(?:answer|response|submission|reply)"
+    r"|\bmy\s+(?:recommended|suggested|deserved|proposed|expected|intended|target|fair)\s+"
+    r"(?:score|grade|mark|rating))"
+    r"\s*(?:[:=\u2192>-]+|is|would be|should be)?\s*\d"
+    rf"|\bself-?assessment\b[^\n]{{0,40}}?\b(?:for|to)\s+(?:the\s+)?(?:scoring\s+tool|{_WHO}\b)"
+    r"|\bself-?assessment\b[^\n]{0,80}?\d+\s*(?:/|out of)\s*10\b",
     re.IGNORECASE | re.DOTALL,
 )
 # More kinds of text written to the grader, each a whole kind rather than one phrasing:
