@@ -19,7 +19,6 @@ class ApiToken:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
 
 
 class TokenRepository:
@@ -36,7 +35,6 @@ class TokenRepository:
             created_at=from_db(doc["created_at"]),
             expires_at=from_db(doc["expires_at"]),
             revoked_at=from_db(doc.get("revoked_at")),
-            last_used_at=from_db(doc.get("last_used_at")),
         )
 
     def insert(self, token_hash: str, user_id: str, created_at: datetime, expires_at: datetime) -> ApiToken:
