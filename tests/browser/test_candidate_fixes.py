@@ -191,7 +191,8 @@ def test_the_submit_page_sends_it_and_shows_the_list_as_it_is_now(
     again.goto(f"/candidate/interviews/{interview.id}/submit")
     expect(again.get_by_test_id("drafts-sent")).to_contain_text("question 3")
     expect(again.get_by_text("All 3 questions are answered.")).to_be_visible()
-    assert stored(live_server, interview, interview.questions[2]) == "Three, typed as the tab closed."
+    wait_until(lambda: stored(live_server, interview, interview.questions[2]) == "Three, typed as the tab closed.",
+               again)
 
 
 def test_a_draft_older_than_the_saved_answer_is_dropped_unsent(live_server, page, sign_in, candidate_with_interview):
