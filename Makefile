@@ -69,6 +69,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/challenge.py
 	$(PY) bench/store_ops.py
 	$(PY) bench/scale.py $(SCALE_ARGS)
+	$(PY) bench/bulk_schedule.py
 
 ## Mutation testing (not part of `make test`): mutmut mutates interviewer/services/, ai/checks.py,
 ## security.py and repositories/ (settings in pyproject.toml [tool.mutmut]) and runs, per mutant, the

@@ -31,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
+    from .services.demographics import categories_from
+
+    categories_from(app.config.get("SELF_ID_CATEGORIES"))  # a malformed setting stops start-up, with the reason
 
     from . import assets, filters, headers, mail, throttle
     from .cli import register_cli

@@ -76,3 +76,7 @@ class Config:
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "0") or 0)  # flask retention purge; 0: keep everything
     REGISTRATION_EMAIL_VERIFY = os.environ.get("REGISTRATION_EMAIL_VERIFY", "").lower() in ("1", "true", "yes", "on")
     MAIL_REMINDER_HOURS = os.environ.get("MAIL_REMINDER_HOURS", "24,1")  # before the deadline; empty: none
+    # Voluntary self-identification (services/demographics.py): JSON {dimension: [categories]}; empty:
+    # the US EEO-1 sex and race/ethnicity categories. "prefer not to say" is always offered.
+    SELF_ID_CATEGORIES = os.environ.get("SELF_ID_CATEGORIES", "")
+    IMPACT_MIN_GROUP = int(os.environ.get("IMPACT_MIN_GROUP", "5") or 5)  # smaller groups are suppressed

@@ -82,6 +82,7 @@ class Question:
     reference_answer: str = ""
     key_points: list[str] = field(default_factory=list)
     source: str = "custom"  # bank:<key> | generated | custom
+    competency_ids: list[str] = field(default_factory=list)  # from a template: what raters rate it against
 
 
 @dataclass
@@ -111,12 +112,70 @@ class Interview:
     sequence: int = 0  # the calendar invitation's SEQUENCE: +1 on every reschedule
     next_reminder_at: datetime | None = None  # when the reminder scan next looks at it (None: never)
     window_history: list[dict] = field(default_factory=list)  # every reschedule: old and new window, who, when
+    template_id: str | None = None  # the interview template it was scheduled from (None: by hand)
+    competencies: list[dict] = field(default_factory=list)  # snapshot: {id, name, description, anchors: [5]}
+    panel: list[str] = field(default_factory=list)  # HR raters added by the owner (the owner `hr_id` rates too)
+    outcome: str | None = None  # advance | reject | hire | withdrawn: the owner's final decision (HR only)
+    outcome_at: datetime | None = None  # when it was recorded: the compare-and-set field of the next change
+    outcome_by: str | None = None
+    require_evidence: bool = False  # every panel rating must quote the answer (a template's setting, or the owner's)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
 
     def index_of(self, question_id: str) -> int:
         return next((i for i, q in enumerate(self.questions) if q.id == question_id), -1)
+
+
+@dataclass
+class Competency:
+    """A competency with its behaviourally anchored rating scale (BARS): `anchors[i]` describes the
+    observable behaviour that earns rating i + 1 on the 1–5 scale. `version` is the compare-and-set
+    field of every edit."""
+
+    id: str
+    name: str
+    description: str
+    anchors: list[str]
+    version: int = 1
+    builtin: bool = False
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class TemplateQuestion:
+    """A question of an interview template; `competency_ids` name the template's competencies it rates."""
+
+    id: str
+    text: str
+    competency_ids: list[str]
+    category: str = "technical"
+    difficulty: int = 3
+    tags: list[str] = field(default_factory=list)
+    reference_answer: str = ""
+    key_points: list[str] = field(default_factory=list)
+    source: str = "custom"  # bank:<key> | generated | custom
+
+
+@dataclass
+class InterviewTemplate:
+    """A reusable structured interview: the job, its competencies, questions linked to them, and the
+    answering window (deadline = start + `window_hours`). `version` guards every edit."""
+
+    id: str
+    owner_id: str
+    name: str
+    job_title: str
+    job_description: str
+    competency_ids: list[str]
+    questions: list[TemplateQuestion]
+    window_hours: int
+    version: int = 1
+    archived: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass

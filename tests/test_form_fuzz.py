@@ -256,11 +256,20 @@ def build_site(app, now) -> Site:
         svc.submit(repos, cand, evaluated.id, now)
         svc.record_result(repos, hr, evaluated.id, "7.5", "Clear.", now)
         later = interview(now + timedelta(days=1), now + timedelta(days=2))
+        from interviewer.services import panels
+        panels.add_member(repos, hr, open_.id, other_hr.id, now)  # its page then offers "remove" too
         to_submit = interview(now - timedelta(hours=1), now + timedelta(days=1), ["Handed in by the fuzz"])
         to_cancel = interview(now + timedelta(days=1), now + timedelta(days=2))
         responses = [r for i in (done, evaluated) for r in repos.responses.for_interview(i.id).values()]
         interviews = [open_, done, evaluated, later, to_submit, to_cancel]
         bank = repos.questions.list(enabled=True)[0]
+        competency = repos.competencies.page(1, 1).items[0]
+        from interviewer.services import templates as template_service
+        template = template_service.create(repos, hr, {
+            "name": "Fuzzed", "job_title": "Engineer", "window_hours": 24, "competency_ids": [competency.id],
+            "questions": [{"text": "Why?", "competency_ids": [competency.id]}]}, now)
+        # stored answers: the page then shows its withdrawal form too
+        repos.demographics.save(cand.id, {"sex": "prefer not to say"}, now)
         messages = [m["id"] for m in repos.outbox.page(None)[0][:2]]  # invitations queued above
         repos.outbox.update(repos.outbox.get(messages[0]), {"state": "failed", "last_error": "550 No such user"})
     with app.test_request_context():
@@ -280,6 +289,9 @@ def build_site(app, now) -> Site:
         "cancel_interview_id": [to_cancel.id],
         "message_id": messages,
         "token": [reset, "not-a-token"],
+        "competency_id": [competency.id],
+        "template_id": [template.id],
+        "rater_id": [other_hr.id],
     }
     users = {"anonymous": None, "candidate": cand, "hr": hr, "admin": admin}
     sessions = {role: _sign_in(app, user) for role, user in users.items()}

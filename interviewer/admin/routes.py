@@ -350,3 +350,51 @@ def ai_notice():
     notice = consent.current_notice(repos)
     return render_template("admin/ai_notice.html", notice=notice, text=notice["text"] if text is None else text,
                            errors=errors), 422 if errors else 200
+
+
+def _impact_report():
+    from ..clock import utcnow
+    from ..services import demographics, impact
+
+    repos = get_repos()
+    categories = demographics.categories_from(current_app.config.get("SELF_ID_CATEGORIES"))
+    records = impact.records_for(repos, current_user, utcnow())
+    report = impact.impact_report(records, dimensions=list(categories), categories=categories,
+                                  min_group=max(1, int(current_app.config.get("IMPACT_MIN_GROUP") or impact.MIN_GROUP)))
+    return report, categories
+
+
+@bp.get("/impact")
+def impact():
+    """Adverse impact: selection and scoring rates per self-identified group, with impact ratios."""
+    from ..services import demographics
+    from ..services import impact as impact_service
+
+    report, categories = _impact_report()
+    return render_template("admin/impact.html", report=report, measures=impact_service.MEASURES,
+                           label=demographics.label, categories=categories)
+
+
+@bp.get("/impact.csv")
+def impact_csv():
+    """The adverse impact report as CSV (aggregates only; the export itself is recorded)."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from ..clock import utcnow
+    from ..hr.routes import csv_cell
+    from ..services import audit as audit_service
+    from ..services import impact as impact_service
+
+    report, _ = _impact_report()
+    audit_service.record(get_repos(), current_user, "impact.export", "impact", None, utcnow(),
+                         after={"records": report.n_records, "min_group": report.min_group})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in impact_service.csv_rows(report):
+        writer.writerow([csv_cell(c) for c in row])
+    # A byte-order mark first, as the results export: Excel then reads the file as UTF-8.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="adverse-impact.csv"'})

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import core, routes  # noqa: E402,F401
+from . import core, panels, routes, templates  # noqa: E402,F401

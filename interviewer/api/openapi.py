@@ -119,7 +119,7 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "tags": [{"name": "auth"}, {"name": "interviews"}, {"name": "candidate"}, {"name": "results"},
-                 {"name": "meta"}],
+                 {"name": "competencies"}, {"name": "templates"}, {"name": "panels"}, {"name": "meta"}],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -43,10 +43,21 @@ def question_out(q: Question | BankQuestion, staff: bool) -> s.QuestionOut:
                          key_points=list(q.key_points) if staff else None)
 
 
+def _blind(interview: Interview, viewer: User) -> bool:
+    """A rater of this panel interview who has not submitted: no scores, AI or result (services/panels.py)."""
+    from ..services import panels
+
+    return bool(interview.panel) and panels.blind(get_repos(), viewer, interview)
+
+
 def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut] = s.InterviewOut,
                   **extra) -> s.InterviewOut:
     staff = _is_staff(viewer)
-    if staff:
+    # Only a recorded result needs the blind check (a list page then pays no query per row: a panel
+    # interview gets no result before its owner submits, services/interviews.record_result).
+    if staff and (interview.overall_score is not None or interview.overall_feedback) and _blind(interview, viewer):
+        score, feedback = None, ""
+    elif staff:
         score, feedback = interview.overall_score, interview.overall_feedback
     else:
         score, feedback = svc.candidate_result(interview)
@@ -70,11 +81,12 @@ def _ai_job(response: Response) -> s.AIJobOut | None:
                       finished_at=job.get("finished_at"))
 
 
-def response_out(response: Response, interview: Interview, viewer: User, model=s.ResponseOut, **extra):
+def response_out(response: Response, interview: Interview, viewer: User, model=s.ResponseOut, blind: bool = False,
+                 **extra):
     staff = _is_staff(viewer)
-    # A candidate sees per-answer scores under the same rule as the overall result.
-    shown = staff or svc.candidate_result(interview)[0] is not None
-    latest = evaluation_service.latest_of(response) if staff else None
+    # A candidate sees per-answer scores under the same rule as the overall result; a blind rater none.
+    shown = not blind and (staff or svc.candidate_result(interview)[0] is not None)
+    latest = evaluation_service.latest_of(response) if staff and not blind else None
     return model(
         id=response.id, interview_id=response.interview_id, question_id=response.question_id,
         answer=response.answer, saved_at=response.saved_at, score=response.score if shown else None,
@@ -169,6 +181,51 @@ def ai_notice_choice(body: s.AIChoiceIn):
 
     user = consent.record_choice(get_repos(), current_user, body.version, body.human_only, utcnow())
     return _notice_out(user)
+
+
+# --- voluntary self-identification (the candidate's own; never in any other reply) --------------------
+
+def _self_id_out(stored: dict | None) -> s.SelfIdentificationOut:
+    from ..services import demographics
+
+    return s.SelfIdentificationOut(
+        answers=(stored or {}).get("answers", {}), updated_at=(stored or {}).get("updated_at"),
+        categories=demographics.categories_from(current_app.config.get("SELF_ID_CATEGORIES")),
+        purpose=demographics.PURPOSE)
+
+
+@operation("GET", "/interview/self-identification", summary="The caller's own voluntary self-identification",
+           roles=CANDIDATE, query=s.SelfIdentificationQuery, response=s.SelfIdentificationOut, errors=(403,),
+           tag="candidate")
+def self_identification(query: s.SelfIdentificationQuery):
+    """Optional answers on sex and race/ethnicity, for adverse impact monitoring only (admins see
+    counts per group). 403 for anyone but the candidate themselves, `candidate_id` included."""
+    from ..services import demographics
+
+    return _self_id_out(demographics.get_own(get_repos(), current_user, query.candidate_id))
+
+
+@operation("PUT", "/interview/self-identification", summary="Give or change the caller's own self-identification",
+           roles=CANDIDATE, body=s.SelfIdentificationIn, response=s.SelfIdentificationOut, errors=(403, 422),
+           tag="candidate")
+def self_identification_put(body: s.SelfIdentificationIn):
+    """Replaces earlier answers. 422 (nothing stored) for a dimension or category not offered;
+    403 when `candidate_id` is someone else's."""
+    from ..services import demographics
+
+    categories = demographics.categories_from(current_app.config.get("SELF_ID_CATEGORIES"))
+    stored = demographics.save(get_repos(), current_user, body.answers, categories, utcnow(), body.candidate_id)
+    return _self_id_out(stored)
+
+
+@operation("DELETE", "/interview/self-identification", summary="Withdraw the caller's own self-identification",
+           roles=CANDIDATE, query=s.SelfIdentificationQuery, status=204, errors=(403,), tag="candidate")
+def self_identification_delete(query: s.SelfIdentificationQuery):
+    """Deletes the stored answers (204 also when there were none)."""
+    from ..services import demographics
+
+    demographics.withdraw(get_repos(), current_user, utcnow(), query.candidate_id)
+    return None
 
 
 # --- questions ---------------------------------------------------------------------------------------
@@ -368,7 +425,7 @@ def evaluate(response_id: str):
                                                                 submitter(app), job_timeout(app))
     job = evaluation_service.job_of(response)
     status = 202 if job and job.get("state") in evaluation_service.ACTIVE else 200
-    return response_out(response, interview, current_user), status
+    return response_out(response, interview, current_user, blind=_blind(interview, current_user)), status
 
 
 # --- one interview ---------------------------------------------------------------------------------------
@@ -396,7 +453,9 @@ def get_interview(interview_id: str):
 def interview_responses(interview_id: str):
     """In question order; AI evaluations are hidden from candidates."""
     interview = svc.get_visible(get_repos(), current_user, interview_id, utcnow())
-    return s.ResponseList(items=[response_out(r, interview, current_user) for r in _ordered_responses(interview)])
+    blind = _blind(interview, current_user)
+    return s.ResponseList(items=[response_out(r, interview, current_user, blind=blind)
+                                 for r in _ordered_responses(interview)])
 
 
 # --- the document ------------------------------------------------------------------------------------------

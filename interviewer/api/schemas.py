@@ -107,6 +107,25 @@ class AIChoiceIn(Request):
     human_only: bool = Field(description="true: people alone review the answers; no AI evaluation")
 
 
+class SelfIdentificationIn(Request):
+    answers: dict[Annotated[str, StringConstraints(max_length=40)],
+                  Annotated[str, StringConstraints(max_length=100)] | None] = Field(
+        description="dimension → one of its categories (see `categories` in the reply); null or \"\" leaves it unanswered")
+    candidate_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Optional; if given it must be the caller's own id (nobody answers for someone else)")
+
+
+class SelfIdentificationQuery(Query):
+    candidate_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class SelfIdentificationOut(BaseModel):
+    answers: dict[str, str] = Field(description="The caller's own answers (empty: none given, or withdrawn)")
+    updated_at: OutTime | None = None
+    categories: dict[str, list[str]] = Field(description="The choices offered per dimension")
+    purpose: str
+
+
 class Me(BaseModel):
     id: ObjectIdStr
     email: str

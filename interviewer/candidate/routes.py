@@ -1,7 +1,7 @@
 import json
 
 from flask import Response as FlaskResponse
-from flask import abort, flash, jsonify, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import params
@@ -230,3 +230,49 @@ def ai_notice():
             return redirect_to(safe_next(request.form.get("next")) or url_for("candidate.dashboard"))
     return render_template("candidate/ai_notice.html", notice=notice, error=error,
                            next=request.values.get("next", ""), chosen=current_user.ai_consent), 422 if error else 200
+
+
+def _self_id_page(error: str | None = None, errors: dict | None = None, chosen: dict | None = None, status: int = 200):
+    from ..services import demographics
+
+    categories = demographics.categories_from(current_app.config.get("SELF_ID_CATEGORIES"))
+    stored = demographics.get_own(get_repos(), current_user)
+    answers = chosen if chosen is not None else (stored or {}).get("answers", {})
+    return render_template("candidate/self_identification.html", categories=categories, answers=answers,
+                           stored=stored, label=demographics.label, purpose=demographics.PURPOSE, error=error,
+                           errors=errors or {}), status
+
+
+@bp.route("/self-identification", methods=["GET", "POST"])
+def self_identification():
+    """Voluntary self-identification (sex, race/ethnicity): give, change, or see one's own answers."""
+    from ..errors import Forbidden, ValidationError
+    from ..services import demographics
+
+    if request.method == "GET":
+        return _self_id_page()
+    categories = demographics.categories_from(current_app.config.get("SELF_ID_CATEGORIES"))
+    answers = {d: request.form.get(d, "") for d in categories}
+    try:
+        demographics.save(get_repos(), current_user, answers, categories, utcnow(),
+                          candidate_id=request.form.get("candidate_id") or None)
+    except Forbidden as exc:
+        return _self_id_page(error=exc.message, status=403)
+    except ValidationError as exc:
+        return _self_id_page(error=exc.message, errors=exc.details, status=422)
+    flash("Your answers are saved. You can change or withdraw them here at any time.", "success")
+    return redirect_to(url_for("candidate.self_identification"))
+
+
+@bp.post("/self-identification/withdraw")
+def self_identification_withdraw():
+    """Withdraw one's self-identification: the stored answers are deleted."""
+    from ..errors import Forbidden
+    from ..services import demographics
+
+    try:
+        gone = demographics.withdraw(get_repos(), current_user, utcnow(), candidate_id=request.form.get("candidate_id") or None)
+    except Forbidden as exc:
+        return _self_id_page(error=exc.message, status=403)
+    flash("Your answers are deleted." if gone else "There was nothing to withdraw.", "success")
+    return redirect_to(url_for("candidate.self_identification"))

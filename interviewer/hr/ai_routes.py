@@ -29,6 +29,14 @@ def _app() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
+def _hidden_from_rater(interview) -> bool:
+    """Whether the caller rates this panel interview and has not submitted yet: AI results stay hidden
+    from them (services/panels.py), so they are sent back to the interview page instead."""
+    from ..services import panels
+
+    return panels.blind(get_repos(), current_user, interview)
+
+
 def _slot(interview, response, **extra):
     question = interview.question(response.question_id)
     return render_template("hr/_ai_slot.html", interview=interview, q=question, r=response, **extra)
@@ -40,7 +48,7 @@ def ai_evaluate(response_id: str):
     app, repos, now = _app(), get_repos(), utcnow()
     interview, response = ev.request_evaluation(repos, current_user, response_id, now, submitter(app),
                                                 job_timeout(app))
-    if not wants_fragment():
+    if not wants_fragment() or _hidden_from_rater(interview):
         flash("AI evaluation requested.", "info")
         return redirect_to(row_url(interview.id, response.question_id))
     return _slot(interview, response)
@@ -60,7 +68,7 @@ def ai_slot(response_id: str):
         html = (f'<div id="{target}" class="ai-box" data-testid="ai-slot" data-state="error">'
                 f'<p class="flash flash-error" role="alert">{escape(exc.message)}</p></div>')
         return html, exc.status, {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
-    if not wants_fragment():
+    if not wants_fragment() or _hidden_from_rater(interview):
         return redirect_to(row_url(interview.id, response.question_id))
     return _slot(interview, response)
 
@@ -70,10 +78,10 @@ def ai_evaluate_all(interview_id: str):
     """Queue every answered question of the interview; the slots are swapped in out of band."""
     app, repos, now = _app(), get_repos(), utcnow()
     queued = ev.evaluate_all(repos, current_user, interview_id, now, submitter(app), job_timeout(app))
-    if not wants_fragment():
+    interview = repos.interviews.get(interview_id)
+    if not wants_fragment() or _hidden_from_rater(interview):
         flash(f"AI evaluation requested for {len(queued)} answers.", "info")
         return redirect_to(url_for("hr.interview", interview_id=interview_id))
-    interview = repos.interviews.get(interview_id)
     responses = repos.responses.for_interview(interview_id)
     return render_template("hr/_ai_toolbar.html", interview=interview, responses=responses,
                            p=svc.progress(repos, interview, responses), oob_slots=True, queued_count=len(queued))
@@ -82,8 +90,9 @@ def ai_evaluate_all(interview_id: str):
 @bp.get("/agreement")
 def agreement():
     """How closely HR's scores follow the AI's proposals: Pearson r, mean absolute difference, n."""
-    report = ev.agreement_report(get_repos(), current_user, utcnow())
-    return render_template("hr/agreement.html", report=report)
+    repos, now = get_repos(), utcnow()
+    report = ev.agreement_report(repos, current_user, now)
+    return render_template("hr/agreement.html", report=report, reliability=ev.ai_reliability(repos, current_user, now))
 
 
 def _history(response_id: str, limit: int = 20) -> list[dict]:

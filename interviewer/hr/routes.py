@@ -1,5 +1,6 @@
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime
 
 from flask import Response as FlaskResponse
@@ -269,21 +270,28 @@ def resume(candidate_id: str):
 # --- one interview ---------------------------------------------------------------------------
 
 def _interview_context(interview, now):
+    from .panel_routes import panel_context
+
     repos = get_repos()
     responses = repos.responses.for_interview(interview.id)
     return dict(
         interview=interview, responses=responses,
         candidate=repos.users.get(interview.candidate_id), p=svc.progress(repos, interview, responses), now=now,
         missed=svc.is_missed(interview, now), reviewable=interview.status in (COMPLETED, EVALUATED),
+        **panel_context(interview),
     )
 
 
 @bp.get("/interviews/<interview_id>")
 def interview(interview_id: str):
     """Every question with its answer, HR scores, the AI slot and the overall result."""
+    from ..services import panels
+
     now = utcnow()
     repos = get_repos()
-    item = svc.get_visible(repos, current_user, interview_id, now)
+    item = panels.viewable(repos, current_user, interview_id, now)
+    if panels.is_member(current_user, item):  # a panel member rates; the owner's page is not theirs
+        return redirect_to(url_for("hr.panel_rating", interview_id=item.id))
     return render_template("hr/interview.html", **_interview_context(item, now), history=_history(repos, item.id))
 
 
@@ -400,14 +408,19 @@ INTERVIEW_COLUMNS = ["interview_id", "candidate", "email", "job_title", "status"
 
 
 def _response_rows(repos, batches):
+    from ..services import panels
+
     for batch in batches:
         people = repos.users.by_ids(i.candidate_id for i in batch)
         answers = repos.responses.for_interviews([i.id for i in batch])
+        blind = panels.blind_ids(repos, current_user, batch)  # scores and AI stay hidden from a rater not done yet
         for i in batch:
             person, responses = people[i.candidate_id], answers[i.id]
             for n, q in enumerate(i.questions, start=1):
                 r = responses.get(q.id)
                 ai = (r.ai_evaluation or {}).get("score") if r else None
+                if i.id in blind and r is not None:
+                    r, ai = replace(r, score="", feedback=""), None
                 yield [i.id, person.name if person else "", person.email if person else "", i.job_title, n, q.text,
                        r.answer if r else "", r.score if r else "", r.feedback if r else "", "" if ai is None else ai]
 

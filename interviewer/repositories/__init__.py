@@ -4,14 +4,18 @@ from __future__ import annotations
 from typing import Any
 
 from .audit import AuditRepository
+from .competencies import CompetencyRepository
+from .demographics import DemographicsRepository
 from .evaluations import EvaluationRepository
 from .interviews import InterviewRepository
 from .notices import NoticeRepository
 from .outbox import OutboxRepository
+from .panels import PanelRepository
 from .questions import QuestionRepository
 from .rate_limits import RateLimitRepository
 from .responses import ResponseRepository
 from .sessions import SessionRepository
+from .templates import TemplateRepository
 from .tokens import TokenRepository
 from .users import UserRepository
 
@@ -32,3 +36,7 @@ class Repositories:
         self.outbox = OutboxRepository(db)
         self.audit = AuditRepository(db)
         self.notices = NoticeRepository(db)
+        self.competencies = CompetencyRepository(db)
+        self.templates = TemplateRepository(db)
+        self.demographics = DemographicsRepository(db)
+        self.panels = PanelRepository(db)

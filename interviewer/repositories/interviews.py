@@ -14,7 +14,7 @@ from ..models import EVALUATED, IN_PROGRESS, SCHEDULED, Interview, Page, Questio
 from .base import contains_pattern, fields_to_db, from_db, move_to_hr, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
-          "cancelled_at", "last_activity_at", "next_reminder_at")
+          "cancelled_at", "last_activity_at", "next_reminder_at", "outcome_at")
 _WINDOW_TIMES = ("old_starts_at", "old_deadline", "starts_at", "deadline", "changed_at")
 
 
@@ -65,6 +65,12 @@ class InterviewRepository:
             share_key_points=doc.get("share_key_points", False),
             window_history=[{k: from_db(v) if k in _WINDOW_TIMES else v for k, v in entry.items()}
                             for entry in doc.get("window_history", [])],
+            template_id=str(doc["template_id"]) if doc.get("template_id") else None,
+            competencies=list(doc.get("competencies", [])),
+            panel=[str(p) for p in doc.get("panel", [])],
+            outcome=doc.get("outcome"),
+            require_evidence=bool(doc.get("require_evidence", False)),
+            outcome_by=str(doc["outcome_by"]) if doc.get("outcome_by") else None,
             **{name: from_db(doc.get(name)) for name in _TIMES},
         )
 
@@ -81,8 +87,9 @@ class InterviewRepository:
             doc["_id"] = key
         for name in _TIMES:
             doc[name] = to_db(doc[name])
-        for name in ("candidate_id", "hr_id", "created_by"):
+        for name in ("candidate_id", "hr_id", "created_by", "template_id", "outcome_by"):
             doc[name] = oid(doc[name])
+        doc["panel"] = [oid(p) for p in doc["panel"]]
         return self.get(self.col.insert_one(doc).inserted_id)
 
     def get(self, interview_id: Any) -> Interview | None:
@@ -154,10 +161,26 @@ class InterviewRepository:
                 seen.add(doc["_id"])
                 yield doc
 
+    def open_from_template(self, template_id: str, starts_at: datetime) -> list[Interview]:
+        """The scheduled or in-progress interviews made from `template_id` that open at `starts_at`
+        (one indexed range: template_id, starts_at): what a bulk schedule checks for duplicates."""
+        filt = {"template_id": oid(template_id), "starts_at": to_db(starts_at),
+                "status": {"$in": [SCHEDULED, IN_PROGRESS]}}
+        return [self._to_interview(d) for d in self.col.find(filt)]
+
     def by_ids(self, ids: Iterable[str]) -> dict[str, Interview]:
         """The interviews with these ids (a short list), keyed by id; unknown ids are left out."""
         keys = [k for k in (oid(i) for i in set(ids)) if k]
         return {str(d["_id"]): self._to_interview(d) for d in self.col.find({"_id": {"$in": keys}})} if keys else {}
+
+    def outcomes(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """The stored `outcome` (advance | reject | hire | withdrawn; None: none recorded) of a batch of
+        interviews (a short list), read from the documents whatever the model carries yet."""
+        keys = [k for k in (oid(i) for i in set(ids)) if k]
+        out: dict[str, str | None] = {str(k): None for k in keys}
+        for doc in self.col.find({"_id": {"$in": keys}}, {"outcome": 1}) if keys else ():
+            out[str(doc["_id"])] = doc.get("outcome")
+        return out
 
     def set_hr_for_candidate(self, candidate_id: str, hr_id: str | None) -> int:
         """Keep every interview of a candidate in the scope of their current HR user; returns how many moved."""

@@ -153,17 +153,17 @@ class ResponseRepository:
     def iter_scored_pairs(self, hr_id: str | None) -> Iterator[dict]:
         """Responses with both an HR score and an AI score, in `hr_id`'s scope (None: all), through
         the (hr_id, score) or (score) index. Each item: interview_id, question_id, candidate_id, group,
-        hr_score, ai_score."""
+        hr_score, ai_score, scored_at (when HR scored it; None for scores older than that field)."""
         # Scores are 0–10: a range rather than "not null" lets every backend's planner use the index.
         filt: dict[str, Any] = {"score": {"$gte": 0}, "ai_evaluation.score": {"$gte": 0}}
         if hr_id is not None:
             filt = {"hr_id": oid(hr_id), **filt}
         fields = {"interview_id": 1, "question_id": 1, "candidate_id": 1, "group": 1, "score": 1,
-                  "ai_evaluation.score": 1, "_id": 0}
+                  "ai_evaluation.score": 1, "scored_at": 1, "_id": 0}
         for doc in self.col.find(filt, fields):
             yield {"interview_id": str(doc["interview_id"]), "question_id": doc["question_id"],
                    "candidate_id": str(doc.get("candidate_id")), "group": doc.get("group"), "hr_score": float(doc["score"]),
-                   "ai_score": float(doc["ai_evaluation"]["score"])}
+                   "ai_score": float(doc["ai_evaluation"]["score"]), "scored_at": from_db(doc.get("scored_at"))}
 
     def count_for_interview(self, interview_id: str) -> int:
         return self.col.count_documents({"interview_id": _key(interview_id)})

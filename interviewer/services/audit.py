@@ -135,10 +135,22 @@ def describe(event: dict, people: dict[str, User]) -> str:
         "interview.reschedule": f"{who} moved it from {_when(before.get('starts_at'))} – {_when(before.get('deadline'))} "
                                 f"to {_when(after.get('starts_at'))} – {_when(after.get('deadline'))}",
         "interview.cancel": f"{who} cancelled it",
+        "panel.add": f"{who} added a rater to the panel",
+        "panel.remove": f"{who} took a rater off the panel",
+        "rating.submit": f"{who} submitted their panel rating",
+        "interview.outcome": f"{who} recorded the outcome: {after.get('outcome')}",
         "interview.share": f"{who} shared the result with the candidate",
         "interview.unshare": f"{who} stopped sharing the result",
         "ai.requested": f"{who} asked for AI evaluation" + (f" of {after['answers']} answers" if after.get("answers")
                                                              else " of one answer"),
+        "competency.create": f"{who} created the competency “{after.get('name')}”",
+        "competency.copy": f"{who} copied a competency as “{after.get('name')}”",
+        "competency.update": f"{who} edited a competency ({', '.join(after.get('changed') or []) or 'no change'})",
+        "template.create": f"{who} created the interview template “{after.get('name')}”",
+        "template.copy": f"{who} copied an interview template as “{after.get('name')}”",
+        "template.update": f"{who} edited an interview template ({', '.join(after.get('changed') or []) or 'no change'})",
+        "template.archive": f"{who} archived an interview template",
+        "template.unarchive": f"{who} restored an interview template",
         "ai.evaluated": f"The AI ({after.get('provider')}, {after.get('model')}) proposed {_score(after.get('score'))} "
                         "for one answer",
     }

@@ -24,7 +24,7 @@ import math
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -433,6 +433,36 @@ class AgreementReport:
     per_question: list[Agreement] = field(default_factory=list)
 
 
+def _scored_pairs_in_scope(repos, user: User) -> Iterator[dict]:
+    """The (HR, AI) score pairs `user` may see: HR theirs, an admin all."""
+    # HR: the scope field follows assignments; a candidate moved meanwhile (or by a reassignment a
+    # crash cut short) is checked against who is assigned to them now (one indexed query).
+    mine = set(repos.users.ids_assigned_to(user.id)) if user.role == "hr" else None
+    for pair in repos.responses.iter_scored_pairs(user.id if user.role == "hr" else None):
+        if mine is None or pair["candidate_id"] in mine:
+            yield pair
+
+
+def ai_reliability(repos, user: User, now: datetime):
+    """The AI's proposals against HR's final scores, answer by answer (services/reliability.py):
+    Krippendorff's alpha with its 95 % bootstrap interval, Pearson's r and the mean absolute
+    difference, overall and per calendar month (UTC) of HR's score, to show drift. Each answer has
+    one human score today, so human-human reliability is not computed here. Loads numpy and scipy:
+    only the agreement page calls it."""
+    from . import reliability
+
+    interview_service.require_staff(user)
+    humans: dict[tuple[str, str], dict[str, float]] = {}
+    ai: dict[tuple[str, str], float] = {}
+    when: dict[tuple[str, str], datetime | None] = {}
+    for pair in _scored_pairs_in_scope(repos, user):
+        key = (pair["interview_id"], pair["question_id"])
+        humans[key], ai[key], when[key] = {"hr": pair["hr_score"]}, pair["ai_score"], pair.get("scored_at")
+    overall = reliability.ai_vs_humans(humans, ai)
+    months = reliability.by_month(humans, when, ai)
+    return reliability.ReliabilityReport(overall=overall.reliability, ai=overall, months=months)
+
+
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
     """HR vs AI agreement over the answers `user` may see (HR: theirs; admin: all).
 
@@ -444,12 +474,7 @@ def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
     groups: dict[str, list[tuple[float, float]]] = {}
     sample: dict[str, tuple[str, str]] = {}
     overall: list[tuple[float, float]] = []
-    # HR: the scope field follows assignments; a candidate moved meanwhile (or by a reassignment a
-    # crash cut short) is checked against who is assigned to them now (one indexed query).
-    mine = set(repos.users.ids_assigned_to(user.id)) if user.role == "hr" else None
-    for pair in repos.responses.iter_scored_pairs(user.id if user.role == "hr" else None):
-        if mine is not None and pair["candidate_id"] not in mine:
-            continue
+    for pair in _scored_pairs_in_scope(repos, user):
         key = pair["group"] or "?"
         sample.setdefault(key, (pair["interview_id"], pair["question_id"]))
         groups.setdefault(key, []).append((pair["hr_score"], pair["ai_score"]))

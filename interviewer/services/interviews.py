@@ -737,12 +737,28 @@ def ensure_response(repos, interview: Interview, question_id: str) -> Response:
     return response
 
 
+def _not_blind(repos, user: User, interview: Interview, owner_too: bool = False) -> None:
+    """A rater of a panel interview scores and decides only after submitting their panel rating
+    (services/panels.py: the blind rule); with `owner_too`, anyone (an admin) waits for the owner's,
+    so no score or result exists that a rater still rating could read in a list or a report."""
+    if interview.panel:
+        from . import panels
+
+        panels.require_not_blind(repos, user, interview)
+        if owner_too and interview.hr_id:
+            owner = repos.users.get(interview.hr_id)
+            if owner is not None and panels.blind(repos, owner, interview):
+                raise Conflict("The owner scores a panel interview and records its result after submitting "
+                               "their panel rating.")
+
+
 def score_response(repos, user: User, interview_id: str, question_id: str, score: Any, feedback: Any,
                    now: datetime) -> Response:
     """HR's score and feedback for one answer (final; the AI only proposes)."""
     interview = reviewable(repos, user, interview_id, now)
     if interview.question(question_id) is None:
         raise NotFound("No such question in this interview.")
+    _not_blind(repos, user, interview, owner_too=True)
     value = parse_score(score)
     feedback = str(feedback or "").strip()
     if len(feedback) > FEEDBACK_MAX_CHARS:
@@ -767,6 +783,7 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
     values sent twice (a double click) are simply accepted.
     """
     interview = reviewable(repos, user, interview_id, now)
+    _not_blind(repos, user, interview, owner_too=True)
     score = parse_score(overall_score, "overall_score")
     feedback = str(overall_feedback or "").strip()
     if len(feedback) > FEEDBACK_MAX_CHARS:
@@ -817,6 +834,7 @@ def set_shared(repos, user: User, interview_id: str, shared: bool, now: datetime
     key points their answer touched on and those it did not (from the latest AI evaluation's
     comparison with the reference: never the reference answer, never an AI score)."""
     interview = reviewable(repos, user, interview_id, now)
+    _not_blind(repos, user, interview)
     if interview.status != EVALUATED and shared:
         raise Conflict("Record an overall result before sharing it with the candidate.")
     if shared and not interview.shared:

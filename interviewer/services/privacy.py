@@ -2,9 +2,10 @@
 retention (interviews removed a set time after they were evaluated or cancelled).
 
 Erasure reaches every collection that holds the person: the account, their interviews with every
-answer, AI job and AI evaluation, browser sessions, API tokens, sign-in counters (keyed by e-mail)
-and every e-mail to them or about their interviews. The audit trail keeps its events — they name
-people only by a pseudonym that lived on the deleted account — and gains one for the erasure.
+answer, AI job and AI evaluation, browser sessions, API tokens, sign-in counters (keyed by e-mail),
+their voluntary self-identification and every e-mail to them or about their interviews. The audit
+trail keeps its events — they name people only by a pseudonym that lived on the deleted account —
+and gains one for the erasure.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from . import audit
 
 def export_for(repos, user: User) -> dict[str, Any]:
     """Everything stored about candidate `user`, as JSON-ready data: the account, resume text,
-    consent and e-mail choices, every interview with the questions asked and their answers, and
-    results only where HR shared them (HR's unshared scores and notes, and AI proposals, are HR's
-    working notes until shared)."""
+    consent and e-mail choices, their voluntary self-identification, every interview with the
+    questions asked and their answers, and results only where HR shared them (HR's unshared scores
+    and notes, and AI proposals, are HR's working notes until shared)."""
     if user.role != "candidate":
         raise Forbidden("Only a candidate's own data can be downloaded here.")
     interviews = []
@@ -44,6 +45,7 @@ def export_for(repos, user: User) -> dict[str, Any]:
                         "created_at": user.created_at, "email_verified": user.email_verified,
                         "e_mails_turned_off": user.mail_off},
             "resume": {"filename": user.resume_filename, "text": user.resume_text},
+            "self_identification": repos.demographics.get(user.id),
             "interviews": interviews}
 
 
@@ -65,6 +67,7 @@ def erasure_plan(repos, candidate_id: str) -> dict[str, int]:
             "AI evaluations": sum(repos.evaluations.count_for_interview(i) for i in ids),
             "browser sessions": repos.sessions.count_for_user(user.id),
             "API tokens": repos.tokens.count_for_user(user.id),
+            "self-identification": 1 if repos.demographics.get(user.id) else 0,
             "e-mails": repos.outbox.count_about(user.id, ids)}
 
 
@@ -77,10 +80,12 @@ def erase_candidate(repos, actor: User, candidate_id: str, now: datetime) -> dic
     for interview_id in ids:
         gone["answers"] += repos.responses.delete_for_interview(interview_id)
         gone["AI evaluations"] += repos.evaluations.delete_for_interview(interview_id)
+        repos.panels.delete_for_interview(interview_id)  # panel ratings quote the answers
     gone["e-mails"] = repos.outbox.delete_about(user.id, ids)
     gone["interviews"] = sum(repos.interviews.delete(i) for i in ids)
     gone["browser sessions"] = repos.sessions.delete_for_user(user.id)
     gone["API tokens"] = repos.tokens.delete_for_user(user.id)
+    gone["self-identification"] = repos.demographics.delete(user.id)
     gone["sign-in counters"] = repos.rate_limits.delete_for_account(normalise_email(user.email))
     gone["account"] = repos.users.delete(user.id)
     audit.record(repos, actor, "candidate.erase", "user", user.audit_ref, now, after=gone)
@@ -101,6 +106,7 @@ def purge_expired(repos, now: datetime, days: int, dry_run: bool = False, limit:
         if not dry_run:
             repos.responses.delete_for_interview(interview.id)
             repos.evaluations.delete_for_interview(interview.id)
+            repos.panels.delete_for_interview(interview.id)
             repos.outbox.delete_about("", [interview.id])
             repos.interviews.delete(interview.id)
             audit.record(repos, None, "interview.purge", "interview", interview.id, now,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from interviewer.services import interviews as svc
+from interviewer.services import templates as tpl_service
 
 from . import playwright_expect
 
@@ -97,8 +98,14 @@ def people(live_server, make_user, schedule):
         svc.submit(repos, candidate, made.id, now)
     svc.record_result(repos, hr, shared.id, "7.5", "Clear and correct.", now + timedelta(seconds=1))
     svc.set_shared(repos, hr, shared.id, True, now + timedelta(seconds=2))
+    competencies = repos.competencies.page(1, 2).items
+    template = tpl_service.create(repos, hr, {
+        "name": JOB, "job_title": JOB, "window_hours": 48, "competency_ids": [c.id for c in competencies],
+        "questions": [{"text": "Design a rate limiter for the payments API.",
+                       "competency_ids": [c.id for c in competencies]}]}, now)
     return {"hr": hr, "candidate": candidate, "admin": admin,
-            "open": open_one.id, "handed_in": handed_in.id, "shared": shared.id}
+            "open": open_one.id, "handed_in": handed_in.id, "shared": shared.id,
+            "template": template.id, "competency": competencies[0].id}
 
 
 def schedule_chosen(page, people):
@@ -134,7 +141,9 @@ PAGES = {
     "candidate": ["/candidate/", "/candidate/interviews/{open}/q/1", "/candidate/interviews/{open}/submit",
                   "/candidate/history", "/candidate/history/{shared}", "/account/password"],
     "hr": ["/hr/interviews", schedule_chosen, schedule_review, "/hr/interviews/{handed_in}", evaluated_by_ai,
-           "/hr/interviews/{open}", "/hr/results", "/hr/agreement", "/hr/questions"],
+           "/hr/interviews/{open}", "/hr/results", "/hr/agreement", "/hr/questions", "/hr/competencies",
+           "/hr/competencies/{competency}", "/hr/templates", "/hr/templates/new", "/hr/templates/{template}",
+           "/hr/templates/{template}/schedule"],
     "admin": ["/admin/users", "/admin/questions", "/hr/interviews", "/hr/interviews/{shared}"],
 }
 

@@ -154,6 +154,8 @@ def _workload(app) -> None:
                 f"/hr/schedule?candidate_q=Candidate%201&candidate_id={cands[0].id}",
                 "/hr/schedule?candidate_q=candidate0@example.com"):
         assert get(url).status_code == 200, url
+    _templates_workload(client, get, repos, hr, cands, now)
+    _panels_workload(client, get, repos, hr, done, make("hr", 2))
     ev.request_evaluation(repos, hr, response.id, now, lambda rid: None)
     ev.run_job(repos, response.id, lambda: get_provider(app.config))
     assert get(f"/hr/responses/{response.id}/ai", headers={"HX-Request": "true"}).status_code == 200
@@ -180,15 +182,61 @@ def _workload(app) -> None:
                        data={"answer": "typed", "seq": "5"})
     assert save.status_code == 200
     client.post(f"/candidate/interviews/{interview.id}/submit")
+    assert get("/candidate/self-identification").status_code == 200
+    for _ in range(2):  # the first stores, the second replaces
+        assert client.post("/candidate/self-identification", data={"sex": "female"}).status_code == 303
+    assert client.post("/candidate/self-identification/withdraw").status_code == 303
+    client.post("/candidate/self-identification", data={"sex": "male"})
     client.post("/logout")
     client.post("/login", data={"email": cands[1].email, "password": "wrong password"})
     svc.close_expired(repos, now + timedelta(days=2))
     login(admin)
-    for url in ("/admin/audit", "/admin/audit?action=answer.score", "/admin/audit.csv", "/admin/outbox"):
+    for url in ("/admin/audit", "/admin/audit?action=answer.score", "/admin/audit.csv", "/admin/outbox",
+                "/hr/templates", "/admin/impact", "/admin/impact.csv"):
         assert get(url).status_code == 200, url
     assert audit.verify(repos).ok
     sent = mail.send_due(app)  # a cancellation, two hand-ins, results shared; invitations to closed interviews dropped
-    assert sent["kept"] == 4 and sent["dropped"] == 4, sent
+    # … and the three invitations of the bulk schedule from a template (_templates_workload)
+    assert sent["kept"] == 4 + 3 and sent["dropped"] == 4, sent
+
+
+def _templates_workload(client, get, repos, hr, cands, now) -> None:
+    """Competencies and interview templates: their pages, an edit of each, a bulk schedule (twice)."""
+    from interviewer.services import templates as tpl_service
+
+    competencies = repos.competencies.page(1, 2).items
+    ids = [c.id for c in competencies]
+    form = {"name": "Plans", "job_title": "Engineer", "window_hours": "24", "competency_ids": ids,
+            "q-1-text": "Why?", "q-1-competency": ids}
+    assert client.post("/hr/templates", data=form).status_code == 303
+    template = repos.templates.page(hr.id).items[0]
+    for url in ("/hr/competencies", "/hr/competencies?page=2", f"/hr/competencies/{ids[0]}", "/hr/templates",
+                "/hr/templates?archived=1", f"/hr/templates/{template.id}", f"/hr/templates/{template.id}/schedule",
+                "/hr/templates/new"):
+        assert get(url).status_code == 200, url
+    first = competencies[0]
+    edit = {"name": first.name, "description": "Edited.", "version": str(first.version),
+            **{f"anchor_{n}": a for n, a in enumerate(first.anchors, 1)}}
+    assert client.post(f"/hr/competencies/{first.id}", data=edit).status_code == 303
+    assert client.post(f"/hr/templates/{template.id}", data={**form, "version": "1"}).status_code == 303
+    bulk = {"batch_id": tpl_service.new_batch_id(), "tz": "UTC", "candidate_ids": [c.id for c in cands],
+            "starts_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
+    for _ in range(2):
+        assert client.post(f"/hr/templates/{template.id}/schedule", data=bulk).status_code in (200, 201)
+
+
+def _panels_workload(client, get, repos, hr, done, rater) -> None:
+    """A panel: a member added, the pages, a draft, the submission, the board, the outcome, a removal."""
+    assert client.post(f"/hr/interviews/{done.id}/panel", data={"rater_id": rater.id}).status_code == 303
+    for url in (f"/hr/interviews/{done.id}", "/hr/panels", f"/hr/interviews/{done.id}/rating",
+                "/hr/results.csv?per=response"):
+        assert get(url).status_code == 200, url
+    form = {f"rating.{q.id}.general": "4" for q in done.questions}
+    assert client.post(f"/hr/interviews/{done.id}/rating", data={**form, "version": "1"}).status_code == 303
+    assert client.post(f"/hr/interviews/{done.id}/rating/submit", data={**form, "version": "2"}).status_code == 303
+    assert get(f"/hr/interviews/{done.id}/rating").status_code == 200
+    assert client.post(f"/hr/interviews/{done.id}/outcome", data={"outcome": "advance", "seen": ""}).status_code == 303
+    assert client.post(f"/hr/interviews/{done.id}/panel/{rater.id}/remove").status_code == 303
 
 
 _SCAN = re.compile(r"^SCAN c_\w+$")

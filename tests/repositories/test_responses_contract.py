@@ -151,9 +151,9 @@ def test_scored_pairs_need_both_scores_and_follow_the_hr_scope(responses, owner)
     mine = sorted(responses.iter_scored_pairs(owner.hr_id), key=lambda p: p["question_id"])
     assert mine == [
         {"interview_id": owner.interview_id, "question_id": "q1", "candidate_id": owner.candidate_id,
-         "group": "text:a", "hr_score": 7.0, "ai_score": 6.5},
+         "group": "text:a", "hr_score": 7.0, "ai_score": 6.5, "scored_at": T0},
         {"interview_id": owner.interview_id, "question_id": "q2", "candidate_id": owner.candidate_id,
-         "group": "text:b", "hr_score": 0.0, "ai_score": 0.0},
+         "group": "text:b", "hr_score": 0.0, "ai_score": 0.0, "scored_at": T0},
     ]
     assert all(isinstance(p["hr_score"], float) and isinstance(p["ai_score"], float) for p in mine)
     everyone = list(responses.iter_scored_pairs(None))

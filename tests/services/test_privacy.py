@@ -17,6 +17,7 @@ from interviewer.services import interviews as svc
 from interviewer.services import users as user_service
 
 NAME, EMAIL = "Zoë Quintessa-Varga", "zoe.quintessa@example.com"
+SELF_ID = {"sex": "female", "race_ethnicity": "Two or More Races"}
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ def a_full_history(app, repos, hr):
     svc.set_shared(repos, hr, interview.id, True, now)
     client.post("/login", data={"email": EMAIL, "password": "wrong password"})
     client.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    assert client.post("/candidate/self-identification", data=SELF_ID).status_code in (302, 303)
     client.post("/auth/token", json={"email": EMAIL, "password": PASSWORD})
     mail.send_due(app)  # rendered messages: the candidate's name in the invitation and HR's hand-in notice
     return repos.users.get(cand.id), interview
@@ -75,11 +77,13 @@ def test_an_erased_candidate_is_in_no_collection(site):
     client.post("/login", data={"email": admin.email, "password": PASSWORD})
     page = client.get(f"/admin/users/{cand.id}/erase").get_data(as_text=True)
     assert "1 interviews" in page and "2 answers" in page and "1 AI evaluations" in page
+    assert "1 self-identification" in page and repos.demographics.get(cand.id) is not None
     refused = client.post(f"/admin/users/{cand.id}/erase", data={"confirm": "someone@else"})
     assert refused.status_code == 422 and repos.users.get(cand.id) is not None
     done = client.post(f"/admin/users/{cand.id}/erase", data={"confirm": EMAIL.upper()})
     assert done.status_code in (302, 303)
     assert holding(app, needles) == []
+    assert repos.demographics.get(cand.id) is None and get_db(app).demographics.count_documents({}) == 0
     assert repos.interviews.get(interview.id) is None
     assert audit.verify(repos).ok and [e["action"] for e in repos.audit.in_order()][-1] == "candidate.erase"
     again = client.get(f"/admin/users/{cand.id}/erase")
@@ -110,6 +114,7 @@ def test_a_candidate_downloads_everything_about_them_and_only_that(site):
     assert data["account"]["email"] == EMAIL and "Python and Go" in data["resume"]["text"]
     [mine] = data["interviews"]
     assert mine["id"] == interview.id and mine["overall_score"] == 7
+    assert data["self_identification"]["answers"] == SELF_ID  # their own data: in their download
     assert [a["answer"] for a in mine["answers"]] == [f"{NAME} answers: a long answer about it."] * 2
     assert "Other Person" not in download.get_data(as_text=True) and other.id not in download.get_data(as_text=True)
     hr_client = app.test_client()

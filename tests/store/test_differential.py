@@ -1013,15 +1013,35 @@ def _user(email, name, role="candidate", status="registered", active=True, days=
                 hr_id=hr_id, created_at=datetime(2024, 5, 1, 12, 0, tzinfo=UTC) - timedelta(days=days))
 
 
-def _interview(ref, key, cand, hr, status="scheduled", hours=0, title="Backend engineer"):
+def _interview(ref, key, cand, hr, status="scheduled", hours=0, title="Backend engineer", template=None):
     from interviewer.models import Interview, Question
 
     start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC) + timedelta(hours=hours)
     return Interview(id=ref(key), candidate_id=ref(cand), hr_id=ref(hr) if hr else None, job_title=title,
                      job_description="Python " + TAG, starts_at=start, deadline=start + timedelta(days=1), status=status,
                      questions=[Question(id=f"q{k}", text=f"Question {k} é", tags=["t", TAG], key_points=["p"],
-                                         source=f"bank:k{k}") for k in range(3)],
-                     created_by=ref("hr"), created_at=start - timedelta(days=1))
+                                         source=f"bank:k{k}", competency_ids=["c1"] if template else [])
+                                for k in range(3)],
+                     created_by=ref("hr"), created_at=start - timedelta(days=1),
+                     template_id=ref(template) if template else None,
+                     competencies=[{"id": "c1", "name": "Grit", "anchors": ["1", "2", "3", "4", "5"]}] if template else [])
+
+
+def _competency(name):
+    from interviewer.models import Competency
+
+    return Competency(id="", name=name, description="", anchors=["One", "Two", TAG, "Four", "Five é"],
+                      created_at=AT, updated_at=AT)
+
+
+def _template(ref, owner, name, archived=False, minutes=0):
+    from interviewer.models import InterviewTemplate, TemplateQuestion
+
+    return InterviewTemplate(id="", owner_id=ref(owner), name=name, job_title="Engineer", job_description=TAG,
+                             competency_ids=["c1", "c2"], window_hours=24, archived=archived,
+                             questions=[TemplateQuestion(id="q1", text="Why " + TAG, competency_ids=["c1", "c2"],
+                                                         key_points=["k"])],
+                             created_at=AT + timedelta(minutes=minutes), updated_at=AT)
 
 
 AT = datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -1097,6 +1117,9 @@ def _steps() -> list[Step]:
             r.interviews.search(page=2, per_page=1)]),
         Step("interviews.iter_matching", lambda r, ref: list(r.interviews.iter_matching(scope_filter(hr_id=ref("hr"))))),
         Step("interviews.by_ids", lambda r, ref: r.interviews.by_ids([ref("i1"), ref("i3"), "bad"])),
+        Step("interviews.outcomes", lambda r, ref: [r.interviews.set_fields(ref("i3"), outcome="hire"),
+                                                    r.interviews.outcomes([ref("i1"), ref("i3"), "bad"]),
+                                                    r.interviews.outcomes([])]),
         Step("interviews.for_candidate", lambda r, ref: [r.interviews.for_candidate(ref("ann")),
                                                          r.interviews.for_candidate(ref("ann"), ["completed"])]),
         Step("interviews.past_deadline", lambda r, ref: r.interviews.past_deadline(T, ["in_progress", "scheduled"]),
@@ -1275,6 +1298,47 @@ def _steps() -> list[Step]:
         Step("notices.current", lambda r, ref: r.notices.current()),
         Step("notices.publish", lambda r, ref: [r.notices.publish("First " + TAG, ref("hr"), AT),
                                                 r.notices.publish("Second", None, AT), r.notices.current()]),
+        # voluntary self-identification: one document per candidate, keyed by the candidate's id
+        Step("demographics.save", lambda r, ref: [
+            r.demographics.save(ref("ann"), {"sex": "female"}, AT),
+            r.demographics.save(ref("ann"), {"race_ethnicity": "Asian " + TAG}, AT + timedelta(seconds=1)),
+            r.demographics.save(ref("bob"), {"sex": "male"}, AT)]),
+        Step("demographics.get", lambda r, ref: [r.demographics.get(ref("ann")), r.demographics.get("bad"),
+                                                 r.demographics.get(str(ObjectId()))]),
+        Step("demographics.all_answers", lambda r, ref: sorted(r.demographics.all_answers())),
+        Step("demographics.delete", lambda r, ref: [r.demographics.delete(ref("bob")), r.demographics.delete(ref("bob")),
+                                                    r.demographics.delete("bad"), sorted(r.demographics.all_answers())]),
+        # competencies and interview templates
+        Step("competencies.insert", lambda r, ref: r.competencies.insert(_competency("Grit " + TAG)), "grit"),
+        Step("competencies.insert", lambda r, ref: r.competencies.insert(_competency("  GRIT   " + TAG))),  # duplicate
+        Step("competencies.get", lambda r, ref: [r.competencies.get(ref("grit")), r.competencies.get("bad"),
+                                                 r.competencies.get(str(ObjectId()))]),
+        Step("competencies.by_name", lambda r, ref: [r.competencies.by_name("grit " + TAG),
+                                                     r.competencies.by_name("PROBLEM solving"), r.competencies.by_name("")]),
+        Step("competencies.by_ids", lambda r, ref: r.competencies.by_ids([ref("grit"), "bad", str(ObjectId())])),
+        Step("competencies.update", lambda r, ref: [r.competencies.update(ref("grit"), 1, description="One " + TAG),
+                                                    r.competencies.update(ref("grit"), 1, description="stale"),
+                                                    r.competencies.update(ref("grit"), 2, name="Problem Solving"),
+                                                    r.competencies.update("bad", 1, description="x"),
+                                                    r.competencies.get(ref("grit"))]),
+        Step("competencies.page", lambda r, ref: [r.competencies.page(1, 3), r.competencies.page(3, 3),
+                                                  r.competencies.page(1, 100)]),
+        Step("templates.insert", lambda r, ref: r.templates.insert(_template(ref, "hr", "Backend " + TAG)), "tpl"),
+        Step("templates.insert", lambda r, ref: r.templates.insert(_template(ref, "hr", "Old", archived=True))),
+        Step("templates.insert", lambda r, ref: r.templates.insert(_template(ref, "hr2", "Other", minutes=5))),
+        Step("templates.get", lambda r, ref: [r.templates.get(ref("tpl")), r.templates.get("bad"),
+                                              r.templates.get(str(ObjectId()))]),
+        Step("templates.update", lambda r, ref: [r.templates.update(ref("tpl"), 1, window_hours=48, questions=[]),
+                                                 r.templates.update(ref("tpl"), 1, window_hours=72),
+                                                 r.templates.update("bad", 1, window_hours=1), r.templates.get(ref("tpl"))]),
+        Step("templates.page", lambda r, ref: [r.templates.page(ref("hr")), r.templates.page(None),
+                                               r.templates.page(ref("hr"), True), r.templates.page(None, False, 2, 1)]),
+        Step("interviews.new_id", lambda r, ref: r.interviews.new_id(), "it"),
+        Step("interviews.insert", lambda r, ref: r.interviews.insert(_interview(ref, "it", "ann", "hr", template="tpl"))),
+        Step("interviews.open_from_template", lambda r, ref: [
+            r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 12, 0, tzinfo=UTC)),
+            r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 13, 0, tzinfo=UTC)),
+            r.interviews.open_from_template("bad", datetime(2024, 5, 1, 12, 0, tzinfo=UTC))]),
         # erasure and retention: deletions last
         Step("outbox.delete_about", lambda r, ref: [r.outbox.delete_about(ref("bob"), [ref("i1")]), r.outbox.page(None)]),
         Step("responses.delete_for_interview", lambda r, ref: [r.responses.delete_for_interview(ref("i1")),

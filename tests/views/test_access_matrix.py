@@ -8,6 +8,7 @@ views (interviewer/hr/ai_routes.py, tested with the AI evaluations).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -46,7 +47,12 @@ MATRIX = [
     ("POST", "/admin/ai-notice", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
     ("GET", "/candidate/ai-notice", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
     ("POST", "/candidate/ai-notice", dict(anonymous=LOGIN, candidate=422, hr=403, admin=403)),
+    ("GET", "/candidate/self-identification", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
+    ("POST", "/candidate/self-identification", dict(anonymous=LOGIN, candidate=422, hr=403, admin=403)),
+    ("POST", "/candidate/self-identification/withdraw", dict(anonymous=LOGIN, candidate=303, hr=403, admin=403)),
     ("GET", "/admin/audit", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("GET", "/admin/impact", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
+    ("GET", "/admin/impact.csv", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("GET", "/admin/audit.csv", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("GET", "/admin/outbox", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
     ("GET", "/admin/outbox/{message_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=200)),
@@ -84,6 +90,30 @@ MATRIX = [
     ("GET", "/hr/results.csv", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/questions", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/candidates/{candidate_id}/resume", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/competencies", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/competencies", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("GET", "/hr/competencies/new", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/competencies/{competency_id}", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/competencies/{competency_id}", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("POST", "/hr/competencies/{competency_id}/copy", dict(anonymous=LOGIN, candidate=403, hr=303, admin=303)),
+    ("GET", "/hr/templates", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/templates", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("GET", "/hr/templates/new", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/templates/{template_id}", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/templates/{template_id}", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("POST", "/hr/templates/{template_id}/copy", dict(anonymous=LOGIN, candidate=403, hr=303, admin=303)),
+    ("POST", "/hr/templates/{template_id}/archive", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("GET", "/hr/templates/{template_id}/schedule", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/templates/{template_id}/schedule", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    # panels (PANEL_MATRIX below: the same routes for a panel member, a non-member and the owner)
+    ("GET", "/hr/panels", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("GET", "/hr/interviews/{interview_id}/rating", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/rating", dict(anonymous=LOGIN, candidate=403, hr=409, admin=403)),
+    ("POST", "/hr/interviews/{interview_id}/rating/submit", dict(anonymous=LOGIN, candidate=403, hr=409, admin=403)),
+    ("POST", "/hr/interviews/{interview_id}/panel", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    ("POST", "/hr/interviews/{interview_id}/panel/{rater_id}/remove",
+     dict(anonymous=LOGIN, candidate=403, hr=404, admin=404)),
+    ("POST", "/hr/interviews/{interview_id}/outcome", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
 
     ("GET", "/candidate/", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
     ("GET", "/candidate/history", dict(anonymous=LOGIN, candidate=200, hr=403, admin=403)),
@@ -111,7 +141,20 @@ def ids(repos, world, schedule):
         "iq_id": interview.questions[0].id,
         "message_id": repos.outbox.page(None)[0][0]["id"],  # the interview's invitation
         "token": "not-a-token",
+        "competency_id": repos.competencies.page(1, 1).items[0].id,
+        "template_id": hr_template(repos, world).id,
+        "rater_id": world["hr_b"].id,  # not on the panel: removing them is 404
     }
+
+
+def hr_template(repos, world):
+    """An interview template of hr_a's (tests/services/test_templates.py covers what it holds)."""
+    from interviewer.services import templates as tpl_service
+
+    competency = repos.competencies.page(1, 1).items[0]
+    return tpl_service.create(repos, world["hr_a"], {
+        "name": "Matrix", "job_title": "Engineer", "window_hours": 24, "competency_ids": [competency.id],
+        "questions": [{"text": "Why?", "competency_ids": [competency.id]}]}, datetime.now(UTC))
 
 
 ACTORS = {"candidate": "cand_a", "hr": "hr_a", "admin": "admin"}
@@ -220,9 +263,20 @@ def test_a_foreign_interview_is_404(client, repos, world, ids, login, method, te
     assert repos.interviews.get(ids["interview_id"]) == before
 
 
+FOREIGN_TEMPLATE = [(m, u) for m, u, e in MATRIX if "{template_id}" in u]
+
+
+@pytest.mark.parametrize(("method", "template"), FOREIGN_TEMPLATE, ids=[f"{m} {u}" for m, u in FOREIGN_TEMPLATE])
+def test_another_hr_users_template_is_404(client, repos, world, ids, login, method, template):
+    before = repos.templates.get(ids["template_id"])
+    login(world["hr_b"])
+    assert client.open(template.format(**ids), method=method).status_code == 404
+    assert repos.templates.get(ids["template_id"]) == before
+
+
 # Every ObjectId in a URL. ({iq_id} is a question's key inside one interview, not an ObjectId: an unknown one
 # is a validation error or a conflict, checked below only for "never 500".)
-OBJECT_ID_PARAMS = {"user_id", "candidate_id", "question_id", "interview_id"}
+OBJECT_ID_PARAMS = {"user_id", "candidate_id", "question_id", "interview_id", "competency_id", "template_id"}
 ID_ROUTES = [(m, u, e, p) for m, u, e in MATRIX for p in re.findall(r"\{(\w+)\}", u) if p in OBJECT_ID_PARAMS]
 KEY_ROUTES = [(m, u, e) for m, u, e in MATRIX if "{iq_id}" in u]
 
@@ -281,3 +335,69 @@ def test_no_page_has_inline_script_or_event_handlers(client, world, ids, login):
     for url in pages:
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r"\son[a-z]+\s*=|<script(?![^>]*\bsrc=)|\sstyle\s*=|<style", html), url
+
+
+# --- a second rater -------------------------------------------------------------------------------------
+# Every route of one interview for hr_a's completed interview with hr_b on its panel: the owner (hr_a), the
+# panel member (hr_b), an HR user not on it (hr_c), its candidate and an admin. Neither rater has
+# submitted. POSTs send an empty form. The member reaches only the rating routes, never an owner power.
+PANEL_ACTORS = ("owner", "member", "other_hr", "candidate", "admin")
+PANEL_MATRIX = [
+    ("GET", "/hr/interviews/{interview_id}", dict(owner=200, member=303, other_hr=404, candidate=403, admin=200)),
+    ("GET", "/hr/interviews/{interview_id}/progress",
+     dict(owner=200, member=404, other_hr=404, candidate=403, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/questions/{iq_id}/score",
+     dict(owner=409, member=404, other_hr=404, candidate=403, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/result", dict(owner=409, member=404, other_hr=404, candidate=403, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/share", dict(owner=409, member=404, other_hr=404, candidate=403, admin=303)),
+    ("POST", "/hr/interviews/{interview_id}/cancel", dict(owner=409, member=404, other_hr=404, candidate=403, admin=409)),
+    ("GET", "/hr/interviews/{interview_id}/reschedule",
+     dict(owner=200, member=404, other_hr=404, candidate=403, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/reschedule",
+     dict(owner=409, member=404, other_hr=404, candidate=403, admin=409)),
+    ("POST", "/hr/interviews/{interview_id}/ai/evaluate-all",
+     dict(owner=303, member=404, other_hr=404, candidate=403, admin=303)),
+    ("GET", "/hr/interviews/{interview_id}/rating", dict(owner=200, member=200, other_hr=404, candidate=403, admin=200)),
+    ("POST", "/hr/interviews/{interview_id}/rating", dict(owner=422, member=422, other_hr=404, candidate=403, admin=403)),
+    ("POST", "/hr/interviews/{interview_id}/rating/submit",
+     dict(owner=422, member=422, other_hr=404, candidate=403, admin=403)),
+    ("POST", "/hr/interviews/{interview_id}/panel", dict(owner=422, member=404, other_hr=404, candidate=403, admin=422)),
+    ("POST", "/hr/interviews/{interview_id}/panel/{member_id}/remove",
+     dict(owner=303, member=404, other_hr=404, candidate=403, admin=303)),
+    ("POST", "/hr/interviews/{interview_id}/outcome", dict(owner=422, member=404, other_hr=404, candidate=403, admin=422)),
+]
+
+
+@pytest.fixture
+def panel_world(repos, world, make_user, schedule):
+    from interviewer.services import interviews as svc
+    from interviewer.services import panels
+
+    now = datetime.now(UTC)
+    interview = schedule(world["hr_a"], world["cand_a"], n=1)
+    svc.save_answer(repos, world["cand_a"], interview.id, interview.questions[0].id, "An answer.", now, seq=1)
+    svc.submit(repos, world["cand_a"], interview.id, now)
+    panels.add_member(repos, world["hr_a"], interview.id, world["hr_b"].id, now)
+    people = {"owner": world["hr_a"], "member": world["hr_b"], "other_hr": make_user("hr", name="HR C"),
+              "candidate": world["cand_a"], "admin": world["admin"]}
+    return people, {"interview_id": interview.id, "iq_id": interview.questions[0].id, "member_id": world["hr_b"].id}
+
+
+def test_the_panel_matrix_names_every_interview_route_of_hr(app):
+    listed = {(m, rule_key(u)) for m, u, _ in PANEL_MATRIX}
+    hr_routes = {(m, u) for m, u in browser_routes(app) | {("POST", "/hr/interviews/*/ai/evaluate-all")}
+                 if u.startswith("/hr/interviews/*")}
+    assert hr_routes - listed == set(), "add the route to PANEL_MATRIX: what may a panel member do there?"
+
+
+@pytest.mark.parametrize("actor", PANEL_ACTORS)
+@pytest.mark.parametrize(("method", "template", "expected"), PANEL_MATRIX, ids=[f"{m} {u}" for m, u, _ in PANEL_MATRIX])
+def test_panel_access(app, repos, panel_world, login, actor, method, template, expected):
+    people, ids = panel_world
+    app.config["AI_EXECUTOR"] = "manual"
+    before = repos.interviews.get(ids["interview_id"])
+    client = login(people[actor], c=app.test_client())
+    response = client.open(template.format(**ids), method=method)
+    assert response.status_code == expected[actor], response.get_data(as_text=True)[:300]
+    if expected[actor] in (403, 404):
+        assert repos.interviews.get(ids["interview_id"]) == before

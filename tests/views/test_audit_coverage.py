@@ -20,6 +20,9 @@ EXEMPT = {
     ("POST", "/hr/schedule/draft"): "a draft of questions, kept in the form: nothing is stored",
     ("POST", "/hr/schedule/review"): "a draft edited in the form: nothing is stored",
     ("POST", "/logout"): "signing out ends only the caller's own session",
+    ("POST", "/hr/interviews/<interview_id>/rating"): "a draft panel rating being written: its version is its "
+                                                      "history, and nothing is decided until it is submitted",
+    ("PUT", "/interview/<interview_id>/rating"): "the same draft, through the API",
 }
 
 
@@ -57,6 +60,61 @@ class Site:
                 "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "deadline": (start + timedelta(days=2)).strftime(
                     "%Y-%m-%dT%H:%M"), "tz": "UTC", "num_questions": "2", "question_source": "default",
                 "draft_id": self.repos.interviews.new_id(), "q_text": ["Why?", "How?"], "q_id": ["", ""]}
+
+
+def _competency(site):
+    return site.repos.competencies.page(1, 1).items[0]
+
+
+def _template(site):
+    from interviewer.services import templates as tpl_service
+
+    c = _competency(site)
+    return tpl_service.create(site.repos, site.world["hr_a"], {
+        "name": "Audited", "job_title": "Engineer", "window_hours": 24, "competency_ids": [c.id],
+        "questions": [{"text": "Why?", "competency_ids": [c.id]}]}, site.now)
+
+
+def _competency_form(c, **over):
+    return {"name": c.name, "description": "Edited.", **{f"anchor_{n}": a for n, a in enumerate(c.anchors, 1)},
+            "version": str(c.version), **over}
+
+
+def _template_form(site, t):
+    c = t.competency_ids[0]
+    return {"name": t.name, "job_title": "Edited", "window_hours": "12", "competency_ids": [c], "q-1-text": "Why?",
+            "q-1-competency": [c], "version": str(t.version)}
+
+
+def _template_json(site, **over):
+    c = _competency(site).id
+    return {"name": "Audited API", "job_title": "Engineer", "window_hours": 24, "competency_ids": [c],
+            "questions": [{"text": "Why?", "competency_ids": [c]}], **over}
+
+
+def _bulk(site):
+    from bson import ObjectId
+
+    return {"batch_id": str(ObjectId()), "starts_at": (site.now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "tz": "UTC", "candidate_ids": [site.world["cand_a"].id]}
+
+
+def _with_member(site):
+    """A completed interview of hr_a's with hr_b on its panel."""
+    from interviewer.services import panels
+
+    interview = site.completed()
+    panels.add_member(site.repos, site.world["hr_a"], interview.id, site.world["hr_b"].id, site.now)
+    return interview
+
+
+def _rating_form(interview):
+    return {**{f"rating.{q.id}.general": "4" for q in interview.questions}, "version": "1"}
+
+
+def _rating_json(interview):
+    return {"version": 1, "items": [{"question_id": q.id, "competency_id": "general", "rating": 4}
+                                    for q in interview.questions]}
 
 
 def _response(site, interview):
@@ -121,6 +179,17 @@ RECIPES = {
         "/candidate/ai-notice", data={"version": "0", "choice": "human"})),
     ("POST", "/interview/ai-notice"): ("ai_notice.choice", lambda s: s.client().post(
         "/interview/ai-notice", json={"version": 0, "human_only": False}, headers=s.bearer(s.world["cand_a"]))),
+    # the events say that a candidate answered or withdrew, never what (services/demographics.py)
+    ("POST", "/candidate/self-identification"): ("self_identification.save", lambda s: s.client(s.world["cand_a"]).post(
+        "/candidate/self-identification", data={"sex": "female"})),
+    ("POST", "/candidate/self-identification/withdraw"): ("self_identification.withdraw", lambda s: (lambda c: (
+        c.post("/candidate/self-identification", data={"sex": "female"}),
+        c.post("/candidate/self-identification/withdraw"))[1])(s.client(s.world["cand_a"]))),
+    ("PUT", "/interview/self-identification"): ("self_identification.save", lambda s: s.client().put(
+        "/interview/self-identification", json={"answers": {"sex": "male"}}, headers=s.bearer(s.world["cand_a"]))),
+    ("DELETE", "/interview/self-identification"): ("self_identification.withdraw", lambda s: (lambda h: (
+        s.client().put("/interview/self-identification", json={"answers": {"sex": "male"}}, headers=h),
+        s.client().delete("/interview/self-identification", headers=h))[1])(s.bearer(s.world["cand_a"]))),
     ("POST", "/candidate/interviews/<interview_id>/submit"): ("interview.submit", lambda s: s.client(s.world["cand_a"]).post(
         f"/candidate/interviews/{s.schedule(s.world['hr_a'], s.world['cand_a']).id}/submit")),
     ("POST", "/interview/submit-all"): ("interview.submit", lambda s: (lambda i: s.client().post(
@@ -133,6 +202,44 @@ RECIPES = {
         "candidate_id": s.world["cand_a"].id, "job_title": "Data engineer", "num_questions": 2,
         "starts_at": (s.now + timedelta(hours=1)).isoformat(), "deadline": (s.now + timedelta(days=2)).isoformat()},
         headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/hr/competencies"): ("competency.create", lambda s: s.client(s.world["hr_a"]).post(
+        "/hr/competencies", data=_competency_form(_competency(s), name="Audited competency"))),
+    ("POST", "/hr/competencies/<competency_id>"): ("competency.update", lambda s: (lambda c: s.client(
+        s.world["hr_a"]).post(f"/hr/competencies/{c.id}", data=_competency_form(c)))(_competency(s))),
+    ("POST", "/hr/competencies/<competency_id>/copy"): ("competency.copy", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/competencies/{_competency(s).id}/copy")),
+    ("POST", "/hr/templates"): ("template.create", lambda s: (lambda t: s.client(s.world["hr_a"]).post(
+        "/hr/templates", data={**_template_form(s, t), "name": "Another"}))(_template(s))),
+    ("POST", "/hr/templates/<template_id>"): ("template.update", lambda s: (lambda t: s.client(s.world["hr_a"]).post(
+        f"/hr/templates/{t.id}", data=_template_form(s, t)))(_template(s))),
+    ("POST", "/hr/templates/<template_id>/copy"): ("template.copy", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/templates/{_template(s).id}/copy")),
+    ("POST", "/hr/templates/<template_id>/archive"): ("template.archive", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/templates/{_template(s).id}/archive", data={"archived": "1", "version": "1"})),
+    ("POST", "/hr/templates/<template_id>/schedule"): ("interview.schedule", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/templates/{_template(s).id}/schedule", data=_bulk(s))),
+    ("POST", "/interview/competencies"): ("competency.create", lambda s: s.client().post(
+        "/interview/competencies", json={"name": "API competency", "anchors": ["1", "2", "3", "4", "5"]},
+        headers=s.bearer(s.world["hr_a"]))),
+    ("PUT", "/interview/competencies/<competency_id>"): ("competency.update", lambda s: (lambda c: s.client().put(
+        f"/interview/competencies/{c.id}", json={"name": c.name, "description": "Edited.", "anchors": c.anchors,
+                                                 "version": c.version}, headers=s.bearer(s.world["hr_a"])))(
+        _competency(s))),
+    ("POST", "/interview/competencies/<competency_id>/copy"): ("competency.copy", lambda s: s.client().post(
+        f"/interview/competencies/{_competency(s).id}/copy", headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/interview/templates"): ("template.create", lambda s: s.client().post(
+        "/interview/templates", json=_template_json(s), headers=s.bearer(s.world["hr_a"]))),
+    ("PUT", "/interview/templates/<template_id>"): ("template.update", lambda s: s.client().put(
+        f"/interview/templates/{_template(s).id}", json=_template_json(s, version=1), headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/interview/templates/<template_id>/copy"): ("template.copy", lambda s: s.client().post(
+        f"/interview/templates/{_template(s).id}/copy", headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/interview/templates/<template_id>/archive"): ("template.archive", lambda s: s.client().post(
+        f"/interview/templates/{_template(s).id}/archive", json={"archived": True, "version": 1},
+        headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/interview/templates/<template_id>/schedule"): ("interview.schedule", lambda s: s.client().post(
+        f"/interview/templates/{_template(s).id}/schedule", json={
+            "batch_id": _bulk(s)["batch_id"], "starts_at": (s.now + timedelta(hours=1)).isoformat(),
+            "candidate_ids": [s.world["cand_a"].id]}, headers=s.bearer(s.world["hr_a"]))),
     ("POST", "/hr/interviews/<interview_id>/cancel"): ("interview.cancel", lambda s: s.client(s.world["hr_a"]).post(
         f"/hr/interviews/{s.open().id}/cancel")),
     ("POST", "/hr/interviews/<interview_id>/reschedule"): ("interview.reschedule", lambda s: (lambda i: s.client(
@@ -158,6 +265,22 @@ RECIPES = {
         f"/hr/interviews/{s.completed().id}/ai/evaluate-all")),
     ("POST", "/interview/responses/<response_id>/evaluate"): ("ai.requested", lambda s: s.client().post(
         f"/interview/responses/{_response(s, s.completed()).id}/evaluate", headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/hr/interviews/<interview_id>/panel"): ("panel.add", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/interviews/{s.completed().id}/panel", data={"rater_id": s.world["hr_b"].id})),
+    ("POST", "/hr/interviews/<interview_id>/panel/<rater_id>/remove"): ("panel.remove", lambda s: s.client(
+        s.world["hr_a"]).post(f"/hr/interviews/{_with_member(s).id}/panel/{s.world['hr_b'].id}/remove")),
+    ("POST", "/hr/interviews/<interview_id>/rating/submit"): ("rating.submit", lambda s: (lambda i: s.client(
+        s.world["hr_a"]).post(f"/hr/interviews/{i.id}/rating/submit", data=_rating_form(i)))(s.completed())),
+    ("POST", "/hr/interviews/<interview_id>/outcome"): ("interview.outcome", lambda s: s.client(s.world["hr_a"]).post(
+        f"/hr/interviews/{s.completed().id}/outcome", data={"outcome": "advance", "seen": ""})),
+    ("PUT", "/interview/<interview_id>/panel/<rater_id>"): ("panel.add", lambda s: s.client().put(
+        f"/interview/{s.completed().id}/panel/{s.world['hr_b'].id}", headers=s.bearer(s.world["hr_a"]))),
+    ("DELETE", "/interview/<interview_id>/panel/<rater_id>"): ("panel.remove", lambda s: s.client().delete(
+        f"/interview/{_with_member(s).id}/panel/{s.world['hr_b'].id}", headers=s.bearer(s.world["hr_a"]))),
+    ("POST", "/interview/<interview_id>/rating/submit"): ("rating.submit", lambda s: (lambda i: s.client().post(
+        f"/interview/{i.id}/rating/submit", json=_rating_json(i), headers=s.bearer(s.world["hr_a"])))(s.completed())),
+    ("PUT", "/interview/<interview_id>/outcome"): ("interview.outcome", lambda s: s.client().put(
+        f"/interview/{s.completed().id}/outcome", json={"outcome": "hire"}, headers=s.bearer(s.world["hr_a"]))),
 }
 
 

@@ -1,0 +1,524 @@
+"""Panels with independent ratings, and the interview's outcome.
+
+Who: the owner of an interview (the HR user its candidate is assigned to, `interview.hr_id`) adds
+other active HR users to its `panel`; the owner always rates too. An admin manages any panel but
+does not rate. A panel member sees that interview's rating page and nothing of its owner's powers
+(scores, AI evaluation, result, sharing, cancel, reschedule, outcome, panel edits stay the
+owner's: `interviews.may_see` is unchanged and still guards them).
+
+What: each rater rates every (question, competency) pair of the interview on the competency's
+behaviourally anchored 1–5 scale (BARS), with an evidence quote that must occur in the candidate's
+answer to that question. An interview scheduled from a template rates each question on the
+competencies it links (`Question.competency_ids`, scales from `Interview.competencies`); one
+scheduled by hand is rated on one general competency, GENERAL, so every interview can have a panel.
+
+Blind rule: on an interview with a panel (at least one member besides the owner), a rater who has
+not submitted their rating — the owner included — is shown no other rating, no AI evaluation and no
+per-answer score or overall result (`blind`). Submitting is one compare-and-set transition that
+makes the rating read-only; after it the rater sees every rating side by side (`board`). Admins,
+who do not rate, always see the board.
+
+Outcome: advance | reject | hire | withdrawn, recorded by the owner (or an admin) once the interview
+is completed or evaluated, compare-and-set on `outcome_at`, audited; HR-only.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..ai.checks import verified_quotes
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..models import COMPLETED, EVALUATED, Interview, User
+from ..repositories.panels import Rating
+from . import audit
+from . import interviews as svc
+
+MAX_PANEL = 12  # members besides the owner
+EVIDENCE_MAX = 1_000
+OUTCOMES = ("advance", "reject", "hire", "withdrawn")
+RATABLE = (COMPLETED, EVALUATED)  # answers are final: rating opens when the candidate hands in
+GENERAL = {"id": "general", "name": "Overall answer quality", "anchors": [
+    "Does not address the question, or is wrong on its central point.",
+    "Addresses the question only in part; important gaps or errors.",
+    "Answers the question correctly at a basic level, with little depth or example.",
+    "A correct, well-organised answer with a relevant example or reasoning.",
+    "A thorough, precise answer with concrete evidence, trade-offs and insight beyond the basics.",
+]}
+# Typographic quotes and apostrophes read as the plain ones when evidence is matched to the answer.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+
+
+# --- who is who -----------------------------------------------------------------------------------
+
+def raters(interview: Interview) -> list[str]:
+    """The raters' ids: the owner first (when the interview has one), then the members in order added."""
+    first = [interview.hr_id] if interview.hr_id else []
+    return first + [m for m in interview.panel if m not in first]
+
+
+def is_rater(user: User, interview: Interview) -> bool:
+    return user.role == "hr" and user.id in raters(interview)
+
+
+def is_member(user: User, interview: Interview) -> bool:
+    """On the panel and not the owner (the owner's access comes from `interviews.may_see`)."""
+    return user.role == "hr" and user.id in interview.panel and user.id != interview.hr_id
+
+
+def has_panel(interview: Interview) -> bool:
+    return any(m != interview.hr_id for m in interview.panel)
+
+
+def blind(repos, user: User, interview: Interview, rating: Rating | None = None) -> bool:
+    """Whether `user` must be shown no other rating, AI evaluation, score or result of this interview:
+    a rater of an interview with a panel who has not submitted their own rating yet."""
+    if not has_panel(interview) or not is_rater(user, interview):
+        return False
+    rating = rating if rating is not None else repos.panels.get(interview.id, user.id)
+    return rating is None or not rating.submitted
+
+
+def blind_ids(repos, user: User, interviews: list[Interview]) -> set[str]:
+    """Of a batch of interviews (an export's), those `user` is blind to: one query for the batch."""
+    rated = [i.id for i in interviews if has_panel(i) and is_rater(user, i)]
+    return set(rated) - repos.panels.submitted_among(user.id, rated) if rated else set()
+
+
+def require_not_blind(repos, user: User, interview: Interview) -> None:
+    """Conflict while `user` is a rater of this panel interview who has not submitted their rating."""
+    if blind(repos, user, interview):
+        raise Conflict("This interview has a rating panel: submit your own panel rating first.")
+
+
+def viewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    """The interview if `user` owns it, administers it or sits on its panel; NotFound otherwise."""
+    svc.require_staff(user)
+    interview = repos.interviews.get(interview_id)
+    if interview is None or not (svc.may_see(repos, user, interview) or is_member(user, interview)):
+        raise NotFound("No such interview.")
+    return svc.close_if_expired(repos, interview, now)
+
+
+def owned(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    """The interview if `user` is its owner or an admin (panel members get NotFound: no owner powers)."""
+    svc.require_staff(user)
+    return svc.get_visible(repos, user, interview_id, now)
+
+
+# --- the scale --------------------------------------------------------------------------------------
+
+@dataclass
+class Pair:
+    """One (question, competency) cell a rater fills in: its 1-based question number and names."""
+
+    question_id: str
+    competency_id: str
+    n: int
+    question: str
+    competency: str
+    anchors: list[str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.question_id}.{self.competency_id}"
+
+    @property
+    def label(self) -> str:
+        return f"Question {self.n} — {self.competency}"
+
+
+def competencies_of(interview: Interview) -> dict[str, dict]:
+    """The interview's rating scales by competency id (GENERAL alone for one scheduled by hand)."""
+    snapshot = {c["id"]: c for c in interview.competencies if c.get("id") and len(c.get("anchors") or []) == 5}
+    return snapshot or {GENERAL["id"]: GENERAL}
+
+
+def pairs(interview: Interview) -> list[Pair]:
+    """Every (question, competency) pair to rate, in question order."""
+    scales = competencies_of(interview)
+    out = []
+    for n, q in enumerate(interview.questions, start=1):
+        linked = [c for c in q.competency_ids if c in scales] or (
+            [GENERAL["id"]] if GENERAL["id"] in scales else list(scales)[:1])
+        for cid in linked:
+            scale = scales[cid]
+            out.append(Pair(q.id, cid, n, q.text, scale["name"], list(scale["anchors"])))
+    return out
+
+
+def evidence_found(quote: str, answer: str) -> bool:
+    """Whether `quote` occurs in `answer`, ignoring case, typographic quotes and runs of whitespace
+    (the AI's quotes are checked by the same `ai.checks.verified_quotes`)."""
+    fold = lambda text: (text or "").translate(_QUOTES).casefold()  # noqa: E731
+    return bool(verified_quotes([fold(quote)], fold(answer)))
+
+
+def parse_rating(value: Any) -> int | None:
+    """A rating: a whole number 1–5 (an int, or its one ASCII digit as text); None for "" or None
+    (not rated yet). ValueError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int) and 1 <= value <= 5:
+        return value
+    if isinstance(value, str) and value.strip() in ("1", "2", "3", "4", "5"):
+        return int(value.strip())
+    raise ValueError
+
+
+def _clean(interview: Interview, items: Any, answers: dict[str, str], existing: list[dict]) -> list[dict]:
+    """`existing` with `items` ({question_id, competency_id, rating, evidence}) applied, in pair order;
+    ValidationError keyed "<question_id>.<competency_id>" (and ".evidence") when any is wrong."""
+    if not isinstance(items, list):
+        raise ValidationError("Send the ratings as a list.", {"items": "A list of ratings."})
+    by_key = {p.key: p for p in pairs(interview)}
+    merged = {f"{i['question_id']}.{i['competency_id']}": dict(i) for i in existing}
+    errors: dict[str, str] = {}
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors[f"items.{n}"] = "Each rating is an object."
+            continue
+        key = f"{item.get('question_id')}.{item.get('competency_id')}"
+        pair = by_key.get(key)
+        if pair is None:
+            errors[f"items.{n}"] = "This interview has no such question and competency to rate."
+            continue
+        try:
+            value = parse_rating(item.get("rating"))
+        except ValueError:
+            errors[key] = f"{pair.label}: choose a rating from 1 to 5."
+            continue
+        evidence = item.get("evidence") or ""
+        if not isinstance(evidence, str):
+            errors[f"{key}.evidence"] = f"{pair.label}: evidence is text."
+            continue
+        evidence = " ".join(evidence.split())
+        if len(evidence) > EVIDENCE_MAX:
+            errors[f"{key}.evidence"] = f"{pair.label}: evidence is at most {EVIDENCE_MAX:,} characters."
+        elif evidence and not evidence_found(evidence, answers.get(pair.question_id, "")):
+            errors[f"{key}.evidence"] = (f"{pair.label}: this quote is not in the candidate's answer. "
+                                         "Copy the words exactly as they were written.")
+        else:
+            merged[key] = {"question_id": pair.question_id, "competency_id": pair.competency_id, "rating": value,
+                           "evidence": evidence}
+    if errors:
+        raise ValidationError("Some ratings need attention: nothing was saved.", errors)
+    return [merged[p.key] for p in pairs(interview) if p.key in merged]
+
+
+def missing(interview: Interview, items: list[dict]) -> list[str]:
+    """What stops a submission, by name: each pair without a rating (or without evidence when the
+    interview requires it)."""
+    got = {f"{i['question_id']}.{i['competency_id']}": i for i in items}
+    out = []
+    for pair in pairs(interview):
+        item = got.get(pair.key) or {}
+        if item.get("rating") is None:
+            out.append(f"{pair.label}: no rating")
+        elif interview.require_evidence and not item.get("evidence"):
+            out.append(f"{pair.label}: no evidence quoted")
+    return out
+
+
+# --- panel membership ----------------------------------------------------------------------------------
+
+@dataclass
+class Member:
+    user_id: str
+    name: str
+    owner: bool
+    status: str  # not started | rating | submitted
+
+
+def members(repos, interview: Interview) -> list[Member]:
+    """Every rater with where they are (never their values): two queries."""
+    ids = raters(interview)
+    people = repos.users.by_ids(ids)
+    ratings = repos.panels.for_interview(interview.id)
+    out = []
+    for uid in ids:
+        r = ratings.get(uid)
+        status = "submitted" if r and r.submitted else "rating" if r and r.items else "not started"
+        person = people.get(uid)
+        out.append(Member(uid, person.name if person else "(removed account)", uid == interview.hr_id, status))
+    return out
+
+
+def candidates_for_panel(repos, interview: Interview) -> list[User]:
+    """Active HR users who could join the panel, by name (one indexed query over the staff, who are
+    few beside the candidates; the current raters left out)."""
+    taken = set(raters(interview))
+    return [u for u in repos.users.list(role="hr", active=True) if u.id not in taken]
+
+
+def add_member(repos, user: User, interview_id: str, rater_id: Any, now: datetime) -> Interview:
+    """Add an active HR user to the panel (the owner or an admin). Raises NotFound, ValidationError
+    ({rater_id}: not an active HR user, the owner, already on it, panel full), Conflict (an evaluated
+    or cancelled interview; the panel changed meanwhile)."""
+    interview = owned(repos, user, interview_id, now)
+    if interview.status == "cancelled":
+        raise Conflict("A cancelled interview has no panel.")
+    if interview.status == EVALUATED:  # raters would find a result recorded before they rated
+        raise Conflict("The overall result is recorded already: form the panel before recording it.")
+    person = repos.users.get(rater_id) if isinstance(rater_id, str) else None
+    if person is None or person.role != "hr" or not person.active:
+        raise ValidationError("Choose an active HR user.", {"rater_id": "Choose an active HR user."})
+    if person.id == interview.hr_id:
+        raise ValidationError(f"{person.name} owns this interview and rates it already.",
+                              {"rater_id": "The owner rates already."})
+    if person.id in interview.panel:
+        raise ValidationError(f"{person.name} is on the panel already.", {"rater_id": "Already on the panel."})
+    if not interview.panel and any(r.score is not None for r in repos.responses.for_interview(interview.id).values()):
+        raise Conflict("Answers are scored already: form the panel before scoring, so every rater rates blind.")
+    if len(interview.panel) >= MAX_PANEL:
+        raise ValidationError(f"A panel has at most {MAX_PANEL} members.", {"rater_id": "The panel is full."})
+    rev = repos.panels.panel_rev(interview.id)
+    if not repos.panels.set_panel(interview.id, rev, [*interview.panel, person.id],
+                                  require_evidence=_template_requires_evidence(repos, interview)):
+        raise Conflict("The panel changed meanwhile: reload and try again.")
+    repos.panels.ensure(interview.id, person.id, now, added_by=user.id)
+    if interview.hr_id:  # the owner rates too: their rating exists from the start, so it is listed
+        repos.panels.ensure(interview.id, interview.hr_id, now, added_by=user.id)
+    audit.record(repos, user, "panel.add", "interview", interview.id, now, interview_id=interview.id,
+                 after={"rater": audit.ref_of(person)})
+    return repos.interviews.get(interview.id)
+
+
+def _template_requires_evidence(repos, interview: Interview) -> bool | None:
+    """True when the panel is formed on an interview whose template asks for evidence with every rating
+    (copied onto the interview then, as a snapshot); None leaves the interview's own setting alone."""
+    if interview.require_evidence or interview.panel or not interview.template_id:
+        return None
+    template = repos.templates.get(interview.template_id)
+    return True if getattr(template, "require_evidence", False) else None
+
+
+def remove_member(repos, user: User, interview_id: str, rater_id: str, now: datetime) -> Interview:
+    """Take a member off the panel (the owner or an admin); their draft goes with them. A member who
+    has submitted stays (Conflict): their rating is part of the record."""
+    interview = owned(repos, user, interview_id, now)
+    if rater_id not in interview.panel:
+        raise NotFound("No such member of this panel.")
+    rating = repos.panels.get(interview.id, rater_id)
+    if rating is not None and rating.submitted:
+        raise Conflict("This rater has submitted their rating; it stays part of the panel's record.")
+    rev = repos.panels.panel_rev(interview.id)
+    if not repos.panels.set_panel(interview.id, rev, [m for m in interview.panel if m != rater_id]):
+        raise Conflict("The panel changed meanwhile: reload and try again.")
+    repos.panels.delete_draft(interview.id, rater_id)
+    audit.record(repos, user, "panel.remove", "interview", interview.id, now, interview_id=interview.id,
+                 before={"rater": audit.ref_of(repos.users.get(rater_id))})
+    return repos.interviews.get(interview.id)
+
+
+# --- one rater's rating ------------------------------------------------------------------------------
+
+def rater_interview(repos, user: User, interview_id: str, now: datetime) -> Interview:
+    """The interview if `user` rates it; NotFound for one they cannot see, Forbidden for an admin
+    (admins oversee panels, they do not rate)."""
+    interview = viewable(repos, user, interview_id, now)
+    if not is_rater(user, interview):
+        raise Forbidden("Only the raters of an interview rate it: its owner and the HR users on its panel.")
+    return interview
+
+
+def my_rating(repos, user: User, interview_id: str, now: datetime) -> tuple[Interview, Rating]:
+    """The interview and `user`'s rating of it (created as an empty draft on first read)."""
+    interview = rater_interview(repos, user, interview_id, now)
+    return interview, repos.panels.ensure(interview.id, user.id, now)
+
+
+def _answers(repos, interview: Interview) -> dict[str, str]:
+    return {qid: r.answer for qid, r in repos.responses.for_interview(interview.id).items()}
+
+
+def _open(interview: Interview) -> None:
+    if interview.status not in RATABLE:
+        raise Conflict("Rating opens once the candidate has handed in (or the deadline has passed).")
+
+
+def _stale(current: Rating, sent_items: list[dict]) -> Rating:
+    """The stored rating when it already holds what was sent (a repeat); else Conflict with it."""
+    if current.items == sent_items:
+        return current
+    if current.submitted:
+        raise Conflict("Your rating is submitted and read-only.", _rating_details(current))
+    raise Conflict("Your rating was saved from elsewhere meanwhile (another tab?): yours was not saved. "
+                   "Reload to see it.", _rating_details(current))
+
+
+def _rating_details(rating: Rating) -> dict:
+    return {"version": rating.version, "status": rating.status, "items": rating.items}
+
+
+def save_draft(repos, user: User, interview_id: str, items: Any, version: Any, now: datetime) -> Rating:
+    """Apply `items` to the caller's draft (pairs not sent keep their values). Compare-and-set on
+    `version` (the one last read): a stale one is Conflict with the stored rating in `details`.
+    ValidationError (nothing stored) for a rating outside 1–5 or evidence not in the answer."""
+    interview, rating = my_rating(repos, user, interview_id, now)
+    _open(interview)
+    if rating.submitted:
+        raise Conflict("Your rating is submitted and read-only.", _rating_details(rating))
+    version = _version(version)
+    merged = _clean(interview, items, _answers(repos, interview), rating.items)
+    if version != rating.version:
+        return _stale(rating, merged)
+    if merged == rating.items:
+        return rating
+    if not repos.panels.save_draft(rating, merged, now):
+        return _stale(repos.panels.get(interview.id, user.id), merged)
+    return repos.panels.get(interview.id, user.id)
+
+
+def submit(repos, user: User, interview_id: str, items: Any, version: Any, now: datetime) -> Rating:
+    """Apply `items` and submit: draft → submitted in one compare-and-set on `version`, after which
+    the rating is read-only. ValidationError listing by name every pair still without a rating (or
+    evidence, when required); Conflict when stale or submitted already."""
+    interview, rating = my_rating(repos, user, interview_id, now)
+    _open(interview)
+    if rating.submitted:
+        raise Conflict("Your rating was submitted already.", _rating_details(rating))
+    version = _version(version)
+    merged = _clean(interview, items or [], _answers(repos, interview), rating.items)
+    if version != rating.version:
+        raise Conflict("Your rating changed meanwhile (another tab?): reload and submit again.",
+                       _rating_details(rating))
+    gaps = missing(interview, merged)
+    if gaps:
+        raise ValidationError("Rate every answer on every competency before submitting: " + "; ".join(gaps) + ".",
+                              {"missing": gaps})
+    if not repos.panels.submit(rating, merged, now):
+        current = repos.panels.get(interview.id, user.id)
+        raise Conflict("Your rating was submitted already." if current and current.submitted
+                       else "Your rating changed meanwhile: reload and submit again.",
+                       _rating_details(current) if current else None)
+    audit.record(repos, user, "rating.submit", "interview", interview.id, now, interview_id=interview.id,
+                 after={"ratings": len(merged)})
+    return repos.panels.get(interview.id, user.id)
+
+
+def _version(value: Any) -> int:
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) < 10:
+        value = int(value.strip())
+    if not isinstance(value, int) or not 1 <= value < 2**31:
+        raise ValidationError("This form is out of date: reload the page.", {"version": "Missing or unreadable."})
+    return value
+
+
+# --- all ratings side by side -------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    """One (question, competency) pair across the panel."""
+
+    pair: Pair
+    ratings: list[tuple[str, int | None, str]] = field(default_factory=list)  # (rater name, rating, evidence)
+    ai_score: float | None = None  # the AI's latest proposal for the answer (0–10), when there is one
+
+    @property
+    def values(self) -> list[int]:
+        return [v for _, v, _ in self.ratings if v is not None]
+
+    @property
+    def mean(self) -> float | None:
+        return round(statistics.fmean(self.values), 2) if self.values else None
+
+    @property
+    def spread(self) -> tuple[int, int] | None:
+        return (min(self.values), max(self.values)) if self.values else None
+
+    @property
+    def sd(self) -> float | None:
+        """Population standard deviation of the submitted ratings (0 for one)."""
+        return round(statistics.pstdev(self.values), 2) if self.values else None
+
+
+@dataclass
+class Board:
+    cells: list[Cell]
+    raters: list[str]  # names of those who submitted
+    waiting: list[str]  # names of those still rating
+
+
+def board(repos, user: User, interview_id: str, now: datetime) -> tuple[Interview, Board]:
+    """Every submitted rating side by side with its mean, spread and SD, and the AI's score.
+    Conflict ("blind") for a rater who has not submitted their own yet; admins always see it."""
+    interview = viewable(repos, user, interview_id, now)
+    if user.role == "hr" and is_rater(user, interview):
+        mine = repos.panels.get(interview.id, user.id)
+        if mine is None or not mine.submitted:
+            raise Conflict("Ratings stay hidden until you submit your own.", {"code": "blind"})
+    ratings = repos.panels.for_interview(interview.id)
+    ids = raters(interview)
+    people = repos.users.by_ids(ids)
+    name = lambda uid: people[uid].name if people.get(uid) else "(removed account)"  # noqa: E731
+    done = [uid for uid in ids if ratings.get(uid) and ratings[uid].submitted]
+    responses = repos.responses.for_interview(interview.id)
+    cells = []
+    for pair in pairs(interview):
+        ai = (responses.get(pair.question_id).ai_evaluation or {}) if responses.get(pair.question_id) else {}
+        cell = Cell(pair, ai_score=ai.get("score"))
+        for uid in done:
+            item = ratings[uid].item(pair.question_id, pair.competency_id) or {}
+            cell.ratings.append((name(uid), item.get("rating"), item.get("evidence", "")))
+        cells.append(cell)
+    return interview, Board(cells, [name(u) for u in done], [name(u) for u in ids if u not in done])
+
+
+# --- the outcome ----------------------------------------------------------------------------------------
+
+def record_outcome(repos, user: User, interview_id: str, outcome: Any, seen: Any, now: datetime) -> Interview:
+    """The final decision, by the owner or an admin, once the interview is completed or evaluated.
+
+    `seen` is the `outcome_at` the form or client read (ISO 8601, "" for none): a decision someone
+    recorded meanwhile is Conflict (409) with it in `details`; the same decision sent twice is accepted.
+    A rater-owner of a panel interview decides after submitting their own rating."""
+    interview = owned(repos, user, interview_id, now)
+    if outcome not in OUTCOMES:
+        raise ValidationError("Choose advance, reject, hire or withdrawn.",
+                              {"outcome": "Choose advance, reject, hire or withdrawn."})
+    if interview.status not in RATABLE:
+        raise Conflict("An outcome is recorded once the interview is completed.")
+    require_not_blind(repos, user, interview)
+    seen_at = None if seen in (None, "") else str(seen)
+    current = interview.outcome_at.isoformat() if interview.outcome_at else None
+    if seen is not None and seen_at != current:
+        return _outcome_conflict(interview, outcome)
+    if not repos.panels.set_outcome(interview.id, interview.outcome_at, RATABLE, outcome=outcome, outcome_at=now,
+                                    outcome_by=user.id):
+        fresh = repos.interviews.get(interview.id)
+        if fresh is None:
+            raise NotFound("No such interview.")
+        return _outcome_conflict(fresh, outcome)
+    audit.record(repos, user, "interview.outcome", "interview", interview.id, now, interview_id=interview.id,
+                 before={"outcome": interview.outcome}, after={"outcome": outcome})
+    return repos.interviews.get(interview.id)
+
+
+def _outcome_conflict(current: Interview, outcome: str) -> Interview:
+    if current.outcome == outcome:
+        return current
+    raise Conflict(f"Someone recorded the outcome “{current.outcome or 'none'}” meanwhile; yours was not saved. "
+                   "Reload to see it, then record yours again if it should replace it.",
+                   {"outcome": current.outcome,
+                    "outcome_at": current.outcome_at.isoformat() if current.outcome_at else ""})
+
+
+# --- the rater's list ------------------------------------------------------------------------------------
+
+def rated_by(repos, user: User, page: int = 1, per_page: int = 20):
+    """One page of the interviews `user` rates (a page of ratings and the interviews they name: two
+    queries plus the count), as (Page of (Interview, Rating)); interviews no longer theirs to rate
+    are left out."""
+    svc.require_staff(user)
+    found = repos.panels.page_for_rater(user.id, page, per_page)
+    interviews = repos.interviews.by_ids(r.interview_id for r in found.items)
+    found.items = [(interviews[r.interview_id], r) for r in found.items
+                   if r.interview_id in interviews and is_rater(user, interviews[r.interview_id])]
+    return found

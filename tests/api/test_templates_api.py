@@ -1,0 +1,120 @@
+"""The JSON API of competencies and interview templates: CRUD, compare-and-set edits (409 with the
+current values), scheduling many candidates in one call, idempotency, and stored state."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from interviewer.db import get_repos
+
+ANCHORS = ["None shown.", "Some.", "Meets it.", "Beyond it.", "A model for others."]
+
+
+def examples(client, world) -> dict[str, dict]:
+    reply = client.get("/interview/competencies?limit=100", headers=world.headers("hr_a"))
+    assert reply.status_code == 200
+    return {c["name"]: c for c in reply.json["items"]}
+
+
+def template_body(found, **over):
+    a, b = found["Problem solving"]["id"], found["Communication"]["id"]
+    body = {"name": f"Backend {uuid.uuid4().hex[:6]}", "job_title": "Backend engineer", "job_description": "Python",
+            "competency_ids": [a, b], "window_hours": 48,
+            "questions": [{"text": "Design a cache.", "competency_ids": [a], "key_points": ["eviction"]},
+                          {"text": "Explain it simply.", "competency_ids": [a, b]}]}
+    body.update(over)
+    return body
+
+
+def test_competency_crud_and_conflict(client, world, api_app):
+    hr = world.headers("hr_a")
+    name = f"Negotiation {uuid.uuid4().hex[:6]}"
+    made = client.post("/interview/competencies", json={"name": name, "anchors": ANCHORS}, headers=hr)
+    assert made.status_code == 201 and made.json["version"] == 1
+    cid = made.json["id"]
+    dup = client.post("/interview/competencies", json={"name": name.upper(), "anchors": ANCHORS}, headers=hr)
+    assert dup.status_code == 422 and "name" in dup.json["error"]["details"]
+    short = client.post("/interview/competencies", json={"name": "Four", "anchors": ANCHORS[:4]}, headers=hr)
+    assert short.status_code == 422
+    edit = client.put(f"/interview/competencies/{cid}", json={"name": name, "description": "One.",
+                                                              "anchors": ANCHORS, "version": 1}, headers=hr)
+    assert edit.status_code == 200 and edit.json["version"] == 2
+    stale = client.put(f"/interview/competencies/{cid}", json={"name": name, "description": "Two.",
+                                                               "anchors": ANCHORS, "version": 1},
+                       headers=world.headers("admin"))
+    assert stale.status_code == 409 and stale.json["error"]["details"]["description"] == "One."
+    with api_app.app_context():
+        assert get_repos().competencies.get(cid).description == "One."
+    copied = client.post(f"/interview/competencies/{cid}/copy", headers=hr)
+    assert copied.status_code == 201 and copied.json["name"] == f"{name} (copy)"
+    assert client.get(f"/interview/competencies/{ObjectId()}", headers=hr).status_code == 404
+    assert client.get("/interview/competencies", headers=world.headers("cand_a")).status_code == 403
+
+
+def test_template_crud_conflict_copy_archive(client, world, api_app):
+    found = examples(client, world)
+    hr = world.headers("hr_a")
+    made = client.post("/interview/templates", json=template_body(found), headers=hr)
+    assert made.status_code == 201, made.json
+    tid = made.json["id"]
+    assert client.get(f"/interview/templates/{tid}", headers=world.headers("hr_b")).status_code == 404
+    assert client.get(f"/interview/templates/{tid}", headers=world.headers("admin")).status_code == 200
+    body = template_body(found, name=made.json["name"], window_hours=24, version=1)
+    assert client.put(f"/interview/templates/{tid}", json=body, headers=hr).json["version"] == 2
+    stale = client.put(f"/interview/templates/{tid}", json={**body, "window_hours": 72}, headers=hr)
+    assert stale.status_code == 409 and stale.json["error"]["details"]["window_hours"] == 24
+    copied = client.post(f"/interview/templates/{tid}/copy", headers=hr)
+    assert copied.status_code == 201 and len(copied.json["questions"]) == 2
+    archived = client.post(f"/interview/templates/{tid}/archive", json={"archived": True, "version": 2}, headers=hr)
+    assert archived.status_code == 200 and archived.json["archived"]
+    listed = client.get("/interview/templates?archived=true", headers=hr).json["items"]
+    assert tid in [t["id"] for t in listed]
+    refused = client.post(f"/interview/templates/{tid}/schedule", headers=hr, json={
+        "batch_id": str(ObjectId()), "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        "candidate_ids": [world["cand_a"].id]})
+    assert refused.status_code == 409
+
+
+@pytest.mark.parametrize("over", [
+    {"competency_ids": [str(ObjectId())]}, {"window_hours": 0}, {"window_hours": 10**12}, {"questions": []},
+    {"name": ""}, {"extra": 1},
+])
+def test_bad_templates_are_4xx_and_not_stored(client, world, api_app, over):
+    found = examples(client, world)
+    with api_app.app_context():
+        before = get_repos().templates.page(None).total
+    reply = client.post("/interview/templates", json=template_body(found, **over), headers=world.headers("hr_a"))
+    assert reply.status_code == 422 and reply.json["error"]["details"]
+    with api_app.app_context():
+        assert get_repos().templates.page(None).total == before
+
+
+def test_a_competency_without_a_question_is_422(client, world):
+    found = examples(client, world)
+    body = template_body(found)
+    body["questions"] = [body["questions"][0]]
+    reply = client.post("/interview/templates", json=body, headers=world.headers("hr_a"))
+    assert reply.status_code == 422 and "Communication" in reply.json["error"]["details"]["competency_ids"]
+
+
+def test_bulk_schedule_through_the_api(client, world, api_app):
+    found = examples(client, world)
+    hr = world.headers("hr_a")
+    tid = client.post("/interview/templates", json=template_body(found), headers=hr).json["id"]
+    body = {"batch_id": str(ObjectId()), "starts_at": (datetime.now(UTC) + timedelta(hours=5)).isoformat(),
+            "candidate_ids": [world["cand_a"].id, world["cand_b"].id, world["cand_a"].id, "nope"]}
+    first = client.post(f"/interview/templates/{tid}/schedule", json=body, headers=hr)
+    assert first.status_code == 201, first.json
+    assert [o["code"] for o in first.json["outcomes"]] == ["created", "not_yours", "duplicate_in_request", "unknown"]
+    again = client.post(f"/interview/templates/{tid}/schedule", json=body, headers=hr)
+    assert again.status_code == 200 and again.json["outcomes"][0]["code"] == "already_done"
+    with api_app.app_context():
+        interview = get_repos().interviews.get(first.json["outcomes"][0]["interview_id"])
+        assert interview.template_id == tid and interview.questions[0].competency_ids == [found["Problem solving"]["id"]]
+        assert interview.deadline - interview.starts_at == timedelta(hours=48)
+    past = client.post(f"/interview/templates/{tid}/schedule", headers=hr, json={
+        **body, "batch_id": str(ObjectId()), "starts_at": "2000-01-01T00:00:00+00:00"})
+    assert past.status_code == 422 and "starts_at" in past.json["error"]["details"]

@@ -1,0 +1,263 @@
+"""Competencies (BARS) and interview templates: validation, compare-and-set edits, copies, archive,
+and scheduling many candidates from a template in one step — checked on stored state."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from interviewer.errors import Conflict, NotFound, ValidationError
+from interviewer.services import competencies as comp
+from interviewer.services import interviews as svc
+from interviewer.services import templates as tpl
+from interviewer.services import users as user_service
+
+ANCHORS = ["Does nothing useful.", "Partly.", "Meets the bar.", "Above the bar.", "Sets the bar."]
+
+
+def competency_data(name="Systems thinking", **over):
+    return {"name": name, "description": "Sees the whole.", "anchors": list(ANCHORS), **over}
+
+
+@pytest.fixture
+def two(repos, world, now):
+    """Two competencies of the examples the migration inserts."""
+    page = comp.list_page(repos, world["hr_a"], 1, 100)
+    by_name = {c.name: c for c in page.items}
+    return by_name["Problem solving"], by_name["Communication"]
+
+
+def template_data(two, **over):
+    a, b = two
+    data = {"name": "Backend, senior", "job_title": "Backend engineer", "job_description": "Python",
+            "competency_ids": [a.id, b.id], "window_hours": 48,
+            "questions": [{"text": "Design a rate limiter.", "competency_ids": [a.id], "key_points": "window\ncounter"},
+                          {"text": "Explain it to a product manager.", "competency_ids": [a.id, b.id]}]}
+    data.update(over)
+    return data
+
+
+# --- competencies -----------------------------------------------------------------------------
+
+def test_the_migration_ships_example_competencies_with_five_anchors(repos, world):
+    names = {c.name: c for c in comp.list_page(repos, world["admin"], 1, 100).items}
+    for name in ("Problem solving", "Communication", "Technical depth", "Ownership and accountability",
+                 "Collaboration", "Learning"):
+        assert len(names[name].anchors) == 5 and all(names[name].anchors)
+        assert names[name].builtin
+
+
+def test_the_migration_is_safe_to_run_twice(app, repos, world):
+    from interviewer.db import get_db
+    from interviewer.migrate import _load, available
+
+    before = repos.competencies.page(1, 100).total
+    path = next(p for p in available() if p.stem == "0014_competencies_and_templates")
+    with app.app_context():
+        _load(path).upgrade(get_db())
+    assert repos.competencies.page(1, 100).total == before
+
+
+def test_create_and_case_insensitive_unique_names(repos, world, now):
+    made = comp.create(repos, world["hr_a"], competency_data(), now)
+    assert repos.competencies.get(made.id).anchors == ANCHORS
+    with pytest.raises(ValidationError) as err:
+        comp.create(repos, world["hr_b"], competency_data(name="  SYSTEMS   thinking "), now)
+    assert "name" in err.value.details
+    assert repos.competencies.page(1, 100).total == 7
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"name": ""}, "name"), ({"name": "x" * 101}, "name"), ({"description": "d" * 1001}, "description"),
+    ({"anchors": ANCHORS[:4]}, "anchor_5"), ({"anchors": ["", *ANCHORS[1:]]}, "anchor_1"),
+    ({"anchors": [*ANCHORS[:2], "a" * 501, *ANCHORS[3:]]}, "anchor_3"), ({"anchors": [*ANCHORS, "six"]}, "anchors"),
+    ({"anchors": "not a list"}, "anchor_1"),
+])
+def test_invalid_competencies_are_refused_at_the_field_and_not_stored(repos, world, now, over, field):
+    total = repos.competencies.page(1, 100).total
+    with pytest.raises(ValidationError) as err:
+        comp.create(repos, world["hr_a"], competency_data(**over), now)
+    assert field in err.value.details
+    assert repos.competencies.page(1, 100).total == total
+
+
+def test_a_stale_competency_edit_is_a_conflict_with_the_current_values(repos, world, now):
+    made = comp.create(repos, world["hr_a"], competency_data(), now)
+    first = comp.update(repos, world["hr_a"], made.id, competency_data(description="First."), made.version, now)
+    assert first.version == made.version + 1
+    with pytest.raises(Conflict) as err:
+        comp.update(repos, world["hr_b"], made.id, competency_data(description="Second."), made.version, now)
+    assert err.value.details["description"] == "First." and err.value.details["version"] == first.version
+    assert repos.competencies.get(made.id).description == "First."
+    # the same edit sent twice is no conflict
+    assert comp.update(repos, world["hr_a"], made.id, competency_data(description="First."), made.version,
+                       now).version == first.version
+
+
+def test_copy_a_competency(repos, world, now, two):
+    one = comp.copy(repos, world["hr_a"], two[0].id, now)
+    other = comp.copy(repos, world["hr_a"], two[0].id, now)
+    assert (one.name, other.name) == ("Problem solving (copy)", "Problem solving (copy 2)")
+    assert one.anchors == two[0].anchors and not one.builtin
+
+
+def test_candidates_see_no_competency(repos, world, two):
+    with pytest.raises(NotFound):
+        comp.get(repos, world["cand_a"], two[0].id)
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+def test_create_a_template(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    stored = repos.templates.get(made.id)
+    assert stored.owner_id == world["hr_a"].id and stored.window_hours == 48 and stored.version == 1
+    assert [q.competency_ids for q in stored.questions] == [[two[0].id], [two[0].id, two[1].id]]
+    assert stored.questions[0].key_points == ["window", "counter"]
+    assert repos.audit.last()["action"] == "template.create"
+
+
+def test_a_competency_without_a_question_is_named(repos, world, now, two):
+    data = template_data(two, questions=[{"text": "Only one.", "competency_ids": [two[0].id]}])
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], data, now)
+    assert "Communication" in err.value.details["competency_ids"]
+    assert repos.templates.page(None).total == 0
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"name": ""}, "name"), ({"job_title": ""}, "job_title"), ({"job_title": "t" * 201}, "job_title"),
+    ({"window_hours": "0"}, "window_hours"), ({"window_hours": "²"}, "window_hours"),
+    ({"window_hours": "9" * 5000}, "window_hours"), ({"window_hours": True}, "window_hours"),
+    ({"competency_ids": []}, "competency_ids"), ({"competency_ids": ["000000000000000000000000"]}, "competency_ids"),
+    ({"questions": []}, "questions"), ({"questions": [{"text": "x"}] * 51}, "questions"),
+])
+def test_invalid_templates_are_refused_and_not_stored(repos, world, now, two, over, field):
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], template_data(two, **over), now)
+    assert field in err.value.details
+    assert repos.templates.page(None).total == 0
+
+
+def test_a_question_must_link_the_templates_competencies(repos, world, now, two):
+    foreign = comp.create(repos, world["hr_a"], competency_data(), now)
+    data = template_data(two)
+    data["questions"][0]["competency_ids"] = [foreign.id]
+    data["questions"].append({"text": "No links.", "competency_ids": []})
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], data, now)
+    assert {"questions.1.competency_ids", "questions.3.competency_ids"} <= set(err.value.details)
+
+
+def test_hr_sees_only_their_own_templates(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    with pytest.raises(NotFound):
+        tpl.visible(repos, world["hr_b"], made.id)
+    with pytest.raises(NotFound):
+        tpl.update(repos, world["hr_b"], made.id, template_data(two, name="Mine now"), 1, now)
+    assert tpl.visible(repos, world["admin"], made.id).id == made.id
+    assert tpl.list_page(repos, world["hr_b"]).total == 0 and tpl.list_page(repos, world["admin"]).total == 1
+    assert repos.templates.get(made.id).name == "Backend, senior"
+
+
+def test_a_stale_template_edit_is_a_conflict_and_not_stored(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    tpl.update(repos, world["hr_a"], made.id, template_data(two, window_hours=24), 1, now)
+    with pytest.raises(Conflict) as err:
+        tpl.update(repos, world["admin"], made.id, template_data(two, window_hours=72), 1, now)
+    assert err.value.details["window_hours"] == 24 and err.value.details["version"] == 2
+    assert repos.templates.get(made.id).window_hours == 24
+
+
+def test_copy_and_archive(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    copied = tpl.copy(repos, world["hr_a"], made.id, now)
+    assert copied.name == "Backend, senior (copy)" and [q.text for q in copied.questions] == [
+        q.text for q in made.questions]
+    tpl.set_archived(repos, world["hr_a"], made.id, True, 1, now)
+    assert tpl.list_page(repos, world["hr_a"]).total == 1
+    assert tpl.list_page(repos, world["hr_a"], archived=True).items[0].id == made.id
+    with pytest.raises(Conflict):
+        tpl.schedule(repos, world["hr_a"], made.id, now + timedelta(hours=1), [world["cand_a"].id], now,
+                     tpl.new_batch_id())
+
+
+# --- scheduling from a template ---------------------------------------------------------------------
+
+def test_bulk_schedule_reports_each_candidate(repos, world, make_user, now, two):
+    hr = world["hr_a"]
+    made = tpl.create(repos, hr, template_data(two), now)
+    second = make_user("candidate", hr=hr)
+    off = make_user("candidate", hr=hr)
+    user_service.set_active(repos, off.id, False)
+    start = now + timedelta(hours=2)
+    ids = [world["cand_a"].id, second.id, world["cand_a"].id, world["cand_b"].id, "000000000000000000000000",
+           "nonsense", off.id, world["cand_free"].id]
+    audit_before = repos.audit.last()["seq"]
+    result = tpl.schedule(repos, hr, made.id, start, ids, now, tpl.new_batch_id())
+    codes = [o.code for o in result.outcomes]
+    assert codes == ["created", "created", "duplicate_in_request", "not_yours", "unknown", "unknown", "deactivated",
+                     "not_yours"]
+    for outcome in result.created:
+        interview = repos.interviews.get(outcome.interview_id)
+        assert interview.template_id == made.id and interview.deadline == start + timedelta(hours=48)
+        assert [q.competency_ids for q in interview.questions] == [[two[0].id], [two[0].id, two[1].id]]
+        assert [c["name"] for c in interview.competencies] == ["Problem solving", "Communication"]
+        assert len(interview.competencies[0]["anchors"]) == 5
+        assert len(repos.responses.for_interview(interview.id)) == 2
+        assert repos.outbox.by_key(f"invitation:{interview.id}:0") is not None
+    events = [e for e in repos.audit.in_order() if e["seq"] > audit_before]
+    assert [e["action"] for e in events] == ["interview.schedule", "interview.schedule"]
+    assert repos.interviews.count_for_candidate(world["cand_b"].id) == 0
+
+
+def test_a_resent_bulk_request_creates_nothing_twice(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    batch, start = tpl.new_batch_id(), now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, batch)
+    again = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, batch)
+    assert [o.code for o in again.outcomes] == ["already_done"]
+    assert again.outcomes[0].interview_id == first.outcomes[0].interview_id
+    other = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    assert [o.code for o in other.outcomes] == ["already_open"]
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
+
+
+def test_later_template_edits_do_not_change_past_interviews(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    result = tpl.schedule(repos, world["hr_a"], made.id, now + timedelta(hours=1), [world["cand_a"].id], now,
+                          tpl.new_batch_id())
+    tpl.update(repos, world["hr_a"], made.id, template_data(two, questions=[
+        {"text": "Replaced.", "competency_ids": [two[0].id, two[1].id]}]), 1, now)
+    comp.update(repos, world["hr_a"], two[0].id, competency_data(name="Renamed"), two[0].version, now)
+    interview = repos.interviews.get(result.created[0].interview_id)
+    assert interview.questions[0].text == "Design a rate limiter."
+    assert interview.competencies[0]["name"] == "Problem solving"
+
+
+@pytest.mark.parametrize(("start", "ids", "batch", "field"), [
+    (None, ["x"], None, "starts_at"), (-100, ["x"], None, "starts_at"), (1, [], None, "candidate_ids"),
+    (1, ["x"] * 501, None, "candidate_ids"), (1, ["x"], "bad", "batch_id"),
+])
+def test_bulk_schedule_bad_input(repos, world, now, two, start, ids, batch, field):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    starts_at = None if start is None else now + timedelta(hours=start)
+    with pytest.raises(ValidationError) as err:
+        tpl.schedule(repos, world["hr_a"], made.id, starts_at, ids, now, batch or tpl.new_batch_id())
+    assert field in err.value.details
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 0
+
+
+def test_scheduling_without_a_template_still_works(repos, world, schedule):
+    interview = schedule(world["hr_a"], world["cand_a"])
+    assert interview.template_id is None and interview.competencies == []
+    assert svc.get_visible(repos, world["hr_a"], interview.id, interview.created_at).id == interview.id
+
+
+def test_template_and_competency_events_read_as_sentences(repos, world, now, two):
+    from interviewer.services import audit
+
+    tpl.create(repos, world["hr_a"], template_data(two), now)
+    event = repos.audit.last()
+    people = repos.users.by_audit_refs([event["actor"]])
+    assert audit.describe(event, people) == "HR A (hr) created the interview template “Backend, senior”"

@@ -1,0 +1,337 @@
+"""Panels with independent ratings (services/panels.py): membership, the rating's rules, the blind
+rule, the side-by-side board and the outcome. Assertions are on stored state."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from bson import ObjectId
+
+from interviewer.errors import Conflict, Forbidden, NotFound, ValidationError
+from interviewer.services import evaluations as ev
+from interviewer.services import interviews as svc
+from interviewer.services import panels
+from interviewer.services import users as user_service
+
+ANSWERS = ["I would put a queue between the services so a slow consumer never blocks the “producer”.",
+           "Indexes make reads cheap; I'd measure with EXPLAIN before adding one."]
+
+
+@pytest.fixture
+def team(world, make_user):
+    """hr_a owns cand_a's interviews; hr_b and hr_c are other HR users; hr_off is deactivated."""
+    off = make_user("hr", name="HR Off")
+    return {**world, "hr_c": make_user("hr", name="HR C"), "hr_off": off}
+
+
+@pytest.fixture
+def done(repos, team, schedule, now):
+    """A completed interview of hr_a's with two answers."""
+    return completed(repos, team, schedule, now)
+
+
+def completed(repos, team, schedule, now, answers=ANSWERS):
+    interview = schedule(team["hr_a"], team["cand_a"], n=len(answers))
+    for q, text in zip(interview.questions, answers, strict=True):
+        svc.save_answer(repos, team["cand_a"], interview.id, q.id, text, now, seq=1)
+    return svc.submit(repos, team["cand_a"], interview.id, now)
+
+
+def items(interview, values, evidence=None):
+    """Rating items for every pair of `interview`: `values` one per pair, evidence optional."""
+    pairs = panels.pairs(interview)
+    evidence = evidence or [""] * len(pairs)
+    return [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": v, "evidence": e}
+            for p, v, e in zip(pairs, values, evidence, strict=True)]
+
+
+def rate(repos, user, interview, values, now, evidence=None):
+    _, rating = panels.my_rating(repos, user, interview.id, now)
+    return panels.submit(repos, user, interview.id, items(interview, values, evidence), rating.version, now)
+
+
+def actions(repos):
+    return [e["action"] for e in repos.audit.in_order()]
+
+
+# --- membership ------------------------------------------------------------------------------------------
+
+def test_the_owner_adds_a_member_who_then_sees_only_the_rating(repos, team, done, now):
+    interview = panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    assert interview.panel == [team["hr_b"].id]
+    assert panels.raters(interview) == [team["hr_a"].id, team["hr_b"].id]
+    assert set(repos.panels.for_interview(done.id)) == {team["hr_a"].id, team["hr_b"].id}
+    assert "panel.add" in actions(repos)
+    assert panels.viewable(repos, team["hr_b"], done.id, now).id == done.id
+    with pytest.raises(NotFound):  # the owner's powers all go through get_visible
+        svc.get_visible(repos, team["hr_b"], done.id, now)
+
+
+@pytest.mark.parametrize("who", ["cand_a", "hr_off", "hr_a", "admin", "missing", "hr_b_twice"])
+def test_only_active_hr_users_not_yet_raters_join(repos, team, done, now, who):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    target = {"missing": "000000000000000000000000", "hr_b_twice": team["hr_c"].id}.get(who) or team[who].id
+    if who == "hr_off":
+        user_service.set_active(repos, team["hr_off"].id, False)
+    with pytest.raises(ValidationError) as err:
+        panels.add_member(repos, team["hr_a"], done.id, target, now)
+    assert "rater_id" in err.value.details
+    assert repos.interviews.get(done.id).panel == [team["hr_c"].id]
+
+
+@pytest.mark.parametrize("who", ["hr_b", "hr_c", "cand_a"])
+def test_members_and_strangers_get_no_owner_powers(repos, team, done, now, who):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    user = team[who]
+    before = repos.interviews.get(done.id)
+    qid = done.questions[0].id
+    calls = [
+        lambda: svc.score_response(repos, user, done.id, qid, "7", "", now),
+        lambda: svc.record_result(repos, user, done.id, "7", "", now),
+        lambda: svc.set_shared(repos, user, done.id, True, now),
+        lambda: svc.cancel(repos, user, done.id, now),
+        lambda: svc.reschedule(repos, user, done.id, None, now + timedelta(days=3), now),
+        lambda: ev.evaluate_all(repos, user, done.id, now, lambda rid: None),
+        lambda: panels.add_member(repos, user, done.id, team["hr_c"].id, now),
+        lambda: panels.remove_member(repos, user, done.id, team["hr_b"].id, now),
+        lambda: panels.record_outcome(repos, user, done.id, "hire", None, now),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound):
+            call()
+    assert repos.interviews.get(done.id) == before
+
+
+def test_a_rater_not_on_the_panel_is_refused(repos, team, done, now):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    with pytest.raises(NotFound):
+        panels.save_draft(repos, team["hr_c"], done.id, items(done, [3, 3]), 1, now)
+    with pytest.raises(Forbidden):  # admins oversee panels; they do not rate
+        panels.save_draft(repos, team["admin"], done.id, items(done, [3, 3]), 1, now)
+    assert repos.panels.get(done.id, team["hr_c"].id) is None
+    assert repos.panels.get(done.id, team["admin"].id) is None
+
+
+def test_removing_a_member_drops_their_draft_but_not_a_submitted_rating(repos, team, done, now):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    rate(repos, team["hr_c"], done, [4, 4], now)
+    panels.remove_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    assert repos.interviews.get(done.id).panel == [team["hr_c"].id]
+    assert repos.panels.get(done.id, team["hr_b"].id) is None
+    with pytest.raises(Conflict):
+        panels.remove_member(repos, team["admin"], done.id, team["hr_c"].id, now)
+    assert repos.interviews.get(done.id).panel == [team["hr_c"].id]
+    assert "panel.remove" in actions(repos)
+
+
+def test_the_rater_list_shows_the_interviews_they_rate(repos, team, done, now, schedule):
+    other = completed(repos, team, schedule, now)
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    page = panels.rated_by(repos, team["hr_b"])
+    assert [i.id for i, _ in page.items] == [done.id] and page.total == 1
+    assert other.id not in [i.id for i, _ in panels.rated_by(repos, team["hr_c"]).items]
+
+
+# --- one rating -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", [0, 6, -1, 2.5, "2.5", "²", "٣", "6", "1" * 5000, 10**40, True, "three", [3]])
+def test_a_rating_outside_the_scale_is_refused_and_nothing_stored(repos, team, done, now, bad):
+    panels.save_draft(repos, team["hr_a"], done.id, items(done, [3, 2]), 1, now)
+    before = repos.panels.get(done.id, team["hr_a"].id)
+    with pytest.raises(ValidationError) as err:
+        panels.save_draft(repos, team["hr_a"], done.id, items(done, [bad, 4]), before.version, now)
+    assert any("1 to 5" in m for m in err.value.details.values())
+    assert repos.panels.get(done.id, team["hr_a"].id) == before
+
+
+def test_evidence_must_occur_in_the_answer(repos, team, done, now):
+    rating = panels.my_rating(repos, team["hr_a"], done.id, now)[1]
+    with pytest.raises(ValidationError) as err:
+        panels.save_draft(repos, team["hr_a"], done.id, items(done, [4, 4], ["a message broker", ""]), 1, now)
+    key = f"{done.questions[0].id}.general.evidence"
+    assert "not in the candidate's answer" in err.value.details[key]
+    assert repos.panels.get(done.id, team["hr_a"].id) == rating
+    # case, typographic quotes and spacing aside, the words are the answer's
+    quote = 'SO a slow   consumer never blocks the "producer"'
+    saved = panels.save_draft(repos, team["hr_a"], done.id, items(done, [4, None], [quote, ""]), 1, now)
+    assert saved.items[0]["evidence"] == 'SO a slow consumer never blocks the "producer"'
+    assert saved.version == 2
+
+
+def test_a_stale_version_is_409_with_the_current_values(repos, team, done, now):
+    first = panels.save_draft(repos, team["hr_a"], done.id, items(done, [3, 3]), 1, now)
+    with pytest.raises(Conflict) as err:
+        panels.save_draft(repos, team["hr_a"], done.id, items(done, [5, 5]), 1, now)
+    assert err.value.details["version"] == first.version == 2
+    assert [i["rating"] for i in err.value.details["items"]] == [3, 3]
+    assert repos.panels.get(done.id, team["hr_a"].id) == first
+    # the same save sent twice is simply accepted
+    assert panels.save_draft(repos, team["hr_a"], done.id, items(done, [3, 3]), 1, now) == first
+
+
+def test_submitting_needs_every_pair_and_lists_what_is_missing(repos, team, done, now):
+    panels.save_draft(repos, team["hr_a"], done.id, items(done, [3, None]), 1, now)
+    with pytest.raises(ValidationError) as err:
+        panels.submit(repos, team["hr_a"], done.id, [], 2, now)
+    assert err.value.details["missing"] == ["Question 2 — Overall answer quality: no rating"]
+    assert not repos.panels.get(done.id, team["hr_a"].id).submitted
+
+
+def test_a_required_evidence_is_listed_when_missing(repos, team, done, now):
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"require_evidence": True}})
+    with pytest.raises(ValidationError) as err:
+        panels.submit(repos, team["hr_a"], done.id, items(done, [3, 4], ["queue", ""]), 1, now)
+    assert err.value.details["missing"] == ["Question 2 — Overall answer quality: no evidence quoted"]
+    assert repos.panels.get(done.id, team["hr_a"].id).items == []
+
+
+def test_submit_is_one_transition_and_read_only_after(repos, team, done, now):
+    submitted = rate(repos, team["hr_a"], done, [4, 2], now)
+    assert submitted.status == "submitted" and submitted.submitted_at is not None
+    with pytest.raises(Conflict):
+        panels.save_draft(repos, team["hr_a"], done.id, items(done, [1, 1]), submitted.version, now)
+    with pytest.raises(Conflict):
+        panels.submit(repos, team["hr_a"], done.id, [], submitted.version, now)
+    assert repos.panels.get(done.id, team["hr_a"].id) == submitted
+    assert actions(repos).count("rating.submit") == 1
+
+
+def test_two_racing_submits_make_exactly_one_transition(repos, team, done, now):
+    panels.save_draft(repos, team["hr_a"], done.id, items(done, [4, 4]), 1, now)
+    results, barrier = [], threading.Barrier(2)
+
+    def go():
+        barrier.wait()
+        try:
+            results.append(panels.submit(repos, team["hr_a"], done.id, [], 2, now).status)
+        except Conflict:
+            results.append("conflict")
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "submitted"]
+    assert repos.panels.get(done.id, team["hr_a"].id).version == 3
+    assert actions(repos).count("rating.submit") == 1
+
+
+def test_rating_opens_once_the_candidate_hands_in(repos, team, schedule, now):
+    open_ = schedule(team["hr_a"], team["cand_a"], n=1)
+    with pytest.raises(Conflict):
+        panels.save_draft(repos, team["hr_a"], open_.id, items(open_, [3]), 1, now)
+
+
+def test_template_interviews_rate_each_question_on_its_competencies(repos, team, done, now):
+    scales = [{"id": "c1", "name": "Design", "anchors": list("abcde")},
+              {"id": "c2", "name": "Clarity", "anchors": list("fghij")}]
+    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
+                                                                          strict=True)]
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales,
+                                                                       "questions": questions}})
+    interview = repos.interviews.get(done.id)
+    assert [p.label for p in panels.pairs(interview)] == ["Question 1 — Design", "Question 1 — Clarity",
+                                                          "Question 2 — Clarity"]
+    with pytest.raises(ValidationError):  # a competency the question is not rated on
+        panels.save_draft(repos, team["hr_a"], done.id, [{"question_id": done.questions[1].id,
+                                                         "competency_id": "c1", "rating": 3}], 1, now)
+
+
+# --- the blind rule ----------------------------------------------------------------------------------------
+
+def test_blind_until_one_submits_then_the_board_shows_everyone(repos, team, done, now):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    interview = repos.interviews.get(done.id)
+    assert panels.blind(repos, team["hr_a"], interview) and panels.blind(repos, team["hr_b"], interview)
+    assert not panels.blind(repos, team["admin"], interview)
+    with pytest.raises(Conflict) as err:
+        panels.board(repos, team["hr_b"], done.id, now)
+    assert err.value.details == {"code": "blind"}
+    with pytest.raises(Conflict):  # the owner scores and decides after their own rating
+        svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "7", "", now)
+    with pytest.raises(Conflict):
+        svc.record_result(repos, team["hr_a"], done.id, "7", "", now)
+    rate(repos, team["hr_b"], done, [5, 2], now, ["queue between the services", ""])
+    _, board = panels.board(repos, team["hr_b"], done.id, now)
+    assert board.raters == ["HR B"] and board.waiting == ["HR A"]
+    rate(repos, team["hr_a"], done, [3, 2], now)
+    _, board = panels.board(repos, team["hr_a"], done.id, now)
+    first = board.cells[0]
+    assert [(n, v) for n, v, _ in first.ratings] == [("HR A", 3), ("HR B", 5)]
+    assert (first.mean, first.spread, first.sd) == (4.0, (3, 5), 1.0)
+    assert board.cells[1].sd == 0.0
+    assert not panels.blind(repos, team["hr_a"], repos.interviews.get(done.id))
+    assert svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "7", "", now).score == 7
+
+
+# --- the outcome ----------------------------------------------------------------------------------------------
+
+def test_the_outcome_is_recorded_once_completed_with_compare_and_set(repos, team, done, now, schedule):
+    open_ = schedule(team["hr_a"], team["cand_a"], n=1)
+    with pytest.raises(Conflict):
+        panels.record_outcome(repos, team["hr_a"], open_.id, "advance", "", now)
+    with pytest.raises(ValidationError):
+        panels.record_outcome(repos, team["hr_a"], done.id, "promote", "", now)
+    recorded = panels.record_outcome(repos, team["hr_a"], done.id, "advance", "", now)
+    assert (recorded.outcome, recorded.outcome_by) == ("advance", team["hr_a"].id)
+    assert repos.db.interviews.find_one({"_id": ObjectId(done.id)})["outcome"] == "advance"
+    with pytest.raises(Conflict) as err:  # someone else's form, read before the decision
+        panels.record_outcome(repos, team["admin"], done.id, "reject", "", now)
+    assert err.value.details["outcome"] == "advance"
+    assert panels.record_outcome(repos, team["admin"], done.id, "advance", "", now).outcome == "advance"  # a repeat
+    later = panels.record_outcome(repos, team["admin"], done.id, "hire", recorded.outcome_at.isoformat(),
+                                  now + timedelta(seconds=1))
+    assert later.outcome == "hire"
+    events = [e for e in repos.audit.in_order() if e["action"] == "interview.outcome"]
+    assert [(e["before"], e["after"]) for e in events] == [({"outcome": None}, {"outcome": "advance"}),
+                                                            ({"outcome": "advance"}, {"outcome": "hire"})]
+
+
+def test_a_rating_owner_decides_after_submitting(repos, team, done, now):
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    with pytest.raises(Conflict):
+        panels.record_outcome(repos, team["hr_a"], done.id, "hire", None, now)
+    assert repos.interviews.get(done.id).outcome is None
+    rate(repos, team["hr_a"], done, [3, 3], now)
+    assert panels.record_outcome(repos, team["hr_a"], done.id, "hire", None, now).outcome == "hire"
+
+
+def test_a_template_asking_for_evidence_is_snapshotted_when_the_panel_forms(repos, team, done, now, monkeypatch):
+    template = type("Template", (), {"require_evidence": True})()
+    monkeypatch.setattr(repos.templates, "get", lambda template_id: template)
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"template_id": ObjectId()}})
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    assert repos.interviews.get(done.id).require_evidence is True
+    with pytest.raises(ValidationError) as err:
+        panels.submit(repos, team["hr_b"], done.id, items(done, [3, 3]), 1, now)
+    assert len(err.value.details["missing"]) == 2
+
+
+def test_the_history_names_what_the_panel_did(repos, team, done, now):
+    from interviewer.services import audit
+
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    rate(repos, team["hr_b"], done, [3, 3], now)
+    rate(repos, team["hr_a"], done, [3, 3], now)
+    panels.record_outcome(repos, team["hr_a"], done.id, "reject", None, now)
+    events = repos.audit.for_interview(done.id)
+    people = repos.users.by_audit_refs(e["actor"] for e in events)
+    texts = [audit.describe(e, people) for e in events]
+    assert texts[-4:] == ["HR A (hr) added a rater to the panel", "HR B (hr) submitted their panel rating",
+                          "HR A (hr) submitted their panel rating", "HR A (hr) recorded the outcome: reject"]
+    assert [e["after"] for e in events if e["action"] == "rating.submit"] == [{"ratings": 2}] * 2  # no values
+
+
+def test_no_score_exists_that_a_rater_still_rating_could_read(repos, team, done, now, schedule):
+    scored = completed(repos, team, schedule, now)
+    svc.score_response(repos, team["hr_a"], scored.id, scored.questions[0].id, "6", "", now)
+    with pytest.raises(Conflict):  # scored before the panel formed: a rater would find the score in reports
+        panels.add_member(repos, team["hr_a"], scored.id, team["hr_b"].id, now)
+    assert repos.interviews.get(scored.id).panel == []
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    with pytest.raises(Conflict):  # an admin waits for the owner's rating too
+        svc.score_response(repos, team["admin"], done.id, done.questions[0].id, "6", "", now)
+    assert all(r.score is None for r in repos.responses.for_interview(done.id).values())
