@@ -73,11 +73,11 @@ bench: $(VENV)/.dev-installed
 
 ## Mutation testing (not part of `make test`): mutmut mutates interviewer/services/, ai/checks.py,
 ## security.py and repositories/ (settings in pyproject.toml [tool.mutmut]) and runs, per mutant, the
-## tests of tests/services, repositories, api, views and ai that reach the mutated function; then prints
+## tests of tests/services, repositories, views, mail, api and ai that reach the mutated function; then prints
 ## the summary. Results stay in mutants/ (a rerun only retests what changed); survivors, one a line,
 ## with `$(VENV)/bin/mutmut results`; a diff with `$(VENV)/bin/mutmut show NAME`. Mutants judged
-## equivalent are listed in bench/mutation_equivalent.md. All 5,439 mutants: over an hour on 2 cores
-## (a first run measured ~1 mutant/s); one module at a time with MUTANTS='interviewer.security.*'.
+## equivalent are listed in bench/mutation_equivalent.md. All 8,784 mutants: over two hours on 2 cores
+## (~1 mutant/s); one module at a time with MUTANTS='interviewer.security.*'.
 ## Every test of the selection must pass first (mutmut refuses to start otherwise).
 mutation: $(VENV)/.dev-installed
 	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-$$(nproc)} $(MUTANTS)
