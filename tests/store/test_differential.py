@@ -1339,6 +1339,45 @@ def _steps() -> list[Step]:
             r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 12, 0, tzinfo=UTC)),
             r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 13, 0, tzinfo=UTC)),
             r.interviews.open_from_template("bad", datetime(2024, 5, 1, 12, 0, tzinfo=UTC))]),
+        # panels: the array on the interview (compare-and-set on panel_rev) and one rating per rater
+        Step("panels.panel_rev", lambda r, ref: [r.panels.panel_rev(ref("it")), r.panels.panel_rev("bad")]),
+        Step("panels.set_panel", lambda r, ref: [r.panels.set_panel(ref("it"), 0, [ref("hr2")], True),
+                                                 r.panels.set_panel(ref("it"), 0, [ref("hr")]),  # stale
+                                                 r.panels.set_panel(ref("it"), 1, [ref("hr2"), ref("ann")]),
+                                                 r.panels.panel_rev(ref("it")), r.interviews.get(ref("it"))]),
+        Step("panels.ensure", lambda r, ref: [r.panels.ensure(ref("it"), ref("hr2"), AT, ref("hr")),
+                                              r.panels.ensure(ref("it"), ref("hr2"), AT + timedelta(hours=1)),
+                                              r.panels.ensure(ref("it"), ref("hr"), AT + timedelta(seconds=1))]),
+        Step("panels.get", lambda r, ref: [r.panels.get(ref("it"), ref("hr2")), r.panels.get(ref("it"), ref("ann")),
+                                           r.panels.get("bad", "bad")]),
+        Step("panels.save_draft", lambda r, ref: [
+            r.panels.save_draft(r.panels.get(ref("it"), ref("hr2")),
+                                [{"question_id": "q0", "competency_id": "c1", "rating": 4, "evidence": TAG}], AT),
+            r.panels.save_draft(r.panels.get(ref("it"), ref("hr")), [], AT),
+            r.panels.get(ref("it"), ref("hr2"))]),
+        Step("panels.submit", lambda r, ref: [
+            r.panels.submit(r.panels.get(ref("it"), ref("hr2")),
+                            [{"question_id": "q0", "competency_id": "c1", "rating": 5, "evidence": "é"}], AT),
+            r.panels.submit(r.panels.get(ref("it"), ref("hr2")), [], AT),  # already submitted
+            r.panels.get(ref("it"), ref("hr2"))]),
+        Step("panels.for_interview", lambda r, ref: [r.panels.for_interview(ref("it")), r.panels.for_interview("bad")]),
+        Step("panels.page_for_rater", lambda r, ref: [r.panels.page_for_rater(ref("hr2")),
+                                                      r.panels.page_for_rater(ref("hr2"), 2, 1),
+                                                      r.panels.page_for_rater("bad")]),
+        Step("panels.submitted_among", lambda r, ref: [sorted(r.panels.submitted_among(ref("hr2"), [ref("it"), "bad"])),
+                                                       sorted(r.panels.submitted_among(ref("hr"), [ref("it")])),
+                                                       sorted(r.panels.submitted_among(ref("hr2"), []))]),
+        Step("panels.set_outcome", lambda r, ref: [
+            r.panels.set_outcome(ref("it"), None, ("completed", "evaluated"), outcome="hire", outcome_at=AT,
+                                 outcome_by=ref("hr")),  # still scheduled: refused
+            r.panels.set_outcome(ref("it"), None, ("scheduled",), outcome="advance", outcome_at=AT, outcome_by=ref("hr")),
+            r.panels.set_outcome(ref("it"), None, ("scheduled",), outcome="reject", outcome_at=AT, outcome_by=ref("hr")),
+            r.interviews.get(ref("it"))]),
+        Step("panels.delete_draft", lambda r, ref: [r.panels.delete_draft(ref("it"), ref("hr2")),  # submitted: kept
+                                                    r.panels.delete_draft(ref("it"), ref("hr")),
+                                                    sorted(r.panels.for_interview(ref("it")))]),
+        Step("panels.delete_for_interview", lambda r, ref: [r.panels.delete_for_interview(ref("it")),
+                                                            r.panels.for_interview(ref("it"))]),
         # erasure and retention: deletions last
         Step("outbox.delete_about", lambda r, ref: [r.outbox.delete_about(ref("bob"), [ref("i1")]), r.outbox.page(None)]),
         Step("responses.delete_for_interview", lambda r, ref: [r.responses.delete_for_interview(ref("i1")),
