@@ -137,7 +137,9 @@ def add_panel_member(interview_id: str, rater_id: str):
 @operation("DELETE", "/interview/{interview_id}/panel/{rater_id}", summary="Take a member off the panel",
            roles=STAFF, response=PanelOut, errors=(404, 409), tag="panels")
 def remove_panel_member(interview_id: str, rater_id: str):
-    """The member's draft goes with them; a member who has submitted stays (409). 404 for someone not on it."""
+    """The member's empty draft goes with them. 409, nothing changed, with `error.details.code`:
+    "submitted" (their rating is part of the record), "draft" (their draft holds a rating or a quote: it is
+    not deleted silently). 404 for someone not on it."""
     return panel_out(panels.remove_member(get_repos(), current_user, interview_id, rater_id, utcnow()))
 
 

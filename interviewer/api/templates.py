@@ -134,8 +134,8 @@ class BulkScheduleIn(Request):
 class OutcomeOut(BaseModel):
     candidate_id: str
     created: bool
-    code: Literal["created", "unknown", "not_yours", "unassigned", "deactivated", "duplicate_in_request",
-                  "already_open", "already_done"]
+    code: Literal["created", "unknown", "unassigned", "deactivated", "duplicate_in_request",
+                  "already_open", "already_done", "batch_reused"]
     message: str
     interview_id: ObjectIdStr | None = None
 

@@ -153,7 +153,8 @@ def panel_add(interview_id: str):
 
 @bp.post("/interviews/<interview_id>/panel/<rater_id>/remove")
 def panel_remove(interview_id: str, rater_id: str):
-    """Take a member off the panel (their draft goes with them; a submitted rating stays)."""
+    """Take a member off the panel (an empty draft goes with them); refused beside the panel, nothing
+    changed, for a submitted rating or a draft in progress."""
     try:
         interview = panels.remove_member(get_repos(), current_user, interview_id, rater_id, utcnow())
     except Conflict as exc:

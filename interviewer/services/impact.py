@@ -1,9 +1,16 @@
 """Adverse impact: selection rates and scoring rates per demographic group, impact ratios against
 the highest group, the four-fifths rule flagged, small groups suppressed.
 
-The computation (``impact_report``, ``csv_rows``) is pure: it takes one ``Record`` per decision (an
-interview: the candidate's self-identified groups, the outcome, HR's final score, the AI's score)
-and returns dataclasses. ``records_for`` builds those records from the database for the admin page.
+The computation (``impact_report``, ``csv_rows``) is pure: it takes ``Record`` s of interviews (the
+candidate's self-identified groups, the outcome, HR's final score, the AI's score, who and when) and
+returns dataclasses. ``records_for`` builds those records from the database for the admin page.
+
+**People, not interviews** (``per_person``): every figure counts candidates, each once. Cancelled
+interviews never count. A candidate's outcome is that of their most recent interview with a
+decision (advance, reject or hire; else of the most recent one: withdrawn or none); their scores
+are HR's final score of their most recent interview HR scored and the AI's figure of that same
+interview (no HR score at all: the AI's of their most recent interview it scored); their groups are
+the current self-identification. The minimum group size counts people.
 
 Definitions, with their sources:
 
@@ -19,9 +26,16 @@ Definitions, with their sources:
   four-fifths (29 CFR 1607.4(D)) — is flagged. It is evidence to look at, not a finding.
 - **Groups**: per dimension (sex; race/ethnicity) and their intersection (sex × race/ethnicity).
   "prefer not to say" and no answer form the *unknown* count: reported, but in no rate or ratio
-  (as 6 RCNY §5-301 reports the unknown category apart). A group with fewer than ``min_group``
-  candidates (default ``MIN_GROUP`` = 5) is suppressed: no counts, no rate, no part in choosing the
-  highest group — too few to compare, and too few to keep anonymous.
+  (as 6 RCNY §5-301 reports the unknown category apart).
+- **Suppression**: a group with fewer than ``min_group`` people (default ``MIN_GROUP`` = 5) is
+  suppressed: no counts, no rate, no part in choosing the highest group — too few to compare, and
+  too few to keep anonymous. Then complementary suppression (``_suppress``): per measure, each
+  dimension's groups with its unknown count make a line summing to the total, and so do each
+  intersection's cells with its unknown count; each intersection row and column makes a line with
+  its 1-D group as margin. While a line has exactly one hidden figure, its smallest shown group is
+  hidden too (the unknown count only as a last resort), so no shown count, total or difference
+  gives a hidden one. A cell's count, selected count, rate and ratio are hidden together. Hidden
+  groups are never named: each table says only how many are not shown.
 """
 from __future__ import annotations
 
@@ -30,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
+from typing import Any
 
 OUTCOMES = ("advance", "reject", "hire", "withdrawn")
 SELECTED = frozenset({"advance", "hire"})
@@ -48,13 +63,16 @@ MEASURES = {
 
 @dataclass(frozen=True)
 class Record:
-    """One decision about one candidate. ``groups``: dimension → category (None, absent or
+    """One interview of one candidate (or, after ``per_person``, one candidate). ``groups``: dimension → category (None, absent or
     "prefer not to say": unknown). ``outcome``: one of OUTCOMES or None. Scores on the 0–10 scale."""
 
     groups: Mapping[str, str | None]
     outcome: str | None = None
     human_score: float | None = None
     ai_score: float | None = None
+    person: str | None = None  # the candidate: records of one person are folded into one (per_person)
+    at: Any = None  # when (any comparable value; None: oldest), to find a person's most recent interview
+    cancelled: bool = False  # a cancelled interview never counts
 
 
 @dataclass(frozen=True)
@@ -76,10 +94,26 @@ class RateTable:
     measure: str  # a key of MEASURES
     dimension: str  # "sex", "race_ethnicity", or "sex × race_ethnicity"
     rows: list[GroupRate]
-    total: int  # candidates the measure counts, unknown included
-    unknown: int  # of them, with no category on this dimension
+    total: int  # people the measure counts, unknown included
+    unknown: int | None  # of them, with no category on this dimension (None: suppressed)
     median: float | None = None  # scoring rates: the median they are above
     note: str = ""
+    hidden: int = 0  # groups not shown (too small, or hidden so they cannot reveal a small one)
+    min_group: int = MIN_GROUP
+
+    @property
+    def shown(self) -> list[GroupRate]:
+        return [g for g in self.rows if not g.suppressed]
+
+    @property
+    def hidden_line(self) -> str:
+        """The one line said about suppressed groups: how many, never which."""
+        if not self.hidden:
+            return ""
+        groups = "group" if self.hidden == 1 else "groups"
+        verb = "is" if self.hidden == 1 else "are"
+        return (f"{self.hidden} {groups} with fewer than {self.min_group} people, or hidden to protect such groups, "
+                f"{verb} not shown")
 
 
 @dataclass(frozen=True)
@@ -118,11 +152,10 @@ def _product(lists: list[list[str]]) -> list[tuple[str, ...]]:
     return out
 
 
-def rate_table(measure: str, dims: Sequence[str], members: list[tuple[Record, bool]],
-               categories: Mapping[str, Sequence[str]], min_group: int, median: float | None = None,
-               note: str = "") -> RateTable:
-    """Rates of `members` — (record, counts as a hit) pairs, the measure's denominator — grouped by
-    `dims`, with impact ratios against the highest unsuppressed group."""
+Cell = tuple  # ("group", dims, group) or ("unknown", dims): one figure of one table
+
+
+def _counts(dims: Sequence[str], members: list[tuple[Record, bool]]) -> tuple[dict[str, list[int]], int]:
     counts: dict[str, list[int]] = {}
     unknown = 0
     for record, hit in members:
@@ -133,7 +166,64 @@ def rate_table(measure: str, dims: Sequence[str], members: list[tuple[Record, bo
         cell = counts.setdefault(group, [0, 0])
         cell[0] += 1
         cell[1] += bool(hit)
-    rates = {g: Fraction(h, n) for g, (n, h) in counts.items() if n >= min_group}
+    return counts, unknown
+
+
+def _lines(dimensions: Sequence[str], counts: Mapping[tuple[str, ...], Mapping[str, list[int]]]) -> list[list[Cell]]:
+    """The additive lines a reader can subtract along: each dimension's groups and its unknown count
+    (summing to the measure's total, which the page shows); each intersection's cells and its unknown
+    count (the same total); and each intersection row and column with its 1-D group as margin. The
+    1-D group also holds people unknown on the other dimension, so treating it as the exact margin
+    is conservative. Only groups with people are cells: an empty group is never listed, so a reader
+    cannot tell it from a suppressed one."""
+    lines: list[list[Cell]] = []
+    for dims, table in counts.items():
+        lines.append([("group", dims, g) for g in table] + [("unknown", dims)])
+        if len(dims) == 2:
+            for axis in (0, 1):
+                margins: dict[str, list[Cell]] = {}
+                for g in table:
+                    margins.setdefault(g.split(JOIN)[axis], []).append(("group", dims, g))
+                for category, cells in margins.items():
+                    lines.append(cells + [("group", (dims[axis],), category)])
+    return lines
+
+
+def _suppress(dimensions: Sequence[str], counts: Mapping[tuple[str, ...], Mapping[str, list[int]]],
+              unknowns: Mapping[tuple[str, ...], int], min_group: int) -> set[Cell]:
+    """Primary suppression (a group under `min_group` people), then complementary suppression: while
+    a line has exactly one hidden figure, hide its smallest shown group too (fewest people, then
+    fewest selected, then name); the unknown count only when no group is left. A cell's count and its
+    selected count are hidden together, so the rule holds for both. This is the usual 'at least two
+    per line' heuristic of statistical disclosure control, not an exact audit of every combination
+    of lines."""
+    hidden: set[Cell] = {("group", dims, g) for dims, table in counts.items()
+                         for g, (n, _) in table.items() if n < min_group}
+    lines = _lines(dimensions, counts)
+
+    def size(cell: Cell) -> tuple:
+        if cell[0] == "unknown":
+            return (1, unknowns[cell[1]], 0, "")
+        n, hits = counts[cell[1]][cell[2]]
+        return (0, n, hits, cell[2])
+
+    changed = bool(hidden)
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(c in hidden for c in line) == 1:
+                shown = [c for c in line if c not in hidden]
+                if shown:
+                    hidden.add(min(shown, key=size))
+                    changed = True
+    return hidden
+
+
+def _table(measure: str, dims: tuple[str, ...], counts: Mapping[str, list[int]], unknown: int, total: int,
+           hidden: set[Cell], categories: Mapping[str, Sequence[str]], min_group: int,
+           median: float | None = None, note: str = "") -> RateTable:
+    """One table's rows, with impact ratios against the highest group shown."""
+    rates = {g: Fraction(h, n) for g, (n, h) in counts.items() if ("group", dims, g) not in hidden}
     top = max(rates.values(), default=None)
     rows = []
     for group in _order(counts, dims, categories):
@@ -149,38 +239,76 @@ def rate_table(measure: str, dims: Sequence[str], members: list[tuple[Record, bo
     if not note and rates and not top:
         note = "no candidate in any group shown counts here: no impact ratio"
     elif not note and counts and not rates:
-        note = f"every group has fewer than {min_group} candidates: all suppressed"
-    return RateTable(measure=measure, dimension=JOIN.join(dims), rows=rows, total=len(members), unknown=unknown,
-                     median=median, note=note)
+        note = "every group is suppressed: too few people to show any without revealing a small one"
+    return RateTable(measure=measure, dimension=JOIN.join(dims), rows=rows, total=total,
+                     unknown=None if ("unknown", dims) in hidden else unknown, median=median, note=note,
+                     hidden=len(counts) - len(rates), min_group=min_group)
+
+
+def _measure_tables(measure: str, dimensions: Sequence[str], members: list[tuple[Record, bool]],
+                    categories: Mapping[str, Sequence[str]], min_group: int, median: float | None = None,
+                    note: str = "") -> list[RateTable]:
+    dim_sets = _dimension_sets(dimensions)
+    counted = {dims: _counts(dims, members) for dims in dim_sets}
+    counts = {dims: c for dims, (c, _) in counted.items()}
+    unknowns = {dims: u for dims, (_, u) in counted.items()}
+    hidden = _suppress(dimensions, counts, unknowns, min_group)
+    return [_table(measure, dims, counts[dims], unknowns[dims], len(members), hidden, categories, min_group,
+                   median=median, note=note) for dims in dim_sets]
 
 
 def _dimension_sets(dimensions: Sequence[str]) -> list[tuple[str, ...]]:
     return [(d,) for d in dimensions] + list(combinations(dimensions, 2))
 
 
+def per_person(records: Sequence[Record]) -> list[Record]:
+    """One Record per person, from records of their interviews (``person``: who; ``at``: when, any
+    comparable value, None oldest; ``cancelled``: never counted). A record without ``person`` is a
+    person of its own. Per person, over their interviews that were not cancelled (none: the person
+    is left out): the outcome of the most recent one with a decision (advance, reject or hire), else
+    of the most recent one (withdrawn or none); HR's score of the most recent one HR scored, and the
+    AI's score of that same interview (no HR score at all: of the most recent one the AI scored);
+    the groups of the most recent one."""
+    by_person: dict[object, list[Record]] = {}
+    for i, record in enumerate(records):
+        if not record.cancelled:
+            by_person.setdefault(record.person if record.person is not None else ("record", i), []).append(record)
+    out = []
+    for own in by_person.values():
+        own = sorted(own, key=lambda r: (r.at is not None, r.at if r.at is not None else 0))
+        latest = own[-1]
+        decided = [r for r in own if r.outcome in DECIDED]
+        outcome = (decided[-1] if decided else latest).outcome
+        scored = [r for r in own if r.human_score is not None] or [r for r in own if r.ai_score is not None]
+        pick = scored[-1] if scored else None
+        out.append(Record(groups=latest.groups, outcome=outcome, person=latest.person, at=latest.at,
+                          human_score=pick.human_score if pick else None,
+                          ai_score=pick.ai_score if pick else None))
+    return out
+
+
 def impact_report(records: Sequence[Record], dimensions: Sequence[str] = ("sex", "race_ethnicity"),
                   categories: Mapping[str, Sequence[str]] | None = None, min_group: int = MIN_GROUP) -> ImpactReport:
-    """Selection rates and scoring rates (HR and AI apart) per dimension and per pair of dimensions.
-    ValueError for an outcome outside OUTCOMES or a `min_group` below 1."""
+    """Selection rates and scoring rates (HR and AI apart) per dimension and per pair of dimensions,
+    one record per person (``per_person``). ValueError for an outcome outside OUTCOMES or a
+    `min_group` below 1."""
     if min_group < 1:
         raise ValueError("the minimum group size is at least 1")
     for record in records:
         if record.outcome is not None and record.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {record.outcome!r}")
     categories = categories or {}
-    decided = [(r, r.outcome in SELECTED) for r in records if r.outcome in DECIDED]
-    tables = []
-    for dims in _dimension_sets(dimensions):
-        tables.append(rate_table("selection", dims, decided, categories, min_group,
-                                 note="" if decided else "no outcomes recorded yet"))
+    people = per_person(records)
+    decided = [(r, r.outcome in SELECTED) for r in people if r.outcome in DECIDED]
+    tables = _measure_tables("selection", dimensions, decided, categories, min_group,
+                             note="" if decided else "no outcomes recorded yet")
     for measure, attr in (("scoring_human", "human_score"), ("scoring_ai", "ai_score")):
-        scored = [(r, getattr(r, attr)) for r in records if getattr(r, attr) is not None]
+        scored = [(r, getattr(r, attr)) for r in people if getattr(r, attr) is not None]
         median = statistics.median(s for _, s in scored) if scored else None
         members = [(r, s > median) for r, s in scored]
-        for dims in _dimension_sets(dimensions):
-            tables.append(rate_table(measure, dims, members, categories, min_group, median=median,
-                                     note="" if scored else "no scores yet"))
-    return ImpactReport(tables=tables, min_group=min_group, n_records=len(records), n_decided=len(decided))
+        tables += _measure_tables(measure, dimensions, members, categories, min_group, median=median,
+                                  note="" if scored else "no scores yet")
+    return ImpactReport(tables=tables, min_group=min_group, n_records=len(people), n_decided=len(decided))
 
 
 CSV_HEADER = ["measure", "dimension", "group", "candidates", "count", "rate", "impact_ratio",
@@ -188,40 +316,42 @@ CSV_HEADER = ["measure", "dimension", "group", "candidates", "count", "rate", "i
 
 
 def csv_rows(report: ImpactReport) -> list[list]:
-    """The report as CSV rows (header first): one row per group, then one per table for its unknown
-    count. Suppressed groups carry no numbers. Cells are plain values: the caller writes them with
-    the project's formula-safe CSV writer (category names are configurable text)."""
+    """The report as CSV rows (header first): one row per group shown, then per table one row for its
+    unknown count and, if any group is suppressed, one row saying how many (never which). Cells are
+    plain values: the caller writes them with the project's formula-safe CSV writer (category names
+    are configurable text)."""
     fmt = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
     rows: list[list] = [CSV_HEADER]
     for t in report.tables:
         median = fmt(t.median)
-        for g in t.rows:
-            if g.suppressed:
-                rows.append([t.measure, t.dimension, g.group, "", "", "", "", "", "", median, report.min_group,
-                             f"suppressed: fewer than {report.min_group} candidates"])
-            else:
-                rows.append([t.measure, t.dimension, g.group, g.n, g.hits, fmt(g.rate), fmt(g.impact_ratio),
-                             "yes" if g.flagged else "no", "yes" if g.highest else "no", median, report.min_group, ""])
-        rows.append([t.measure, t.dimension, "(unknown: prefer not to say or no answer)", t.unknown, "", "", "", "", "",
-                     median, report.min_group, t.note or "not in any rate or ratio"])
+        for g in t.shown:
+            rows.append([t.measure, t.dimension, g.group, g.n, g.hits, fmt(g.rate), fmt(g.impact_ratio),
+                         "yes" if g.flagged else "no", "yes" if g.highest else "no", median, report.min_group, ""])
+        rows.append([t.measure, t.dimension, "(unknown: prefer not to say or no answer)",
+                     "" if t.unknown is None else t.unknown, "", "", "", "", "", median, report.min_group,
+                     (t.note or "not in any rate or ratio") if t.unknown is not None else "suppressed"])
+        if t.hidden:
+            rows.append([t.measure, t.dimension, "(not shown)", "", "", "", "", "", "", median, report.min_group,
+                         t.hidden_line])
     return rows
 
 
 def records_for(repos, admin, now) -> list[Record]:
-    """One Record per completed, evaluated or cancelled interview: the candidate's self-identified
-    groups (none: unknown), the interview's ``outcome`` (None until outcomes are recorded), HR's
-    overall score, and the mean of the AI's latest proposals over the answers it scored. Admins
-    only (Forbidden otherwise). Reads every such interview in batches, their answers per batch, and
-    the demographics collection once."""
+    """One Record per completed or evaluated interview (cancelled ones are not read: they never
+    count), with ``person`` (the candidate) and ``at`` (completed, else starts) so ``impact_report``
+    folds them into one per person: the candidate's self-identified groups (none: unknown), the
+    interview's ``outcome`` (None until outcomes are recorded), HR's overall score, and the mean of
+    the AI's latest proposals over the answers it scored. Admins only (Forbidden otherwise). Reads
+    every such interview in batches, their answers per batch, and the demographics collection once."""
     from ..errors import Forbidden
-    from ..models import CANCELLED, COMPLETED, EVALUATED
+    from ..models import COMPLETED, EVALUATED
     from . import interviews as interview_service
 
     if admin.role != "admin":
         raise Forbidden("Only admins see the adverse impact report.")
     groups = dict(repos.demographics.all_answers())
     records = []
-    for batch in interview_service.iter_all_for(repos, admin, now, statuses=[COMPLETED, EVALUATED, CANCELLED]):
+    for batch in interview_service.iter_all_for(repos, admin, now, statuses=[COMPLETED, EVALUATED]):
         answers = repos.responses.for_interviews([i.id for i in batch])
         outcomes = repos.interviews.outcomes(i.id for i in batch)
         for interview in batch:
@@ -231,5 +361,7 @@ def records_for(repos, admin, now) -> list[Record]:
             records.append(Record(groups=groups.get(interview.candidate_id, {}),
                                   outcome=outcome if outcome in OUTCOMES else None,
                                   human_score=interview.overall_score,
-                                  ai_score=sum(ai) / len(ai) if ai else None))
+                                  ai_score=sum(ai) / len(ai) if ai else None,
+                                  person=interview.candidate_id,
+                                  at=interview.completed_at or interview.starts_at))
     return records

@@ -210,9 +210,21 @@ def _clean(interview: Interview, items: Any, answers: dict[str, str], existing: 
     return [merged[p.key] for p in pairs(interview) if p.key in merged]
 
 
-def missing(interview: Interview, items: list[dict]) -> list[str]:
-    """What stops a submission, by name: each pair without a rating (or without evidence when the
-    interview requires it)."""
+EVIDENCE_MIN_WORDS, EVIDENCE_MIN_CHARS = 3, 15
+
+
+def evidence_enough(evidence: str, answer: str) -> bool:
+    """Whether a quote is long enough to count as evidence: at least EVIDENCE_MIN_WORDS words or
+    EVIDENCE_MIN_CHARS characters, unless it is the whole (shorter) answer."""
+    quote = " ".join((evidence or "").split())
+    whole = " ".join((answer or "").split())
+    return bool(quote) and (len(quote.split()) >= EVIDENCE_MIN_WORDS or len(quote) >= EVIDENCE_MIN_CHARS
+                            or len(quote) >= len(whole))
+
+
+def missing(interview: Interview, items: list[dict], answers: dict[str, str] | None = None) -> list[str]:
+    """What stops a submission, by name: each pair without a rating (or, when the interview requires
+    evidence, without a quote or with one too short to be evidence: see `evidence_enough`)."""
     got = {f"{i['question_id']}.{i['competency_id']}": i for i in items}
     out = []
     for pair in pairs(interview):
@@ -221,6 +233,10 @@ def missing(interview: Interview, items: list[dict]) -> list[str]:
             out.append(f"{pair.label}: no rating")
         elif interview.require_evidence and not item.get("evidence"):
             out.append(f"{pair.label}: no evidence quoted")
+        elif interview.require_evidence and not evidence_enough(item["evidence"],
+                                                                (answers or {}).get(pair.question_id, "")):
+            out.append(f"{pair.label}: the evidence is too short — quote at least {EVIDENCE_MIN_WORDS} words or "
+                       f"{EVIDENCE_MIN_CHARS} characters of the answer")
     return out
 
 
@@ -298,20 +314,28 @@ def _template_requires_evidence(repos, interview: Interview) -> bool | None:
 
 
 def remove_member(repos, user: User, interview_id: str, rater_id: str, now: datetime) -> Interview:
-    """Take a member off the panel (the owner or an admin); their draft goes with them. A member who
-    has submitted stays (Conflict): their rating is part of the record."""
+    """Take a member off the panel (the owner or an admin); their empty draft goes with them.
+    Conflict, nothing changed, for: a member who has submitted (their rating is part of the record,
+    code "submitted"); a member whose draft holds a rating or a quote (it is not deleted silently:
+    they clear it, or submit it, first; code "draft")."""
     interview = owned(repos, user, interview_id, now)
     if rater_id not in interview.panel:
         raise NotFound("No such member of this panel.")
     rating = repos.panels.get(interview.id, rater_id)
     if rating is not None and rating.submitted:
-        raise Conflict("This rater has submitted their rating; it stays part of the panel's record.")
+        raise Conflict("This rater has submitted their rating; it stays part of the panel's record.",
+                       {"code": "submitted"})
+    person = repos.users.get(rater_id)
+    who = person.name if person else "This rater"
+    if rating is not None and any(i.get("rating") is not None or i.get("evidence") for i in rating.items):
+        raise Conflict(f"{who} has a draft rating in progress: removing them would delete it. Ask them to "
+                       "clear it (or submit it) first; nothing was changed.", {"code": "draft"})
     rev = repos.panels.panel_rev(interview.id)
     if not repos.panels.set_panel(interview.id, rev, [m for m in interview.panel if m != rater_id]):
         raise Conflict("The panel changed meanwhile: reload and try again.")
     repos.panels.delete_draft(interview.id, rater_id)
     audit.record(repos, user, "panel.remove", "interview", interview.id, now, interview_id=interview.id,
-                 before={"rater": audit.ref_of(repos.users.get(rater_id))})
+                 before={"rater": audit.ref_of(person)})
     return repos.interviews.get(interview.id)
 
 
@@ -383,11 +407,12 @@ def submit(repos, user: User, interview_id: str, items: Any, version: Any, now: 
     if rating.submitted:
         raise Conflict("Your rating was submitted already.", _rating_details(rating))
     version = _version(version)
-    merged = _clean(interview, items or [], _answers(repos, interview), rating.items)
+    answers = _answers(repos, interview)
+    merged = _clean(interview, items or [], answers, rating.items)
     if version != rating.version:
         raise Conflict("Your rating changed meanwhile (another tab?): reload and submit again.",
                        _rating_details(rating))
-    gaps = missing(interview, merged)
+    gaps = missing(interview, merged, answers)
     if gaps:
         raise ValidationError("Rate every answer on every competency before submitting: " + "; ".join(gaps) + ".",
                               {"missing": gaps})
@@ -456,9 +481,13 @@ def board(repos, user: User, interview_id: str, now: datetime) -> tuple[Intervie
             raise Conflict("Ratings stay hidden until you submit your own.", {"code": "blind"})
     ratings = repos.panels.for_interview(interview.id)
     ids = raters(interview)
-    people = repos.users.by_ids(ids)
+    # Every submitted rating is part of the record, also one by a rater no longer on the panel (the
+    # former owner of a reassigned candidate): listed after the current raters, in submission order.
+    former = sorted((uid for uid, r in ratings.items() if r.submitted and uid not in ids),
+                    key=lambda uid: (str(ratings[uid].submitted_at or ""), uid))
+    people = repos.users.by_ids([*ids, *former])
     name = lambda uid: people[uid].name if people.get(uid) else "(removed account)"  # noqa: E731
-    done = [uid for uid in ids if ratings.get(uid) and ratings[uid].submitted]
+    done = [uid for uid in [*ids, *former] if ratings.get(uid) and ratings[uid].submitted]
     responses = repos.responses.for_interview(interview.id)
     cells = []
     for pair in pairs(interview):

@@ -272,7 +272,8 @@ def generate_questions(repos, provider, job_title: str, job_description: str, co
 class Outcome:
     """One candidate of a bulk request: `created` with the interview, or refused with a code and why.
 
-    Codes: unknown (no such candidate), not_yours (not assigned to the caller), unassigned,
+    Codes: unknown (no such candidate, or, for an HR user, one not assigned to them: one refusal
+    for both, without a name, so a bulk form confirms nothing about other HR users' candidates), unassigned,
     deactivated, duplicate_in_request (listed twice), already_open (an open interview from this
     template at that time), already_done (this very request made it before: a resent form)."""
 
@@ -300,11 +301,12 @@ class BulkResult:
         return [o for o in self.outcomes if not o.created]
 
 
-def interview_id_for(batch_id: str, candidate_id: str) -> str:
-    """The id the interview of `candidate_id` gets in bulk request `batch_id`: the batch's time
-    stamp (so ids still sort by creation) and a digest of the pair. The same request sent again
-    derives the same ids, and the unique `_id` refuses a second insert."""
-    digest = hashlib.sha256(f"{batch_id}:{candidate_id}".encode()).hexdigest()
+def interview_id_for(batch_id: str, candidate_id: str, template_id: str = "") -> str:
+    """The id the interview of `candidate_id` gets in bulk request `batch_id` from template
+    `template_id`: the batch's time stamp (so ids still sort by creation) and a digest of the three.
+    The same request sent again derives the same ids, and the unique `_id` refuses a second insert;
+    the same batch id sent to another template derives other ids."""
+    digest = hashlib.sha256(f"{batch_id}:{template_id}:{candidate_id}".encode()).hexdigest()
     return str(ObjectId(batch_id[:8] + digest[:16]))
 
 
@@ -313,11 +315,14 @@ def new_batch_id() -> str:
     return str(ObjectId())
 
 
+UNKNOWN_HR = "No such candidate is assigned to you."
+
+
 def _refusal(user: User, candidate: User | None) -> tuple[str, str] | None:
+    if user.role == "hr" and (candidate is None or candidate.role != "candidate" or candidate.hr_id != user.id):
+        return "unknown", UNKNOWN_HR  # the same for a made-up id and another HR user's candidate
     if candidate is None or candidate.role != "candidate":
         return "unknown", "No such candidate."
-    if user.role == "hr" and candidate.hr_id != user.id:
-        return "not_yours", f"{candidate.name} is not assigned to you."
     if candidate.status != "assigned" or not candidate.hr_id:
         return "unassigned", f"{candidate.name} is not assigned to an HR user yet, so cannot be interviewed."
     if not candidate.active:
@@ -374,17 +379,18 @@ def schedule(repos, user: User, template_id: str, starts_at: datetime | None, ca
     seen: set[str] = set()
     for candidate_id in ids:
         candidate = people.get(candidate_id)
-        name = candidate.name if candidate is not None else ""
+        refusal = _refusal(user, candidate)
+        # no name for a refused unknown (for HR: someone else's candidate too), not even when listed twice
+        name = candidate.name if candidate is not None and (refusal is None or refusal[0] != "unknown") else ""
         if candidate_id in seen:
             result.outcomes.append(Outcome(candidate_id, False, "duplicate_in_request",
                                            "Listed more than once: scheduled once.", name))
             continue
         seen.add(candidate_id)
-        refusal = _refusal(user, candidate)
         if refusal is not None:
-            result.outcomes.append(Outcome(candidate_id, False, *refusal, name=name if refusal[0] != "unknown" else ""))
+            result.outcomes.append(Outcome(candidate_id, False, *refusal, name=name))
             continue
-        wanted = interview_id_for(batch_id, candidate_id)
+        wanted = interview_id_for(batch_id, candidate_id, template.id)
         if candidate_id in existing:
             result.outcomes.append(_already(existing[candidate_id], wanted, candidate))
             continue
@@ -405,7 +411,11 @@ def _already(interview: Interview, wanted: str, candidate: User) -> Outcome:
 def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: User, starts_at: datetime,
                   deadline: datetime, competencies: list[dict], now: datetime, interview_id: str) -> Outcome:
     """`interviews.schedule`'s writes for one candidate, in its order (invitation, responses,
-    interview, audit event)."""
+    interview, audit event). Nothing is written when an interview with the derived id exists already
+    (this request sent again: already_done; another template's, whatever the batch id: refused)."""
+    found = repos.interviews.get(interview_id)
+    if found is not None:
+        return _taken(found, template, candidate, interview_id)
     questions = [Question(id=q.id, text=q.text, category=q.category, difficulty=q.difficulty, tags=list(q.tags),
                           reference_answer=q.reference_answer, key_points=list(q.key_points), source=q.source,
                           competency_ids=list(q.competency_ids)) for q in template.questions]
@@ -421,6 +431,9 @@ def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: Use
     try:
         created = repos.interviews.insert(interview)
     except DuplicateKeyError:  # a racing copy of this request inserted it first
+        found = repos.interviews.get(interview_id)
+        if found is not None:
+            return _taken(found, template, candidate, interview_id)
         return Outcome(candidate.id, False, "already_done", "This request already scheduled it (the form was sent "
                        "twice).", candidate.name, interview_id)
     audit.record(repos, user, "interview.schedule", "interview", created.id, now, interview_id=created.id,
@@ -429,6 +442,14 @@ def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: Use
                         "questions": len(created.questions), "source": created.question_source,
                         "template": template.id})
     return Outcome(candidate.id, True, "created", "Scheduled.", candidate.name, created.id)
+
+
+def _taken(found: Interview, template: InterviewTemplate, candidate: User, interview_id: str) -> Outcome:
+    if found.template_id == template.id and found.candidate_id == candidate.id:
+        return Outcome(candidate.id, False, "already_done", "This request already scheduled it (the form was sent "
+                       "twice).", candidate.name, interview_id)
+    return Outcome(candidate.id, False, "batch_reused", "This form's request id was used for another schedule: "
+                   "reload the form and send it again.", candidate.name)
 
 
 def _follow_reassignments(repos, created: list[Outcome], people: dict[str, User | None]) -> None:

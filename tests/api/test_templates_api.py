@@ -108,7 +108,9 @@ def test_bulk_schedule_through_the_api(client, world, api_app):
             "candidate_ids": [world["cand_a"].id, world["cand_b"].id, world["cand_a"].id, "nope"]}
     first = client.post(f"/interview/templates/{tid}/schedule", json=body, headers=hr)
     assert first.status_code == 201, first.json
-    assert [o["code"] for o in first.json["outcomes"]] == ["created", "not_yours", "duplicate_in_request", "unknown"]
+    assert [o["code"] for o in first.json["outcomes"]] == ["created", "unknown", "duplicate_in_request", "unknown"]
+    foreign, _, made_up = first.json["outcomes"][1:]  # F5: one refusal for both, no name
+    assert foreign["message"] == made_up["message"] and world["cand_b"].name not in str(first.json)
     again = client.post(f"/interview/templates/{tid}/schedule", json=body, headers=hr)
     assert again.status_code == 200 and again.json["outcomes"][0]["code"] == "already_done"
     with api_app.app_context():
@@ -118,3 +120,23 @@ def test_bulk_schedule_through_the_api(client, world, api_app):
     past = client.post(f"/interview/templates/{tid}/schedule", headers=hr, json={
         **body, "batch_id": str(ObjectId()), "starts_at": "2000-01-01T00:00:00+00:00"})
     assert past.status_code == 422 and "starts_at" in past.json["error"]["details"]
+
+
+def test_a_batch_id_reused_on_another_template_schedules_there(client, world, api_app):
+    """F6: the same batch_id sent to a second template schedules from it, and the first template's
+    interview gains no response."""
+    found = examples(client, world)
+    hr = world.headers("hr_a")
+    t1 = client.post("/interview/templates", json=template_body(found), headers=hr).json["id"]
+    t2 = client.post("/interview/templates", json={**template_body(found), "name": "Second"}, headers=hr).json["id"]
+    body = {"batch_id": str(ObjectId()), "starts_at": (datetime.now(UTC) + timedelta(hours=5)).isoformat(),
+            "candidate_ids": [world["cand_a"].id]}
+    first = client.post(f"/interview/templates/{t1}/schedule", json=body, headers=hr)
+    second = client.post(f"/interview/templates/{t2}/schedule", json=body, headers=hr)
+    assert first.status_code == 201 and second.status_code == 201, second.json
+    one, two = first.json["outcomes"][0]["interview_id"], second.json["outcomes"][0]["interview_id"]
+    assert one != two
+    with api_app.app_context():
+        repos = get_repos()
+        assert repos.interviews.get(two).template_id == t2
+        assert len(repos.responses.for_interview(one)) == len(repos.interviews.get(one).questions)

@@ -51,24 +51,39 @@ def test_selection_rates_and_impact_ratios_by_hand():
     both = report.table("selection", "sex × race_ethnicity")
     assert [g.group for g in both.rows] == ["female × White", "female × Asian", "male × White", "male × Asian"]
     cells = rows(both)
-    assert (cells["female × White"].n, cells["female × White"].hits) == (5, 2)  # exactly the minimum: shown
+    # male × White and male × Asian (4 decided each, one below the minimum) are suppressed; then the
+    # female cells must be too (complementary suppression): White (10) less female × White would
+    # otherwise give male × White plus the one unknown-sex person, women (10) less one cell the other
+    assert all(cells[g].suppressed and cells[g].n is None and cells[g].rate is None for g in cells)
+    assert both.hidden == 4 and both.unknown == 2
+    # at a minimum of 4 every cell is shown: the hand-computed intersection, the male cells now the
+    # reference (before, they were suppressed and female × White was the highest)
+    cells = rows(impact.impact_report(records, min_group=4).table("selection", "sex × race_ethnicity"))
+    assert (cells["female × White"].n, cells["female × White"].hits) == (5, 2)
     assert (cells["female × Asian"].n, cells["female × Asian"].hits) == (5, 1)
-    assert cells["male × White"].suppressed and cells["male × White"].n is None  # 4 decided: one below
-    assert cells["male × Asian"].suppressed and cells["male × Asian"].rate is None
-    assert round(cells["female × Asian"].impact_ratio, 3) == 0.5 and cells["female × Asian"].flagged
-    assert cells["female × White"].highest
+    assert (cells["male × White"].n, cells["male × White"].hits) == (4, 2)
+    assert (cells["male × Asian"].n, cells["male × Asian"].hits) == (4, 2)
+    assert round(cells["female × Asian"].impact_ratio, 3) == 0.4 and cells["female × Asian"].flagged  # 0.2 / 0.5
+    assert round(cells["female × White"].impact_ratio, 3) == 0.8 and not cells["female × White"].flagged
+    assert cells["male × White"].highest and cells["male × Asian"].highest
 
 
 def test_suppression_at_exactly_the_minimum_and_one_below():
-    records = people(F, W, ["hire"] * 2 + ["reject"] * 3) + people(M, W, ["hire"] * 4)
-    table = impact.impact_report(records).table("selection", "sex")
+    # one dimension, three groups: 5 (exactly the minimum), 4 (one below) and 2 — two hidden groups,
+    # so the total less the shown one does not give either (with only two groups, hiding one hides both)
+    records = (people(F, W, ["hire"] * 2 + ["reject"] * 3) + people(M, W, ["hire"] * 4)
+               + people("x", W, ["hire", "reject"]))
+    sex_only = ("sex",)
+    table = impact.impact_report(records, dimensions=sex_only).table("selection", "sex")
     assert not rows(table)[F].suppressed and rows(table)[F].n == 5
-    assert rows(table)[M].suppressed and rows(table)[M].hits is None
+    assert rows(table)[M].suppressed and rows(table)[M].hits is None and rows(table)["x"].suppressed
+    assert table.hidden == 2 and table.hidden_line.startswith("2 groups with fewer than 5 people")
     # the suppressed group (4 of 4 selected) is not the reference: women are the highest shown
     assert rows(table)[F].highest and rows(table)[F].impact_ratio == 1.0
-    bigger = impact.impact_report(records, min_group=6).table("selection", "sex")
-    assert all(g.suppressed for g in bigger.rows) and bigger.note.startswith("every group has fewer than 6")
-    smaller = impact.impact_report(records, min_group=4).table("selection", "sex")
+    bigger = impact.impact_report(records, dimensions=sex_only, min_group=6).table("selection", "sex")
+    assert all(g.suppressed for g in bigger.rows) and bigger.note.startswith("every group is suppressed")
+    smaller = impact.impact_report(records + people("y", W, ["reject"]), dimensions=sex_only,
+                                   min_group=4).table("selection", "sex")
     assert round(rows(smaller)[F].impact_ratio, 3) == 0.4 and rows(smaller)[F].flagged
     with pytest.raises(ValueError):
         impact.impact_report(records, min_group=0)
@@ -118,12 +133,97 @@ def test_nothing_selected_gives_no_ratio_and_bad_outcomes_are_refused():
 
 
 def test_csv_rows_state_the_minimum_and_hide_suppressed_counts():
-    records = people(F, W, ["hire"] * 2 + ["reject"] * 3) + people(M, W, ["hire"] * 4)
-    out = impact.csv_rows(impact.impact_report(records))
+    records = (people(F, W, ["hire"] * 2 + ["reject"] * 3) + people(M, W, ["hire"] * 4)
+               + people("x", W, ["hire", "reject"]))
+    out = impact.csv_rows(impact.impact_report(records, dimensions=("sex",)))
     assert out[0] == impact.CSV_HEADER
     women = next(r for r in out if r[:3] == ["selection", "sex", F])
     assert women[3:9] == [5, 2, "0.4000", "1.0000", "no", "yes"] and women[10] == 5
-    men = next(r for r in out if r[:3] == ["selection", "sex", M])
-    assert men[3:9] == [""] * 6 and men[11] == "suppressed: fewer than 5 candidates"
+    # suppressed groups are not named: one line per table says how many
+    assert not any(r[2] in (M, "x") for r in out)
+    hidden = next(r for r in out if r[:3] == ["selection", "sex", "(not shown)"])
+    assert hidden[3:9] == [""] * 6 and hidden[11].startswith("2 groups with fewer than 5 people")
     unknown = [r for r in out if r[2].startswith("(unknown")]
-    assert len(unknown) == 9  # one per table: 3 measures × (2 dimensions + their intersection)
+    assert len(unknown) == 3  # one per table: 3 measures × 1 dimension
+    both = impact.csv_rows(impact.impact_report(records))
+    assert len([r for r in both if r[2].startswith("(unknown")]) == 9  # 3 measures × (2 dims + intersection)
+
+
+def shown_numbers(report):
+    """Every figure a reader sees, per table: the groups shown and the unknown count."""
+    return {(t.measure, t.dimension): {g.group: (g.n, g.hits) for g in t.rows if not g.suppressed}
+            for t in report.tables}
+
+
+def test_f1_a_suppressed_cell_cannot_be_recovered_by_subtraction():
+    # 10 women, White (6 hired, 4 rejected), and one White man, rejected: each a different person
+    records = [Record(groups={"sex": F, "race_ethnicity": W}, outcome=o, person=f"f{i}")
+               for i, o in enumerate(["hire"] * 6 + ["reject"] * 4)]
+    records.append(Record(groups={"sex": M, "race_ethnicity": W}, outcome="reject", person="m0"))
+    report = impact.impact_report(records)
+    sex, race = rows(report.table("selection", "sex")), rows(report.table("selection", "race_ethnicity"))
+    both = rows(report.table("selection", "sex × race_ethnicity"))
+    assert sex[M].suppressed and both["male × White"].suppressed
+    # the White row (11) minus female × White (10) would give male × White: one of them is hidden too
+    assert race[W].suppressed or both["female × White"].suppressed
+    # women (10) minus female × White, and the total minus women, are closed as well
+    assert sex[F].suppressed or both["female × White"].suppressed
+    # no line of any table has exactly one hidden figure, counts and selected counts alike
+    for t in report.tables:
+        hidden = [g for g in t.rows if g.suppressed]
+        assert len(hidden) != 1 or t.unknown is None
+    # a suppressed group is never named, in the CSV either
+    out = impact.csv_rows(report)
+    names = {r[2] for r in out[1:]}
+    assert "male" not in names and "male × White" not in names
+    assert not any("male × White" in str(c) for r in out for c in r)
+    assert all(t.hidden == sum(g.suppressed for g in t.rows) for t in report.tables)
+
+
+def test_f1_margins_with_an_unsuppressed_crossing_stay_shown():
+    # a table where complementary suppression must not hide everything: two big rows, two big columns
+    records = (people(F, W, ["hire"] * 3 + ["reject"] * 3) + people(F, A, ["hire"] * 2 + ["reject"] * 4)
+               + people(M, W, ["hire"] * 3 + ["reject"] * 3) + people(M, A, ["reject"] * 2))
+    report = impact.impact_report(records)
+    both = rows(report.table("selection", "sex × race_ethnicity"))
+    assert both["male × Asian"].suppressed  # 2 people
+    hidden = {g for g, r in both.items() if r.suppressed}
+    # every row and column of the intersection then has 0 or at least 2 hidden cells, margins counted
+    sex = rows(report.table("selection", "sex"))
+    race = rows(report.table("selection", "race_ethnicity"))
+    for s in (F, M):
+        line = [f"{s} × {r}" in hidden for r in (W, A)] + [sex[s].suppressed]
+        assert sum(line) != 1
+    for r in (W, A):
+        line = [f"{s} × {r}" in hidden for s in (F, M)] + [race[r].suppressed]
+        assert sum(line) != 1
+    assert not sex[F].suppressed or not race[W].suppressed  # not everything is hidden
+
+
+def test_f2_one_person_with_many_interviews_counts_once():
+    records = [Record(groups={"sex": F, "race_ethnicity": A}, outcome="hire", human_score=8, ai_score=7,
+                      person="p1", at=i) for i in range(5)]
+    report = impact.impact_report(records)
+    assert report.n_records == 1 and report.n_decided == 1
+    for t in report.tables:
+        assert t.total == 1 and all(g.suppressed for g in t.rows)
+    # at the minimum of 1 the one person shows as one candidate, not five
+    one = rows(impact.impact_report(records, min_group=1).table("selection", "sex"))[F]
+    assert (one.n, one.hits) == (1, 1)
+
+
+def test_the_person_rule_latest_decided_outcome_and_latest_scored_interview():
+    g = {"sex": F, "race_ethnicity": W}
+    records = [
+        Record(groups=g, outcome="hire", human_score=9, ai_score=9, person="p", at=1),
+        Record(groups=g, outcome="reject", human_score=2, ai_score=3, person="p", at=2),
+        Record(groups=g, outcome="withdrawn", person="p", at=3),  # not a decision: the reject stands
+        Record(groups=g, outcome="hire", human_score=10, ai_score=10, person="p", at=4, cancelled=True),
+    ]
+    person = impact.per_person(records)
+    assert len(person) == 1
+    assert (person[0].outcome, person[0].human_score, person[0].ai_score) == ("reject", 2, 3)
+    # only cancelled interviews: the person is not counted at all
+    assert impact.per_person([Record(groups=g, outcome="hire", person="q", cancelled=True)]) == []
+    report = impact.impact_report(records + [Record(groups=g, outcome="hire", person="q", cancelled=True)])
+    assert report.n_records == 1 and report.n_decided == 1

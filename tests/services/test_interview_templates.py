@@ -196,8 +196,8 @@ def test_bulk_schedule_reports_each_candidate(repos, world, make_user, now, two)
     audit_before = repos.audit.last()["seq"]
     result = tpl.schedule(repos, hr, made.id, start, ids, now, tpl.new_batch_id())
     codes = [o.code for o in result.outcomes]
-    assert codes == ["created", "created", "duplicate_in_request", "not_yours", "unknown", "unknown", "deactivated",
-                     "not_yours"]
+    assert codes == ["created", "created", "duplicate_in_request", "unknown", "unknown", "unknown", "deactivated",
+                     "unknown"]
     for outcome in result.created:
         interview = repos.interviews.get(outcome.interview_id)
         assert interview.template_id == made.id and interview.deadline == start + timedelta(hours=48)
@@ -221,6 +221,56 @@ def test_a_resent_bulk_request_creates_nothing_twice(repos, world, now, two):
     other = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
     assert [o.code for o in other.outcomes] == ["already_open"]
     assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
+
+
+def test_a_foreign_candidate_is_refused_exactly_like_a_made_up_id(repos, world, now, two):
+    """F5: another HR user's candidate, an unassigned one and an id that does not exist get one
+    refusal — same code, same message, no name — even when listed twice."""
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    ids = [world["cand_b"].id, world["cand_free"].id, "000000000000000000000000", world["cand_b"].id]
+    result = tpl.schedule(repos, world["hr_a"], made.id, now + timedelta(hours=2), ids, now, tpl.new_batch_id())
+    refused = result.outcomes[:3]
+    assert {(o.code, o.message, o.name) for o in refused} == {("unknown", tpl.UNKNOWN_HR, "")}
+    assert result.outcomes[3].code == "duplicate_in_request" and result.outcomes[3].name == ""
+    for outcome in result.outcomes:
+        assert world["cand_b"].name not in outcome.message + outcome.name
+        assert world["cand_free"].name not in outcome.message + outcome.name
+    assert repos.interviews.count_for_candidate(world["cand_b"].id) == 0
+
+
+def test_a_batch_id_reused_on_another_template_schedules_there_and_writes_no_stray_response(repos, world, now, two):
+    """F6: the derived id includes the template, so T2 schedules; T1's interview gains nothing."""
+    t1 = tpl.create(repos, world["hr_a"], template_data(two), now)
+    t2 = tpl.create(repos, world["hr_a"], template_data(two, name="Other", questions=[
+        {"text": "Something else entirely.", "competency_ids": [two[0].id, two[1].id]}]), now)
+    batch, start = tpl.new_batch_id(), now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], t1.id, start, [world["cand_a"].id], now, batch)
+    second = tpl.schedule(repos, world["hr_a"], t2.id, start, [world["cand_a"].id], now, batch)
+    assert [o.code for o in second.outcomes] == ["created"]
+    one, two_ = first.outcomes[0].interview_id, second.outcomes[0].interview_id
+    assert one != two_
+    assert repos.interviews.get(two_).template_id == t2.id
+    assert len(repos.responses.for_interview(one)) == 2  # no stray response for T2's question
+    assert len(repos.responses.for_interview(two_)) == 1
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 2
+
+
+def test_an_interview_under_the_derived_id_is_never_written_into(repos, world, now, two, monkeypatch):
+    """F6: whatever holds the derived id (here: forced to collide), nothing is written before the
+    insert and the refusal says so — no stray response, no invitation."""
+    t1 = tpl.create(repos, world["hr_a"], template_data(two), now)
+    t2 = tpl.create(repos, world["hr_a"], template_data(two, name="Other", questions=[
+        {"text": "Something else entirely.", "competency_ids": [two[0].id, two[1].id]}]), now)
+    batch, start = tpl.new_batch_id(), now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], t1.id, start, [world["cand_a"].id], now, batch)
+    taken = first.outcomes[0].interview_id
+    monkeypatch.setattr(tpl, "interview_id_for", lambda *_: taken)
+    outbox_before = repos.db.outbox.count_documents({})
+    second = tpl.schedule(repos, world["hr_a"], t2.id, start, [world["cand_a"].id], now, batch)
+    assert [o.code for o in second.outcomes] == ["batch_reused"] and second.outcomes[0].interview_id is None
+    assert len(repos.responses.for_interview(taken)) == 2
+    assert repos.db.outbox.count_documents({}) == outbox_before
+    assert repos.interviews.get(taken).template_id == t1.id
 
 
 def test_later_template_edits_do_not_change_past_interviews(repos, world, now, two):

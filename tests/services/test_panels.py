@@ -126,6 +126,21 @@ def test_removing_a_member_drops_their_draft_but_not_a_submitted_rating(repos, t
     assert "panel.remove" in actions(repos)
 
 
+def test_a_member_with_a_draft_in_progress_is_not_removed_silently(repos, team, done, now):
+    """F3: a draft holding a rating or a quote is not deleted: the removal is refused, naming it."""
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    panels.save_draft(repos, team["hr_c"], done.id, items(done, [4, None]), 1, now)
+    with pytest.raises(Conflict) as err:
+        panels.remove_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    assert err.value.details == {"code": "draft"} and "HR C has a draft" in err.value.message
+    assert repos.interviews.get(done.id).panel == [team["hr_b"].id, team["hr_c"].id]
+    assert repos.panels.get(done.id, team["hr_c"].id).items[0]["rating"] == 4
+    panels.save_draft(repos, team["hr_c"], done.id, items(done, [None, None]), 2, now)  # cleared: may go
+    panels.remove_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    assert repos.panels.get(done.id, team["hr_c"].id) is None
+
+
 def test_the_rater_list_shows_the_interviews_they_rate(repos, team, done, now, schedule):
     other = completed(repos, team, schedule, now)
     panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
@@ -182,7 +197,7 @@ def test_submitting_needs_every_pair_and_lists_what_is_missing(repos, team, done
 def test_a_required_evidence_is_listed_when_missing(repos, team, done, now):
     repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"require_evidence": True}})
     with pytest.raises(ValidationError) as err:
-        panels.submit(repos, team["hr_a"], done.id, items(done, [3, 4], ["queue", ""]), 1, now)
+        panels.submit(repos, team["hr_a"], done.id, items(done, [3, 4], ["a queue between the services", ""]), 1, now)
     assert err.value.details["missing"] == ["Question 2 — Overall answer quality: no evidence quoted"]
     assert repos.panels.get(done.id, team["hr_a"].id).items == []
 
@@ -265,6 +280,39 @@ def test_blind_until_one_submits_then_the_board_shows_everyone(repos, team, done
     assert board.cells[1].sd == 0.0
     assert not panels.blind(repos, team["hr_a"], repos.interviews.get(done.id))
     assert svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "7", "", now).score == 7
+
+
+def test_a_submitted_rating_stays_on_the_board_when_the_candidate_is_reassigned(repos, team, done, now):
+    """F4: the former owner's submitted rating stays part of the record; the new owner rates blind."""
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    rate(repos, team["hr_a"], done, [2, 2], now)
+    rate(repos, team["hr_b"], done, [5, 5], now)
+    user_service.assign(repos, team["cand_a"].id, team["hr_c"].id, team["admin"])
+    interview = repos.interviews.get(done.id)
+    assert interview.hr_id == team["hr_c"].id
+    _, board = panels.board(repos, team["admin"], done.id, now)
+    assert sorted(board.raters) == ["HR A", "HR B"] and board.waiting == ["HR C"]
+    assert board.cells[0].mean == 3.5 and board.cells[0].spread == (2, 5)
+    assert repos.panels.get(done.id, team["hr_a"].id).submitted  # stored, untouched
+    assert panels.blind(repos, team["hr_c"], interview)
+    rate(repos, team["hr_c"], done, [3, 3], now)
+    _, board = panels.board(repos, team["hr_c"], done.id, now)
+    assert [(n, v) for n, v, _ in board.cells[0].ratings] == [("HR C", 3), ("HR B", 5), ("HR A", 2)]
+
+
+def test_one_character_is_not_evidence_when_evidence_is_required(repos, team, done, now, schedule):
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"require_evidence": True}})
+    with pytest.raises(ValidationError) as err:
+        panels.submit(repos, team["hr_a"], done.id, items(done, [3, 4], ["a", "make reads cheap"]), 1, now)
+    assert err.value.details["missing"] == ["Question 1 — Overall answer quality: the evidence is too short — "
+                                            "quote at least 3 words or 15 characters of the answer"]
+    assert not repos.panels.get(done.id, team["hr_a"].id).submitted
+    short = completed(repos, team, schedule, now, answers=["Use a queue.", "Indexes."])
+    repos.db.interviews.update_one({"_id": ObjectId(short.id)}, {"$set": {"require_evidence": True}})
+    with pytest.raises(ValidationError):
+        rate(repos, team["hr_a"], short, [3, 3], now, ["queue", "Indexes."])
+    rating = rate(repos, team["hr_a"], short, [3, 3], now, ["use a queue", "Indexes."])  # 3 words; the whole answer
+    assert rating.submitted
 
 
 # --- the outcome ----------------------------------------------------------------------------------------------

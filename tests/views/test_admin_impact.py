@@ -86,16 +86,22 @@ def test_outcomes_give_selection_rates_and_small_groups_are_suppressed(site):
         evaluated(repos, hr, i, "female", "Asian", 6, 6, outcome)
     for i, outcome in enumerate(["hire", "hire", "advance", "reject", "reject"], start=10):  # 3 of 5
         evaluated(repos, hr, i, "male", "White", 6, 6, outcome)
-    for i in range(20, 24):  # four: one below the minimum
-        evaluated(repos, hr, i, FORMULA, "White", 6, 6, "hire")
+    for i, outcome in enumerate(["hire", "hire", "hire", "reject", "reject"], start=20):  # 3 of 5, shown
+        evaluated(repos, hr, i, FORMULA, "White", 6, 6, outcome)
+    # two small groups (4 and 1 people): hidden, and two of them, so the total less the groups shown
+    # does not give either one (with one small group, complementary suppression would hide another)
+    for i in range(30, 34):
+        evaluated(repos, hr, i, "another", "White", 6, 6, "hire")
+    evaluated(repos, hr, 34, "yet another", "White", 6, 6, "hire")
     client = admin_client(app, admin)
     text = client.get("/admin/impact").get_data(as_text=True)
-    assert "no outcomes recorded yet" not in text and "fewer than 5: suppressed" in text
+    assert "no outcomes recorded yet" not in text and "2 groups with fewer than 5 people" in text
+    assert "another" not in text  # hidden groups are not named
     report = impact.impact_report(impact.records_for(repos, admin, datetime.now(UTC)))
     sel = {g.group: g for g in report.table("selection", "sex").rows}
     assert (sel["female"].n, sel["female"].hits) == (5, 2) and (sel["male"].n, sel["male"].hits) == (5, 3)
     assert round(sel["female"].impact_ratio, 3) == 0.667 and sel["female"].flagged
-    assert sel[FORMULA].suppressed and sel[FORMULA].n is None
+    assert sel["another"].suppressed and sel["another"].n is None and sel["yet another"].suppressed
     exported = client.get("/admin/impact.csv")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     body = exported.get_data(as_text=True)
@@ -105,8 +111,53 @@ def test_outcomes_give_selection_rates_and_small_groups_are_suppressed(site):
     female = next(r for r in rows if r[:3] == ["selection", "sex", "female"])
     assert female[3:8] == ["5", "2", "0.4000", "0.6667", "yes"] and female[10] == "5"
     assert any(r[2] == "'" + FORMULA for r in rows) and not any(r[2] == FORMULA for r in rows)
+    assert not any("another" in c for r in rows for c in r)
     event = repos.audit.last()
     assert event["action"] == "impact.export" and "female" not in json.dumps(event, default=str)
     hr_client = app.test_client()
     hr_client.post("/login", data={"email": hr.email, "password": PASSWORD})
     assert hr_client.get("/admin/impact").status_code == 403 and hr_client.get("/admin/impact.csv").status_code == 403
+
+
+def test_f1_no_suppressed_group_is_named_or_derivable(site):
+    app, repos, admin, hr = site
+    for i, outcome in enumerate(["hire"] * 6 + ["reject"] * 4):
+        evaluated(repos, hr, i, "female", "White", 6, 6, outcome)
+    evaluated(repos, hr, 10, "male", "White", 6, 6, "reject")
+    client = admin_client(app, admin)
+    text = client.get("/admin/impact").get_data(as_text=True)
+    body = client.get("/admin/impact.csv").get_data(as_text=True)
+    for shown in (text, body):
+        assert ">male<" not in shown and "male × White" not in shown and "male × Asian" not in shown
+        assert ",male," not in shown
+    assert "groups with fewer than 5 people" in text or "group with fewer than 5 people" in text
+    report = impact.impact_report(impact.records_for(repos, admin, datetime.now(UTC)))
+    race = {g.group: g for g in report.table("selection", "race_ethnicity").rows}
+    both = {g.group: g for g in report.table("selection", "sex × race_ethnicity").rows}
+    assert both["male × White"].suppressed
+    assert race["White"].suppressed or both["female × White"].suppressed
+    if not race["White"].suppressed:  # 11 people shown: then female × White (10) must not be
+        assert "female × White" not in text
+
+
+def test_f2_interviews_of_one_person_count_once_and_cancelled_ones_not_at_all(site):
+    app, repos, admin, hr = site
+    first = evaluated(repos, hr, 0, "female", "Asian", 8, 8, "hire")
+    now = datetime.now(UTC)
+    for _ in range(4):  # four more interviews of the same candidate, all marked hire
+        req = svc.ScheduleRequest(first.candidate_id, "Engineer", "", now - timedelta(hours=1),
+                                  now + timedelta(days=1), 1)
+        again = svc.schedule(repos, hr, req, [q.__dict__ for q in svc.draft_questions(repos, hr, req, now).questions],
+                             now)
+        repos.interviews.set_fields(again.id, status="completed", outcome="hire", overall_score=8)
+    records = impact.records_for(repos, admin, datetime.now(UTC))
+    report = impact.impact_report(records)
+    assert report.n_records == 1 and report.n_decided == 1
+    assert all(g.suppressed for t in report.tables for g in t.rows)
+    text = admin_client(app, admin).get("/admin/impact").get_data(as_text=True)
+    assert "female × Asian" not in text and "<td>5</td>" not in text
+    # a cancelled interview of another person, marked hire: not counted at all
+    other = evaluated(repos, hr, 1, "male", "White", 5, 5, None)
+    repos.interviews.set_fields(other.id, status="cancelled", outcome="hire")
+    report = impact.impact_report(impact.records_for(repos, admin, datetime.now(UTC)))
+    assert report.n_records == 1 and report.n_decided == 1

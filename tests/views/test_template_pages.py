@@ -175,7 +175,8 @@ def test_bulk_schedule_from_the_form_once_even_when_sent_twice(client, repos, wo
     form = _bulk_form(page, starts_at=start, candidate_ids=[world["cand_a"].id, second.id, world["cand_b"].id])
     first = client.post(f"/hr/templates/{made.id}/schedule", data=form)
     html = first.get_data(as_text=True)
-    assert first.status_code == 201 and "2 interviews scheduled" in html and "not assigned to you" in html
+    assert first.status_code == 201 and "2 interviews scheduled" in html and tpl.UNKNOWN_HR in html
+    assert world["cand_b"].name not in html  # F5: another HR user's candidate is refused without a name
     again = client.post(f"/hr/templates/{made.id}/schedule", data=form)
     assert again.status_code == 200 and "sent twice" in again.get_data(as_text=True)
     assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
@@ -240,6 +241,7 @@ def test_template_pages_have_no_inline_script_or_style(client, repos, world, log
 def test_tpl_batch_ids_are_stable_per_candidate():
     batch = tpl.new_batch_id()
     assert tpl.interview_id_for(batch, "a") == tpl.interview_id_for(batch, "a") != tpl.interview_id_for(batch, "b")
+    assert tpl.interview_id_for(batch, "a", "t1") != tpl.interview_id_for(batch, "a", "t2")  # F6
 
 
 def test_the_candidate_search_swaps_the_list_and_keeps_the_ticked(client, repos, world, make_user, login, examples):
