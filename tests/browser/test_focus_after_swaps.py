@@ -20,8 +20,12 @@ def question_ids(page) -> list[str]:
 
 def press(page, name: str) -> None:
     """Focus a button by its accessible name and press it with the keyboard (Enter)."""
+    # The last swap must have settled first: htmx applies `autofocus` at settle time, which would
+    # take focus back from the button focused here if it came later (seen on a loaded machine).
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     button = page.get_by_role("button", name=name, exact=True)
     button.focus()
+    expect(button).to_be_focused()
     page.keyboard.press("Enter")
 
 
