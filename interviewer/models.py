@@ -144,19 +144,9 @@ class Competency:
     updated_at: datetime | None = None
 
 
-@dataclass
-class TemplateQuestion:
-    """A question of an interview template; `competency_ids` name the template's competencies it rates."""
-
-    id: str
-    text: str
-    competency_ids: list[str]
-    category: str = "technical"
-    difficulty: int = 3
-    tags: list[str] = field(default_factory=list)
-    reference_answer: str = ""
-    key_points: list[str] = field(default_factory=list)
-    source: str = "custom"  # bank:<key> | generated | custom
+# A template's question is an interview's question before it is frozen in: the same fields, with
+# `competency_ids` naming the template's competencies it rates (at least one: services/templates checks).
+TemplateQuestion = Question
 
 
 @dataclass

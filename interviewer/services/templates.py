@@ -16,6 +16,7 @@ interview once.
 from __future__ import annotations
 
 import hashlib
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -25,7 +26,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import SCHEDULED, Interview, InterviewTemplate, Page, Question, TemplateQuestion, User
+from ..models import SCHEDULED, Interview, InterviewTemplate, Page, TemplateQuestion, User
 from ..repositories.base import oid
 from . import audit, outbox
 from . import interviews as interview_service
@@ -416,9 +417,7 @@ def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: Use
     found = repos.interviews.get(interview_id)
     if found is not None:
         return _taken(found, template, candidate, interview_id)
-    questions = [Question(id=q.id, text=q.text, category=q.category, difficulty=q.difficulty, tags=list(q.tags),
-                          reference_answer=q.reference_answer, key_points=list(q.key_points), source=q.source,
-                          competency_ids=list(q.competency_ids)) for q in template.questions]
+    questions = [deepcopy(q) for q in template.questions]  # frozen in: later template edits never reach it
     interview = Interview(
         id=interview_id, candidate_id=candidate.id, hr_id=candidate.hr_id, job_title=template.job_title,
         job_description=template.job_description, starts_at=starts_at, deadline=deadline, status=SCHEDULED,
