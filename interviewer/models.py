@@ -115,6 +115,7 @@ class Interview:
     template_id: str | None = None  # the interview template it was scheduled from (None: by hand)
     competencies: list[dict] = field(default_factory=list)  # snapshot: {id, name, description, anchors: [5]}
     panel: list[str] = field(default_factory=list)  # HR raters added by the owner (the owner `hr_id` rates too)
+    panel_rev: int = 0  # how many times the panel changed: > 0 once a panel was formed, even if emptied since
     outcome: str | None = None  # advance | reject | hire | withdrawn: the owner's final decision (HR only)
     outcome_at: datetime | None = None  # when it was recorded: the compare-and-set field of the next change
     outcome_by: str | None = None
@@ -122,6 +123,13 @@ class Interview:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def has_panel(self) -> bool:
+        """Rated by a panel: a member besides the owner was added at some time. Taking every member
+        off again does not end it (`panel_rev` > 0), so an owner cannot lift their own blindness
+        (services/panels.py) by emptying the panel before submitting."""
+        return self.panel_rev > 0 or any(m != self.hr_id for m in self.panel)
 
     def index_of(self, question_id: str) -> int:
         return next((i for i, q in enumerate(self.questions) if q.id == question_id), -1)

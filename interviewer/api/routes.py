@@ -47,7 +47,7 @@ def _blind(interview: Interview, viewer: User) -> bool:
     """A rater of this panel interview who has not submitted: no scores, AI or result (services/panels.py)."""
     from ..services import panels
 
-    return bool(interview.panel) and panels.blind(get_repos(), viewer, interview)
+    return interview.has_panel and panels.blind(get_repos(), viewer, interview)
 
 
 def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut] = s.InterviewOut,

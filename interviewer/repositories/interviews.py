@@ -68,6 +68,7 @@ class InterviewRepository:
             template_id=str(doc["template_id"]) if doc.get("template_id") else None,
             competencies=list(doc.get("competencies", [])),
             panel=[str(p) for p in doc.get("panel", [])],
+            panel_rev=int(doc.get("panel_rev") or 0),
             outcome=doc.get("outcome"),
             require_evidence=bool(doc.get("require_evidence", False)),
             outcome_by=str(doc["outcome_by"]) if doc.get("outcome_by") else None,
@@ -90,6 +91,7 @@ class InterviewRepository:
         for name in ("candidate_id", "hr_id", "created_by", "template_id", "outcome_by"):
             doc[name] = oid(doc[name])
         doc["panel"] = [oid(p) for p in doc["panel"]]
+        doc.pop("panel_rev")  # written only by PanelRepository.set_panel's compare-and-set (absent = 0)
         return self.get(self.col.insert_one(doc).inserted_id)
 
     def get(self, interview_id: Any) -> Interview | None:

@@ -741,7 +741,7 @@ def _not_blind(repos, user: User, interview: Interview, owner_too: bool = False)
     """A rater of a panel interview scores and decides only after submitting their panel rating
     (services/panels.py: the blind rule); with `owner_too`, anyone (an admin) waits for the owner's,
     so no score or result exists that a rater still rating could read in a list or a report."""
-    if interview.panel:
+    if interview.has_panel:
         from . import panels
 
         panels.require_not_blind(repos, user, interview)

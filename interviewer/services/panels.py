@@ -12,7 +12,8 @@ answer to that question. An interview scheduled from a template rates each quest
 competencies it links (`Question.competency_ids`, scales from `Interview.competencies`); one
 scheduled by hand is rated on one general competency, GENERAL, so every interview can have a panel.
 
-Blind rule: on an interview with a panel (at least one member besides the owner), a rater who has
+Blind rule: on an interview with a panel (a member besides the owner was added, even if every
+member was taken off again since), a rater who has
 not submitted their rating — the owner included — is shown no other rating, no AI evaluation and no
 per-answer score or overall result (`blind`). Submitting is one compare-and-set transition that
 makes the rating read-only; after it the rater sees every rating side by side (`board`). Admins,
@@ -68,14 +69,10 @@ def is_member(user: User, interview: Interview) -> bool:
     return user.role == "hr" and user.id in interview.panel and user.id != interview.hr_id
 
 
-def has_panel(interview: Interview) -> bool:
-    return any(m != interview.hr_id for m in interview.panel)
-
-
 def blind(repos, user: User, interview: Interview, rating: Rating | None = None) -> bool:
     """Whether `user` must be shown no other rating, AI evaluation, score or result of this interview:
     a rater of an interview with a panel who has not submitted their own rating yet."""
-    if not has_panel(interview) or not is_rater(user, interview):
+    if not interview.has_panel or not is_rater(user, interview):
         return False
     rating = rating if rating is not None else repos.panels.get(interview.id, user.id)
     return rating is None or not rating.submitted
@@ -83,7 +80,7 @@ def blind(repos, user: User, interview: Interview, rating: Rating | None = None)
 
 def blind_ids(repos, user: User, interviews: list[Interview]) -> set[str]:
     """Of a batch of interviews (an export's), those `user` is blind to: one query for the batch."""
-    rated = [i.id for i in interviews if has_panel(i) and is_rater(user, i)]
+    rated = [i.id for i in interviews if i.has_panel and is_rater(user, i)]
     return set(rated) - repos.panels.submitted_among(user.id, rated) if rated else set()
 
 

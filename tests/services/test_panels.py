@@ -282,6 +282,28 @@ def test_blind_until_one_submits_then_the_board_shows_everyone(repos, team, done
     assert svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "7", "", now).score == 7
 
 
+def test_emptying_the_panel_does_not_lift_the_owners_blindness(repos, team, done, now):
+    """An owner who takes every member off again (none with a draft in progress) before submitting
+    stays blind: the rule follows whether a panel was formed, not the current member list."""
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    panels.remove_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    interview = repos.interviews.get(done.id)
+    assert interview.panel == [] and interview.panel_rev == 2
+    assert panels.blind(repos, team["hr_a"], interview)
+    with pytest.raises(Conflict):
+        svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "9", "", now)
+    assert repos.responses.for_interview(done.id)[done.questions[0].id].score is None
+    assert panels.blind_ids(repos, team["hr_a"], [interview]) == {done.id}
+    rate(repos, team["hr_a"], done, [3, 2], now)
+    assert not panels.blind(repos, team["hr_a"], repos.interviews.get(done.id))
+
+
+def test_an_interview_never_given_a_panel_is_not_blind(repos, team, done, now):
+    interview = repos.interviews.get(done.id)
+    assert interview.panel_rev == 0 and not interview.has_panel
+    assert not panels.blind(repos, team["hr_a"], interview)
+
+
 def test_a_submitted_rating_stays_on_the_board_when_the_candidate_is_reassigned(repos, team, done, now):
     """F4: the former owner's submitted rating stays part of the record; the new owner rates blind."""
     panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
