@@ -49,6 +49,7 @@ from interviewer.migrate import upgrade  # noqa: E402
 from interviewer.models import CANCELLED, COMPLETED, EVALUATED, IN_PROGRESS, SCHEDULED  # noqa: E402
 from interviewer.services import evaluations as ev  # noqa: E402
 from interviewer.services import interviews as svc  # noqa: E402
+from interviewer.services import reliability  # noqa: E402
 from interviewer.services import users as user_service  # noqa: E402
 
 PASSWORD = "bench-password-9"
@@ -294,6 +295,8 @@ ROWS = [
     Row("csv_resp_mem", "  traced memory peak, MB", MB),
     Row("csv_resp_mem_all", "  admin's (all, ~2x rows), MB", MB, flat_vs="csv_resp_mem"),
     Row("agreement", "agreement page (HR)", MS, 300),
+    Row("agreement_rel", "  its reliability section, computed", MS),
+    Row("agreement_rel_again", "  the same again (scores unchanged)", MS, 300),
     Row("api_all", "GET /interview/all (HR token)", MS, 300, 3),
     Row("api_results", "GET /interview/results/all (HR)", MS, 300, 3),
     Row("admin_users", "admin users list", MS, 300, 3),
@@ -429,6 +432,9 @@ def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], N
     record("hr_list_admin_kb", len(get_ok(admin, "/hr/interviews")) / 1024)
     record("results", timer.run(lambda: get_ok(hr, "/hr/results")))
     record("agreement", timer.run(lambda: get_ok(hr, "/hr/agreement")))
+    section = "/hr/agreement/reliability"
+    record("agreement_rel", timer.run(lambda: (reliability.clear_memo(), get_ok(hr, section))))
+    record("agreement_rel_again", timer.run(lambda: get_ok(hr, section)))
     record("api_all", timer.run(lambda: get_ok(api, "/interview/all", bearer)))
     record("api_results", timer.run(lambda: get_ok(api, "/interview/results/all", bearer)))
     record("admin_users", timer.run(lambda: get_ok(admin, "/admin/users")))

@@ -15,10 +15,11 @@ from ..ai import describe_provider
 from ..clock import utcnow
 from ..db import get_repos
 from ..errors import DomainError
-from ..htmx import redirect_to, wants_fragment
+from ..htmx import redirect_to, render, wants_fragment
 from ..jobs import job_timeout, submitter
 from ..services import evaluations as ev
 from ..services import interviews as svc
+from ..services import panels as panel_service
 from . import bp
 from .routes import row_url
 
@@ -32,9 +33,7 @@ def _app() -> Flask:
 def _hidden_from_rater(interview) -> bool:
     """Whether the caller rates this panel interview and has not submitted yet: AI results stay hidden
     from them (services/panels.py), so they are sent back to the interview page instead."""
-    from ..services import panels
-
-    return panels.blind(get_repos(), current_user, interview)
+    return panel_service.blind(get_repos(), current_user, interview)
 
 
 def _slot(interview, response, **extra):
@@ -89,10 +88,21 @@ def ai_evaluate_all(interview_id: str):
 
 @bp.get("/agreement")
 def agreement():
-    """How closely HR's scores follow the AI's proposals: Pearson r, mean absolute difference, n."""
+    """How closely HR's scores follow the AI's proposals: Pearson r, mean absolute difference, n. The
+    reliability figures (bootstrap intervals: the costly part) load after the page, from the next route."""
+    report = ev.agreement_report(get_repos(), current_user, utcnow())
+    return render_template("hr/agreement.html", report=report)
+
+
+@bp.get("/agreement/reliability")
+def agreement_reliability():
+    """Reliability: the AI against HR's final scores, and the panels' inter-rater reliability per
+    competency and per rater, each overall and by month. A fragment for the agreement page's lazy
+    section; a page of its own without JavaScript."""
     repos, now = get_repos(), utcnow()
-    report = ev.agreement_report(repos, current_user, now)
-    return render_template("hr/agreement.html", report=report, reliability=ev.ai_reliability(repos, current_user, now))
+    return render("hr/agreement_reliability.html", "hr/_agreement_reliability.html",
+                  reliability=ev.ai_reliability(repos, current_user, now),
+                  panels=panel_service.reliability_of_ratings(repos, current_user))
 
 
 def _history(response_id: str, limit: int = 20) -> list[dict]:

@@ -15,6 +15,7 @@ interview document they already hold. The panel array changes by compare-and-set
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -147,6 +148,21 @@ class PanelRepository:
             return set()
         docs = self.col.find({"rater_id": str(rater_id), "interview_id": {"$in": [str(i) for i in interview_ids]}})
         return {d["interview_id"] for d in docs if d.get("status") == SUBMITTED}
+
+    def submitted_in_scope(self, rater_id: str | None = None, chunk: int = 500) -> Iterator[Rating]:
+        """Submitted ratings, oldest submission first within each query: every one (`rater_id` None, an
+        admin's view), or those of the interviews `rater_id` has submitted a rating of themselves — what
+        they may see on those interviews' boards, nothing of an interview they are still blind to.
+        Indexed: (status, submitted_at, _id); (rater_id, …) then (interview_id, rater_id) per `chunk` ids."""
+        if rater_id is None:
+            for doc in self.col.find({"status": SUBMITTED}).sort([("submitted_at", 1), ("_id", 1)]):
+                yield _to_rating(doc)
+            return
+        mine = [d["interview_id"] for d in self.col.find({"rater_id": str(rater_id), "status": SUBMITTED},
+                                                         {"interview_id": 1})]
+        for start in range(0, len(mine), chunk):
+            for doc in self.col.find({"interview_id": {"$in": mine[start:start + chunk]}, "status": SUBMITTED}):
+                yield _to_rating(doc)
 
     def delete_for_interview(self, interview_id: str) -> int:
         """Erasure and retention: every rating of one interview."""

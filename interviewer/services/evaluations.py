@@ -446,21 +446,24 @@ def _scored_pairs_in_scope(repos, user: User) -> Iterator[dict]:
 def ai_reliability(repos, user: User, now: datetime):
     """The AI's proposals against HR's final scores, answer by answer (services/reliability.py):
     Krippendorff's alpha with its 95 % bootstrap interval, Pearson's r and the mean absolute
-    difference, overall and per calendar month (UTC) of HR's score, to show drift. Each answer has
-    one human score today, so human-human reliability is not computed here. Loads numpy and scipy:
-    only the agreement page calls it."""
+    difference, overall and per calendar month (UTC) of HR's score, to show drift. Loads numpy and
+    scipy: only the agreement page's reliability section calls it. Computed once per distinct set of
+    scores in a process (`reliability.memo`); the read of the pairs is done every time."""
     from . import reliability
 
     interview_service.require_staff(user)
-    humans: dict[tuple[str, str], dict[str, float]] = {}
-    ai: dict[tuple[str, str], float] = {}
-    when: dict[tuple[str, str], datetime | None] = {}
-    for pair in _scored_pairs_in_scope(repos, user):
-        key = (pair["interview_id"], pair["question_id"])
-        humans[key], ai[key], when[key] = {"hr": pair["hr_score"]}, pair["ai_score"], pair.get("scored_at")
-    overall = reliability.ai_vs_humans(humans, ai)
-    months = reliability.by_month(humans, when, ai)
-    return reliability.ReliabilityReport(overall=overall.reliability, ai=overall, months=months)
+    rows = sorted((p["interview_id"], p["question_id"], p["hr_score"], p["ai_score"], p.get("scored_at"))
+                  for p in _scored_pairs_in_scope(repos, user))
+
+    def compute():
+        humans = {(i, q): {"hr": hr} for i, q, hr, _, _ in rows}
+        ai = {(i, q): score for i, q, _, score, _ in rows}
+        when = {(i, q): at for i, q, _, _, at in rows}
+        overall = reliability.ai_vs_humans(humans, ai)
+        return reliability.ReliabilityReport(overall=overall.reliability, ai=overall,
+                                             months=reliability.by_month(humans, when, ai))
+
+    return reliability.memo("ai-vs-hr", rows, compute)
 
 
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:

@@ -548,3 +548,66 @@ def rated_by(repos, user: User, page: int = 1, per_page: int = 20):
     found.items = [(interviews[r.interview_id], r) for r in found.items
                    if r.interview_id in interviews and is_rater(user, interviews[r.interview_id])]
     return found
+
+
+# --- reliability of the panels' ratings -------------------------------------------------------------
+
+def reliability_of_ratings(repos, user: User):
+    """Inter-rater reliability of the submitted panel ratings `user` may see (services/reliability.py),
+    or None when there are none: Krippendorff's alpha (interval, on the 1–5 scales) with its 95 %
+    bootstrap interval per competency (`parts`, units = answers) and over every competency pooled
+    (`overall`, units = answer × competency); each rater against the mean of the others (`raters`,
+    by name); the pooled figure by calendar month of a unit's last submitted rating (`months`).
+
+    Scope: an admin, every panel; an HR user, the interviews they have submitted a rating of
+    themselves (what their boards show them), so nothing of an interview they still rate blind.
+    Computed once per distinct set of ratings in a process (`reliability.memo`)."""
+    from . import reliability
+
+    svc.require_staff(user)
+    rows = sorted((r.interview_id, i["question_id"], i["competency_id"], r.rater_id, i["rating"], r.submitted_at)
+                  for r in repos.panels.submitted_in_scope(None if user.role == "admin" else user.id)
+                  for i in r.items if isinstance(i.get("rating"), int))
+    if not rows:
+        return None
+
+    def compute():
+        pooled: dict[tuple, dict[str, int]] = {}
+        when: dict[tuple, datetime] = {}
+        per_competency: dict[str, dict[tuple, dict[str, int]]] = {}
+        for interview_id, question_id, competency_id, rater_id, value, at in rows:
+            unit = (interview_id, question_id, competency_id)
+            pooled.setdefault(unit, {})[rater_id] = value
+            per_competency.setdefault(competency_id, {}).setdefault((interview_id, question_id), {})[rater_id] = value
+            if at is not None and (unit not in when or at > when[unit]):
+                when[unit] = at
+        parts = [reliability.reliability(units, competency_id) for competency_id, units in per_competency.items()]
+        parts.sort(key=lambda p: (-p.n_units, p.label))
+        return reliability.ReliabilityReport(overall=reliability.reliability(pooled, "All competencies"),
+                                             raters=reliability.rater_vs_others(pooled),
+                                             months=reliability.by_month(pooled, when), parts=parts)
+
+    report = reliability.memo("panel-ratings", rows, compute)
+    return _named(repos, report, rows)
+
+
+def _named(repos, report, rows: list[tuple]):
+    """The report with competency ids and rater ids replaced by names, read now (renames show at once)."""
+    from dataclasses import replace
+
+    competency_ids = {row[2] for row in rows}
+    library = repos.competencies.by_ids([c for c in competency_ids if c != GENERAL["id"]])
+    names = {c.id: c.name for c in library.values()}
+    names[GENERAL["id"]] = GENERAL["name"]
+    missing = {c for c in competency_ids if c not in names}
+    if missing:  # taken out of the library since: the name frozen into an interview that used it
+        sample = {row[2]: row[0] for row in rows if row[2] in missing}
+        for competency_id, interview_id in sample.items():
+            interview = repos.interviews.get(interview_id)
+            frozen = competencies_of(interview).get(competency_id) if interview else None
+            names[competency_id] = frozen["name"] if frozen else "(removed competency)"
+    people = repos.users.by_ids({row[3] for row in rows})
+    person = {uid: u.name if u else "(removed account)" for uid, u in people.items()}
+    return replace(report, parts=[replace(p, label=names.get(p.label, p.label)) for p in report.parts],
+                   raters=sorted((replace(a, rater=person.get(a.rater, "(removed account)")) for a in report.raters),
+                                 key=lambda a: a.rater.lower()))

@@ -39,19 +39,24 @@ the 95 % interval covered the true value in 89–91 % of panels at 15–20 units
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import statistics
+import threading
 import warnings
-from collections.abc import Hashable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 MIN_UNITS = 30  # units rated by ≥ MIN_RATERS raters; see the module doc for the measured reason
 MIN_RATERS = 2
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
 SEED = 14  # fixed: the same ratings always give the same interval
+MONTHS_SHOWN = 12  # by_month: the latest months with data; older ones are not computed
+CACHE_SIZE = 16  # memo: reports kept per process
 # BCa needs the jackknife: U statistics over U − 1 units each, O(U²). Above this many units the
 # plain percentile interval is used (on simulated panels the two covered alike from 50 units on,
 # and BCa's corrections vanish as U grows), so a large deployment's page stays fast.
@@ -59,6 +64,7 @@ BCA_MAX_UNITS = 2000
 BATCH_CELLS = 2_000_000  # resampled units held in memory at once (one float64 each): ~16 MB
 METHOD = "Krippendorff's alpha (interval), 95 % BCa bootstrap over units"
 
+T = TypeVar("T")
 Ratings = Mapping[Hashable, Mapping[Hashable, float | None]]
 
 
@@ -108,12 +114,18 @@ class MonthlyReliability:
 
 @dataclass(frozen=True)
 class ReliabilityReport:
+    """``overall``: every unit pooled; ``parts``: the same per part (a competency), largest first;
+    ``raters``: each rater against the others; ``ai``: the AI against the human consensus;
+    ``months``: by calendar month, the last ``MONTHS_SHOWN`` with data, oldest first."""
+
     overall: Reliability
     raters: list[RaterAgreement] = field(default_factory=list)
     ai: RaterAgreement | None = None
     months: list[MonthlyReliability] = field(default_factory=list)
+    parts: list[Reliability] = field(default_factory=list)
     min_units: int = MIN_UNITS
     method: str = METHOD
+    months_shown: int = MONTHS_SHOWN
 
 
 def _score(value: Any) -> float | None:
@@ -292,15 +304,16 @@ def month_of(when: datetime) -> str:
 
 def by_month(ratings: Ratings, when: Mapping[Hashable, datetime | None], ai: Mapping[Hashable, float | None] | None = None,
              *, min_units: int = MIN_UNITS, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> list[MonthlyReliability]:
-    """The reliability (and the AI against the humans, given ``ai``) of each calendar month, UTC,
-    oldest first; a unit belongs to the month of ``when[unit]`` (units without one are left out)."""
+    """The reliability (and the AI against the humans, given ``ai``) of each of the last
+    ``MONTHS_SHOWN`` calendar months with data, UTC, oldest first; a unit belongs to the month of
+    ``when[unit]`` (units without one are left out)."""
     months: dict[str, dict[Hashable, Mapping]] = {}
     for unit, row in ratings.items():
         at = when.get(unit)
         if at is not None:
             months.setdefault(month_of(at), {})[unit] = row
     out = []
-    for month in sorted(months):
+    for month in sorted(months)[-MONTHS_SHOWN:]:
         units = months[month]
         rel = reliability(units, month, min_units=min_units, n_resamples=n_resamples, seed=seed)
         agreement = None
@@ -309,3 +322,33 @@ def by_month(ratings: Ratings, when: Mapping[Hashable, datetime | None], ai: Map
                                      n_resamples=n_resamples, seed=seed)
         out.append(MonthlyReliability(month=month, reliability=rel, ai=agreement))
     return out
+
+
+_memo: OrderedDict[bytes, Any] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def clear_memo() -> None:
+    """Forget every kept result (benchmarks time the computation itself with it)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def memo(kind: str, data: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, or the result it gave before in this process for equal ``data``.
+
+    The figures are a pure function of the ratings (the bootstrap's seed is fixed), so a report
+    computed once stays right until a rating changes; ``data`` (any value with a deterministic
+    ``repr``: the ratings as loaded) is reduced to a 128-bit BLAKE2b digest, and the last
+    ``CACHE_SIZE`` results are kept. A change to any rating changes the digest and recomputes."""
+    key = hashlib.blake2b(repr((kind, data)).encode(), digest_size=16).digest()
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    value = compute()
+    with _memo_lock:
+        _memo[key] = value
+        while len(_memo) > CACHE_SIZE:
+            _memo.popitem(last=False)
+    return value

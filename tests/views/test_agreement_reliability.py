@@ -48,9 +48,23 @@ def test_monthly_figures_show_the_drift(repos, world, now, scored):
     assert december.reliability.reason == "not enough data: 5 units rated by at least two raters; at least 30 are needed"
 
 
-def test_the_agreement_page_shows_alpha_with_its_interval_and_the_months(login, client, world, scored, repos, now):
+def test_the_agreement_page_loads_the_reliability_section_after_it(login, client, world, scored):
+    """The bootstrap intervals are the costly part: the page shows the agreement table at once and a
+    section that htmx fills from /hr/agreement/reliability (a link to it without JavaScript)."""
     login(world["admin"])
     text = client.get("/hr/agreement").get_data(as_text=True)
+    assert 'data-testid="agreement-overall"' in text and 'hx-get="/hr/agreement/reliability"' in text
+    assert 'href="/hr/agreement/reliability"' in text and "alpha (95 % CI)" not in text
+    fragment = client.get("/hr/agreement/reliability", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith("<section") and "<html" not in fragment
+    assert 'id="agreement-reliability"' in fragment  # replaces the placeholder (outerHTML)
+    page = client.get("/hr/agreement/reliability").get_data(as_text=True)
+    assert "<h1>Reliability</h1>" in page and 'data-testid="reliability-months"' in page
+
+
+def test_the_reliability_section_shows_alpha_with_its_interval_and_the_months(login, client, world, scored, repos, now):
+    login(world["admin"])
+    text = client.get("/hr/agreement/reliability", headers={"HX-Request": "true"}).get_data(as_text=True)
     report = ev.ai_reliability(repos, world["admin"], now)
     overall = report.ai.reliability
     assert 'data-testid="agreement-reliability"' in text
@@ -61,5 +75,5 @@ def test_the_agreement_page_shows_alpha_with_its_interval_and_the_months(login, 
 
 def test_with_few_scores_the_page_says_not_enough_data(login, client, world):
     login(world["hr_a"])
-    page = client.get("/hr/agreement")
+    page = client.get("/hr/agreement/reliability")
     assert page.status_code == 200 and "not enough data: 0 units" in page.get_data(as_text=True)
