@@ -119,7 +119,7 @@ class Interview:
     outcome: str | None = None  # advance | reject | hire | withdrawn: the owner's final decision (HR only)
     outcome_at: datetime | None = None  # when it was recorded: the compare-and-set field of the next change
     outcome_by: str | None = None
-    require_evidence: bool = False  # every panel rating must quote the answer (a template's setting, or the owner's)
+    require_evidence: bool = False  # every panel rating must quote the answer (its template's setting, frozen in)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -160,7 +160,8 @@ TemplateQuestion = Question
 @dataclass
 class InterviewTemplate:
     """A reusable structured interview: the job, its competencies, questions linked to them, and the
-    answering window (deadline = start + `window_hours`). `version` guards every edit."""
+    answering window (deadline = start + `window_hours`), and whether ratings need evidence (frozen into
+    each interview scheduled from it). `version` guards every edit."""
 
     id: str
     owner_id: str
@@ -172,6 +173,7 @@ class InterviewTemplate:
     window_hours: int
     version: int = 1
     archived: bool = False
+    require_evidence: bool = False  # every panel rating of its interviews must quote the answer
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -40,7 +40,8 @@ def _is_staff(user: User) -> bool:
 def question_out(q: Question | BankQuestion, staff: bool) -> s.QuestionOut:
     return s.QuestionOut(id=q.id, text=q.text, category=q.category, difficulty=q.difficulty, tags=list(q.tags),
                          reference_answer=q.reference_answer if staff else None,
-                         key_points=list(q.key_points) if staff else None)
+                         key_points=list(q.key_points) if staff else None,
+                         competency_ids=list(getattr(q, "competency_ids", [])) if staff else None)
 
 
 def _blind(interview: Interview, viewer: User) -> bool:
@@ -68,7 +69,12 @@ def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut
         starts_at=interview.starts_at, deadline=interview.deadline, started_at=interview.started_at,
         completed_at=interview.completed_at, evaluated_at=interview.evaluated_at,
         closed_reason=interview.closed_reason, overall_score=score, overall_feedback=feedback or "",
-        shared=interview.shared if staff else score is not None, sequence=interview.sequence, **extra,
+        shared=interview.shared if staff else score is not None, sequence=interview.sequence,
+        template_id=interview.template_id if staff else None,
+        competencies=[s.InterviewCompetencyOut(id=c["id"], name=c.get("name", ""), description=c.get("description", ""),
+                                               anchors=list(c.get("anchors") or [])) for c in interview.competencies
+                      if c.get("id")] if staff else None,
+        require_evidence=interview.require_evidence if staff else None, **extra,
     )
 
 

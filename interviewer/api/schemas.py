@@ -156,6 +156,9 @@ class QuestionOut(BaseModel):
     tags: list[str] = []
     reference_answer: str | None = Field(None, description="null for candidates")
     key_points: list[str] | None = Field(None, description="null for candidates")
+    competency_ids: list[str] | None = Field(None, description=(
+        "The interview's competencies this question is rated on (from its template; empty for a question "
+        "not from one); null for candidates"))
 
 
 class DefaultQuestions(BaseModel):
@@ -180,6 +183,15 @@ class ScheduleIn(Request):
         None, description="Required for `custom`, refused otherwise")
 
 
+class InterviewCompetencyOut(BaseModel):
+    """A competency as frozen into the interview when it was scheduled from a template."""
+
+    id: str
+    name: str
+    description: str = ""
+    anchors: list[str] = Field(description="The behaviourally anchored rating scale: five anchors, rating 1 to 5")
+
+
 class InterviewOut(BaseModel):
     id: ObjectIdStr
     candidate_id: ObjectIdStr
@@ -199,6 +211,13 @@ class InterviewOut(BaseModel):
     overall_feedback: str = ""
     shared: bool = False
     sequence: int = Field(0, description="The calendar invitation's SEQUENCE: how many times the window was moved")
+    template_id: ObjectIdStr | None = Field(None, description="The interview template it was scheduled from "
+                                                              "(null: scheduled by hand, and for candidates)")
+    competencies: list[InterviewCompetencyOut] | None = Field(None, description=(
+        "The template's competencies with their rating scales, frozen in when scheduled (empty: scheduled by "
+        "hand); null for candidates"))
+    require_evidence: bool | None = Field(None, description="Every panel rating must quote the answer; "
+                                                            "null for candidates")
 
 
 class RescheduleIn(Request):

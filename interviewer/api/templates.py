@@ -73,6 +73,9 @@ class TemplateIn(Request):
                                                          description="Every competency needs at least one question")]
     window_hours: Annotated[int, Field(ge=tpl_service.WINDOW_HOURS[0], le=tpl_service.WINDOW_HOURS[1], description=(
         "The answering window: deadline = opening time + this many hours"))]
+    require_evidence: bool = Field(False, description=(
+        "Every panel rating of an interview scheduled from it must quote the candidate's answer (frozen into "
+        "each interview when it is scheduled)"))
 
 
 class TemplateUpdateIn(TemplateIn):
@@ -105,6 +108,7 @@ class TemplateOut(BaseModel):
     competency_ids: list[str]
     questions: list[TemplateQuestionOut]
     window_hours: int
+    require_evidence: bool
     version: int
     archived: bool
     created_at: OutTime | None = None
@@ -158,7 +162,8 @@ def template_out(t: InterviewTemplate) -> TemplateOut:
     return TemplateOut(id=t.id, owner_id=t.owner_id, name=t.name, job_title=t.job_title,
                        job_description=t.job_description, competency_ids=list(t.competency_ids),
                        questions=[TemplateQuestionOut(**q.__dict__) for q in t.questions],
-                       window_hours=t.window_hours, version=t.version, archived=t.archived,
+                       window_hours=t.window_hours, require_evidence=t.require_evidence, version=t.version,
+                       archived=t.archived,
                        created_at=t.created_at, updated_at=t.updated_at)
 
 

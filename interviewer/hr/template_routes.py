@@ -120,7 +120,8 @@ def _template_form() -> dict:
         questions.append(item)
     values = {"name": form.get("name", ""), "job_title": form.get("job_title", ""),
               "job_description": form.get("job_description", ""), "window_hours": form.get("window_hours", ""),
-              "competency_ids": form.getlist("competency_ids"), "questions": questions}
+              "competency_ids": form.getlist("competency_ids"), "questions": questions,
+              "require_evidence": form.get("require_evidence", "")}
     if "version" in form:  # a redrawn or refused form keeps the version it was read at, never the stored one
         values["version"] = form.get("version", "")[:12]
     return values

@@ -72,13 +72,10 @@ class PanelRepository:
         doc = self.interviews.find_one({"_id": oid(interview_id)}, {"panel_rev": 1})
         return int((doc or {}).get("panel_rev") or 0)
 
-    def set_panel(self, interview_id: str, rev: int, members: list[str], require_evidence: bool | None = None) -> bool:
-        """Replace the panel only if its revision is still `rev` (compare-and-set); the revision goes up.
-        `require_evidence`, when given, is set with it (a template's setting, snapshotted)."""
+    def set_panel(self, interview_id: str, rev: int, members: list[str]) -> bool:
+        """Replace the panel only if its revision is still `rev` (compare-and-set); the revision goes up."""
         filt = {"_id": oid(interview_id), "panel_rev": rev or None}
-        update: dict[str, Any] = {"panel": [oid(m) for m in members], "panel_rev": rev + 1}
-        if require_evidence is not None:
-            update["require_evidence"] = bool(require_evidence)
+        update = {"panel": [oid(m) for m in members], "panel_rev": rev + 1}
         return self.interviews.update_one(filt, {"$set": update}).modified_count == 1
 
     def set_outcome(self, interview_id: str, seen_at: datetime | None, statuses: tuple[str, ...],

@@ -25,7 +25,7 @@ class TemplateRepository:
             job_description=doc.get("job_description", ""), competency_ids=list(doc.get("competency_ids", [])),
             questions=[TemplateQuestion(**q) for q in doc.get("questions", [])],
             window_hours=int(doc["window_hours"]), version=int(doc.get("version", 1)),
-            archived=bool(doc.get("archived", False)),
+            archived=bool(doc.get("archived", False)), require_evidence=bool(doc.get("require_evidence", False)),
             **{name: from_db(doc.get(name)) for name in _TIMES},
         )
 

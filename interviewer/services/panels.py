@@ -290,8 +290,7 @@ def add_member(repos, user: User, interview_id: str, rater_id: Any, now: datetim
     if len(interview.panel) >= MAX_PANEL:
         raise ValidationError(f"A panel has at most {MAX_PANEL} members.", {"rater_id": "The panel is full."})
     rev = repos.panels.panel_rev(interview.id)
-    if not repos.panels.set_panel(interview.id, rev, [*interview.panel, person.id],
-                                  require_evidence=_template_requires_evidence(repos, interview)):
+    if not repos.panels.set_panel(interview.id, rev, [*interview.panel, person.id]):
         raise Conflict("The panel changed meanwhile: reload and try again.")
     repos.panels.ensure(interview.id, person.id, now, added_by=user.id)
     if interview.hr_id:  # the owner rates too: their rating exists from the start, so it is listed
@@ -299,15 +298,6 @@ def add_member(repos, user: User, interview_id: str, rater_id: Any, now: datetim
     audit.record(repos, user, "panel.add", "interview", interview.id, now, interview_id=interview.id,
                  after={"rater": audit.ref_of(person)})
     return repos.interviews.get(interview.id)
-
-
-def _template_requires_evidence(repos, interview: Interview) -> bool | None:
-    """True when the panel is formed on an interview whose template asks for evidence with every rating
-    (copied onto the interview then, as a snapshot); None leaves the interview's own setting alone."""
-    if interview.require_evidence or interview.panel or not interview.template_id:
-        return None
-    template = repos.templates.get(interview.template_id)
-    return True if getattr(template, "require_evidence", False) else None
 
 
 def remove_member(repos, user: User, interview_id: str, rater_id: str, now: datetime) -> Interview:

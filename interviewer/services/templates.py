@@ -85,9 +85,10 @@ def clean(repos, data: dict[str, Any]) -> dict[str, Any]:
     `questions.<n>.<field>`, 1-based), every problem at once.
 
     `data`: name, job_title, job_description, competency_ids (list of ids), window_hours (whole
-    hours, 1–2160), questions (list of {id?, text, category?, difficulty?, tags?, reference_answer?,
-    key_points?, source?, competency_ids}). Each question links at least one of the template's
-    competencies; each competency has at least one question."""
+    hours, 1–2160), require_evidence (True, or "on", "1", "true", "yes"; anything else is False),
+    questions (list of {id?, text, category?, difficulty?, tags?, reference_answer?, key_points?,
+    source?, competency_ids}). Each question links at least one of the template's competencies;
+    each competency has at least one question."""
     errors: dict[str, str] = {}
     name = " ".join(str(data.get("name") or "").split())
     if not name:
@@ -121,7 +122,12 @@ def clean(repos, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     return {"name": name, "job_title": job_title, "job_description": job_description, "competency_ids": ids,
-            "questions": questions, "window_hours": window}
+            "questions": questions, "window_hours": window, "require_evidence": _checked(data.get("require_evidence"))}
+
+
+def _checked(value: Any) -> bool:
+    """A JSON true or an HTML checkbox's value; anything else (absent, false, "off") is False."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("on", "1", "true", "yes"))
 
 
 def _clean_questions(items: Any, ids: list[str], competencies: dict, errors: dict[str, str]) -> list[TemplateQuestion]:
@@ -177,7 +183,7 @@ def current_values(template: InterviewTemplate) -> dict[str, Any]:
     return {"name": template.name, "job_title": template.job_title, "job_description": template.job_description,
             "competency_ids": list(template.competency_ids), "window_hours": template.window_hours,
             "questions": [q.__dict__ for q in template.questions], "version": template.version,
-            "archived": template.archived}
+            "archived": template.archived, "require_evidence": template.require_evidence}
 
 
 def _version(value: Any) -> int:
@@ -215,7 +221,8 @@ def copy(repos, user: User, template_id: str, now: datetime) -> InterviewTemplat
     made = repos.templates.insert(InterviewTemplate(
         id="", owner_id=user.id, name=source.name[: NAME_MAX - len(suffix)] + suffix, job_title=source.job_title,
         job_description=source.job_description, competency_ids=list(source.competency_ids),
-        questions=list(source.questions), window_hours=source.window_hours, created_at=now, updated_at=now))
+        questions=list(source.questions), window_hours=source.window_hours, require_evidence=source.require_evidence,
+        created_at=now, updated_at=now))
     audit.record(repos, user, "template.copy", "template", made.id, now, before={"from": source.id},
                  after={"name": made.name})
     return made
@@ -423,6 +430,7 @@ def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: Use
         job_description=template.job_description, starts_at=starts_at, deadline=deadline, status=SCHEDULED,
         questions=questions, question_source="template", created_by=user.id, created_at=now,
         next_reminder_at=now, template_id=template.id, competencies=competencies,
+        require_evidence=template.require_evidence,
     )
     outbox.queue(repos, "invitation", candidate.id, {"interview_id": interview.id}, now,
                  key=f"invitation:{interview.id}:0")

@@ -140,3 +140,23 @@ def test_a_batch_id_reused_on_another_template_schedules_there(client, world, ap
         repos = get_repos()
         assert repos.interviews.get(two).template_id == t2
         assert len(repos.responses.for_interview(one)) == len(repos.interviews.get(one).questions)
+
+
+def test_an_interview_from_a_template_shows_its_template_and_competencies_to_staff_only(client, world):
+    found = examples(client, world)
+    hr = world.headers("hr_a")
+    tid = client.post("/interview/templates", json=template_body(found, require_evidence=True), headers=hr).json["id"]
+    body = {"batch_id": str(ObjectId()), "starts_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "candidate_ids": [world["cand_a"].id]}
+    interview_id = client.post(f"/interview/templates/{tid}/schedule", json=body, headers=hr).json["outcomes"][0]["interview_id"]
+    staff = client.get(f"/interview/{interview_id}", headers=hr).json
+    a, b = found["Problem solving"], found["Communication"]
+    assert staff["template_id"] == tid
+    assert [(c["id"], c["name"], c["anchors"]) for c in staff["competencies"]] == [
+        (a["id"], "Problem solving", a["anchors"]), (b["id"], "Communication", b["anchors"])]
+    assert [q["competency_ids"] for q in staff["questions"]] == [[a["id"]], [a["id"], b["id"]]]
+    candidate = client.get(f"/interview/{interview_id}", headers=world.headers("cand_a")).json
+    assert candidate["template_id"] is None and candidate["competencies"] is None
+    assert candidate["require_evidence"] is None and candidate["questions"][0]["competency_ids"] is None
+    by_hand = client.get("/interview/all", headers=hr).json["items"]
+    assert all(i["competencies"] == [] or i["template_id"] for i in by_hand)

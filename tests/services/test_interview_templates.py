@@ -182,6 +182,26 @@ def test_copy_and_archive(repos, world, now, two):
                      tpl.new_batch_id())
 
 
+@pytest.mark.parametrize(("value", "stored"), [(True, True), ("on", True), ("true", True), (False, False),
+                                               ("off", False), ("", False), (None, False), (1, False)])
+def test_require_evidence_is_read_from_json_and_from_a_checkbox(repos, world, now, two, value, stored):
+    made = tpl.create(repos, world["hr_a"], template_data(two, require_evidence=value), now)
+    assert repos.templates.get(made.id).require_evidence is stored
+
+
+def test_a_template_asking_for_evidence_freezes_it_into_its_interviews(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two, require_evidence=True), now)
+    assert tpl.current_values(made)["require_evidence"] is True
+    assert tpl.copy(repos, world["hr_a"], made.id, now).require_evidence is True
+    result = tpl.schedule(repos, world["hr_a"], made.id, now + timedelta(hours=1), [world["cand_a"].id], now,
+                          tpl.new_batch_id())
+    first = repos.interviews.get(result.created[0].interview_id)
+    assert first.require_evidence is True
+    turned_off = tpl.update(repos, world["hr_a"], made.id, template_data(two, require_evidence=False), 1, now)
+    assert turned_off.require_evidence is False and turned_off.version == 2
+    assert repos.interviews.get(first.id).require_evidence is True  # frozen in: later edits leave it
+
+
 # --- scheduling from a template ---------------------------------------------------------------------
 
 def test_bulk_schedule_reports_each_candidate(repos, world, make_user, now, two):

@@ -369,17 +369,6 @@ def test_a_rating_owner_decides_after_submitting(repos, team, done, now):
     assert panels.record_outcome(repos, team["hr_a"], done.id, "hire", None, now).outcome == "hire"
 
 
-def test_a_template_asking_for_evidence_is_snapshotted_when_the_panel_forms(repos, team, done, now, monkeypatch):
-    template = type("Template", (), {"require_evidence": True})()
-    monkeypatch.setattr(repos.templates, "get", lambda template_id: template)
-    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"template_id": ObjectId()}})
-    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
-    assert repos.interviews.get(done.id).require_evidence is True
-    with pytest.raises(ValidationError) as err:
-        panels.submit(repos, team["hr_b"], done.id, items(done, [3, 3]), 1, now)
-    assert len(err.value.details["missing"]) == 2
-
-
 def test_the_history_names_what_the_panel_did(repos, team, done, now):
     from interviewer.services import audit
 

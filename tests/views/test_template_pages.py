@@ -123,6 +123,21 @@ def test_create_edit_copy_and_archive_a_template(client, repos, world, login, ex
     assert made.name in client.get("/hr/templates?archived=1").get_data(as_text=True)
 
 
+def test_the_require_evidence_switch_is_stored_and_shown(client, repos, world, login, examples):
+    login(world["hr_a"])
+    assert client.post("/hr/templates", data=template_form(examples, require_evidence="on")).status_code == 303
+    made = repos.templates.page(world["hr_a"].id).items[0]
+    assert made.require_evidence is True
+    page = client.get(f"/hr/templates/{made.id}").get_data(as_text=True)
+    assert re.search(r'<input type="checkbox" role="switch" id="require_evidence"[^>]*\bchecked\b', page)
+    refused = client.post(f"/hr/templates/{made.id}", data=template_form(examples, version="1", window_hours="0",
+                                                                         require_evidence="on"))
+    assert refused.status_code == 422 and repos.templates.get(made.id).require_evidence is True
+    assert re.search(r'id="require_evidence"[^>]*\bchecked\b', refused.get_data(as_text=True))  # kept on error
+    unticked = client.post(f"/hr/templates/{made.id}", data=template_form(examples, version="1"))  # box not sent
+    assert unticked.status_code == 303 and repos.templates.get(made.id).require_evidence is False
+
+
 def test_a_competency_without_questions_is_named_at_the_field(client, repos, world, login, examples):
     login(world["hr_a"])
     data = template_form(examples, **{"q-2-competency": [examples["Problem solving"].id]})
