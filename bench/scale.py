@@ -99,7 +99,7 @@ class FixedProvider:
     def __init__(self, score: float):
         self.score = score
 
-    def evaluate(self, question: str, reference: str, answer: str, key_points=None) -> Evaluation:
+    def evaluate(self, question: str, reference: str, answer: str, key_points=None, competencies=None) -> Evaluation:
         criteria = {c: CriterionScore(score=self.score, reason="seeded") for c in
                     ("correctness", "completeness", "clarity", "relevance")}
         return Evaluation(score=self.score, feedback="Seeded evaluation for the scale benchmark.", criteria=criteria,

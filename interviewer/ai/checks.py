@@ -132,6 +132,9 @@ def finalize(evaluation: Evaluation, question: str, answer: str, reference: str 
             "score": score,
             "criteria": criteria,
             "evidence": verified_quotes(evaluation.evidence, answer),
+            "competencies": [c.model_copy(update={"evidence": verified_quotes(c.evidence, answer)[:3],
+                                                  "reason": c.reason.strip()[:300]})
+                             for c in evaluation.competencies],
             "flags": flags,
             "feedback": evaluation.feedback.strip()[:2000],
         }

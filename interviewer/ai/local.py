@@ -16,6 +16,7 @@ original answer.
 """
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from .lexical import (
     features,
 )
 from .text import _TOKEN, char_ngrams, clean_text, content_words, stem, tokens
-from .types import AIError, BankQuestion, CriterionScore, Evaluation, Flag, GeneratedQuestion, JobSpec
+from .types import AIError, BankQuestion, CompetencyRating, CriterionScore, Evaluation, Flag, GeneratedQuestion, JobSpec
 
 MODEL = "local-lexical-v2"
 VERSION = "local-2026.1"
@@ -89,9 +90,12 @@ class LocalProvider:
     # ---- evaluation ------------------------------------------------------------------------
 
     def evaluate(
-        self, question: str, reference: str, answer: str, key_points: list[str] | None = None
+        self, question: str, reference: str, answer: str, key_points: list[str] | None = None,
+        competencies: list[dict] | None = None,
     ) -> Evaluation:
-        return self.evaluate_batch([(question, reference, answer, key_points)])[0]
+        """One answer (``evaluate_batch``); given `competencies`, each gets `whole_answer_ratings`."""
+        evaluation = self.evaluate_batch([(question, reference, answer, key_points)])[0]
+        return whole_answer_ratings(evaluation, competencies) if competencies else evaluation
 
     def evaluate_batch(self, items: Sequence[tuple]) -> list[Evaluation]:
         """Score many answers at once; answers to the same question inform each other's weights.
@@ -334,3 +338,21 @@ class LocalProvider:
 def _short(point: str, limit: int = 80) -> str:
     point = " ".join(point.split()).rstrip(".")
     return point if len(point) <= limit else point[: limit - 1].rstrip() + "…"
+
+
+def level_of(score: float) -> int:
+    """A 0–10 score on a 1–5 anchored scale, the nearest level of 1 + score/2.5: [0, 1.25) → 1,
+    [1.25, 3.75) → 2, [3.75, 6.25) → 3, [6.25, 8.75) → 4, [8.75, 10] → 5."""
+    return max(1, min(5, 1 + math.floor(score / 2.5 + 0.5)))
+
+
+def whole_answer_ratings(evaluation: Evaluation, competencies: list[dict]) -> Evaluation:
+    """The local scorer has no model of a competency: it rates the answer as a whole, so every
+    competency gets the same level, `level_of(score)`, with the evaluation's own verified quotes
+    (at most 3), and a reason that says so. A proposal to read beside the panel's ratings."""
+    level = level_of(evaluation.score)
+    reason = (f"The local scorer rates the answer as a whole ({evaluation.score:.1f}/10, an estimate of how much "
+              f"of the reference it covers; facts are not checked): level {level} on every competency.")
+    return evaluation.model_copy(update={"competencies": [
+        CompetencyRating(competency_id=c["id"], rating=level, evidence=list(evaluation.evidence[:3]), reason=reason)
+        for c in competencies]})

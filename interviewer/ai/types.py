@@ -81,6 +81,17 @@ def as_flag(value: object) -> Flag:
     return Flag(code=_LEGACY_FLAG_CODES.get(text.lower(), "model_note"), message=text)
 
 
+class CompetencyRating(BaseModel):
+    """The AI's proposed rating of one answer on one competency's behaviourally anchored 1–5 scale
+    (BARS): a proposal beside the panel's ratings, never one of them. `evidence` holds verbatim
+    quotes from the answer, checked server-side (``checks.finalize`` drops any that do not occur)."""
+
+    competency_id: str
+    rating: int = Field(ge=1, le=5)
+    evidence: list[str] = []
+    reason: str = ""
+
+
 class Evaluation(BaseModel):
     """One AI evaluation of one answer. The score is a proposal; HR's score is final."""
 
@@ -90,6 +101,7 @@ class Evaluation(BaseModel):
     key_points_covered: list[str] = []
     key_points_missed: list[str] = []
     evidence: list[str] = []  # verbatim quotes from the answer, checked server-side
+    competencies: list[CompetencyRating] = []  # one per competency scale the caller gave, when it gave any
     flags: list[Flag] = []
     provider: str
     model: str
@@ -198,4 +210,8 @@ class Provider(Protocol):
         bank: list[BankQuestion] | None = None,
     ) -> list[GeneratedQuestion]: ...
 
-    def evaluate(self, question: str, reference: str, answer: str, key_points: list[str] | None = None) -> Evaluation: ...
+    def evaluate(self, question: str, reference: str, answer: str, key_points: list[str] | None = None,
+                 competencies: list[dict] | None = None) -> Evaluation:
+        """Grade `answer` 0–10; with `competencies` ({id, name, description, anchors: five
+        behaviours, rating 1 to 5}), also propose a 1–5 rating per competency with quotes."""
+        ...

@@ -75,6 +75,14 @@ class CellRating(BaseModel):
     evidence: str
 
 
+class AIRatingOut(BaseModel):
+    """The AI's proposal on one competency, beside the panel's ratings (never one of them)."""
+
+    rating: int = Field(ge=1, le=5)
+    evidence: list[str] = Field(description="Quotes from the answer, each checked to occur in it")
+    reason: str
+
+
 class CellOut(BaseModel):
     question_id: str
     competency_id: str
@@ -85,6 +93,7 @@ class CellOut(BaseModel):
     max: int | None
     sd: float | None = Field(description="Population standard deviation of the ratings")
     ai_score: float | None = Field(description="The AI's latest proposal for the answer (0–10), if any")
+    ai_rating: AIRatingOut | None = Field(None, description="The AI's latest proposal on this competency, if any")
 
 
 class BoardOut(BaseModel):
@@ -175,6 +184,13 @@ def submit_my_rating(interview_id: str, body: RatingIn):
     return rating_out(get_repos().interviews.get(interview_id), rating)
 
 
+def _ai_rating(proposal: dict | None) -> AIRatingOut | None:
+    if not proposal:
+        return None
+    return AIRatingOut(rating=proposal["rating"], evidence=list(proposal.get("evidence") or []),
+                       reason=proposal.get("reason", ""))
+
+
 @operation("GET", "/interview/{interview_id}/ratings", summary="All ratings side by side", roles=STAFF,
            response=BoardOut, errors=(404, 409), tag="panels")
 def all_ratings(interview_id: str):
@@ -185,7 +201,7 @@ def all_ratings(interview_id: str):
     cells = [CellOut(question_id=c.pair.question_id, competency_id=c.pair.competency_id, label=c.pair.label,
                      ratings=[CellRating(rater=n, rating=v, evidence=e) for n, v, e in c.ratings], mean=c.mean,
                      min=c.spread[0] if c.spread else None, max=c.spread[1] if c.spread else None, sd=c.sd,
-                     ai_score=c.ai_score) for c in board.cells]
+                     ai_score=c.ai_score, ai_rating=_ai_rating(c.ai_rating)) for c in board.cells]
     return BoardOut(interview_id=interview.id, submitted=board.raters, waiting=board.waiting, cells=cells)
 
 

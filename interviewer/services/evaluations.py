@@ -169,9 +169,19 @@ def _evaluate(provider, interview: Interview, response: Response) -> Evaluation:
     if question is None:
         raise AIError("The question of this answer no longer exists in the interview.")
     result = provider.evaluate(question.text, question.reference_answer, response.answer,
-                               key_points=list(question.key_points))
+                               key_points=list(question.key_points), competencies=scales_of(interview, question))
     # Whatever the provider did, the server-side checks have the last word.
     return checks.finalize(result, question.text, response.answer, reference=question.reference_answer)
+
+
+def scales_of(interview: Interview, question) -> list[dict]:
+    """The anchored scales a question is rated on (services/panels.py): its template competencies,
+    or the general scale for an interview scheduled by hand. The AI proposes a rating on each."""
+    from . import panels
+
+    scales = panels.competencies_of(interview)
+    return [{"id": p.competency_id, "name": p.competency, "description": scales[p.competency_id].get("description", ""),
+             "anchors": p.anchors} for p in panels.pairs(interview) if p.question_id == question.id]
 
 
 def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datetime) -> dict[str, Any]:
@@ -181,6 +191,7 @@ def summary_fields(evaluation: Evaluation, evaluation_id: str, created_at: datet
         "key_points_covered": list(evaluation.key_points_covered),
         "key_points_missed": list(evaluation.key_points_missed),
         "evidence": list(evaluation.evidence),
+        "competencies": [c.model_dump() for c in evaluation.competencies],
         "flags": [f.model_dump() for f in evaluation.flags],
         "provider": evaluation.provider,
         "model": evaluation.model,

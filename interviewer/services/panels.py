@@ -432,6 +432,7 @@ class Cell:
     pair: Pair
     ratings: list[tuple[str, int | None, str]] = field(default_factory=list)  # (rater name, rating, evidence)
     ai_score: float | None = None  # the AI's latest proposal for the answer (0–10), when there is one
+    ai_rating: dict | None = None  # its proposal on this competency: {rating 1–5, evidence [quotes], reason}
 
     @property
     def values(self) -> list[int]:
@@ -479,7 +480,8 @@ def board(repos, user: User, interview_id: str, now: datetime) -> tuple[Intervie
     cells = []
     for pair in pairs(interview):
         ai = (responses.get(pair.question_id).ai_evaluation or {}) if responses.get(pair.question_id) else {}
-        cell = Cell(pair, ai_score=ai.get("score"))
+        proposal = next((c for c in ai.get("competencies") or [] if c.get("competency_id") == pair.competency_id), None)
+        cell = Cell(pair, ai_score=ai.get("score"), ai_rating=proposal)
         for uid in done:
             item = ratings[uid].item(pair.question_id, pair.competency_id) or {}
             cell.ratings.append((name(uid), item.get("rating"), item.get("evidence", "")))

@@ -411,3 +411,31 @@ def test_results_do_not_depend_on_the_process_hash_seed():
         for seed in (1, 2, 3, 5)
     }
     assert len(outputs) == 1
+
+
+# --- a proposal per competency ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("score", "level"), [(0, 1), (1.24, 1), (1.25, 2), (3.74, 2), (3.75, 3), (5, 3), (6.24, 3),
+                                              (6.25, 4), (8.74, 4), (8.75, 5), (10, 5)])
+def test_a_score_maps_to_the_nearest_level_of_the_anchored_scale(score, level):
+    from interviewer.ai.local import level_of
+
+    assert level_of(score) == level
+
+
+def test_the_local_scorer_gives_every_competency_its_whole_answer_level(provider):
+    scales = [{"id": "c1", "name": "A", "description": "", "anchors": list("abcde")},
+              {"id": "c2", "name": "B", "description": "", "anchors": list("fghij")}]
+    question, reference = "What does a database index do?", "An index speeds up lookups on a column at the cost of writes."
+    answer = "An index speeds up lookups on a column, but every write must update it too."
+    plain = provider.evaluate(question, reference, answer)
+    rated = provider.evaluate(question, reference, answer, competencies=scales)
+    assert plain.competencies == [] and rated.score == plain.score
+    from interviewer.ai.local import level_of
+
+    assert [(c.competency_id, c.rating) for c in rated.competencies] == [("c1", level_of(plain.score)),
+                                                                          ("c2", level_of(plain.score))]
+    assert all(c.evidence == plain.evidence[:3] and all(q in answer for q in c.evidence) for c in rated.competencies)
+    assert "rates the answer as a whole" in rated.competencies[0].reason
+    idk = provider.evaluate(question, reference, "idk", competencies=scales)
+    assert [c.rating for c in idk.competencies] == [1, 1]

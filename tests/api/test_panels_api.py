@@ -140,7 +140,7 @@ def test_blind_in_every_api_reply_until_the_rater_submits(world, client, rater):
     for url in urls:
         compact = client.get(url, headers=me).get_data(as_text=True).replace(" ", "")
         assert ai_feedback[:40].replace(" ", "") not in compact, url
-        for marker in ('"rating":2', '"ai_evaluation":{', '"ai_score"', '"cells"'):  # the other's value, the AI's
+        for marker in ('"rating":2', '"ai_evaluation":{', '"ai_score"', '"ai_rating"', '"cells"'):  # others', the AI's
             assert marker not in compact, (url, marker)
     blind = client.get(f"/interview/{made.id}/ratings", headers=me)
     assert blind.status_code == 409 and blind.json["error"]["details"] == {"code": "blind"}
@@ -153,6 +153,10 @@ def test_blind_in_every_api_reply_until_the_rater_submits(world, client, rater):
     assert sorted((r["rater"], r["rating"]) for r in cell["ratings"]) == [("HR A", 4 if rater == "hr_a" else 2),
                                                                           ("HR B", 2 if rater == "hr_a" else 4)]
     assert (cell["mean"], cell["min"], cell["max"], cell["sd"], cell["ai_score"]) == (3.0, 2, 4, 1.0, ai_score)
+    from interviewer.ai.local import level_of  # the default provider: its level for the answer, on each scale
+
+    assert cell["ai_rating"]["rating"] == level_of(ai_score) and "as a whole" in cell["ai_rating"]["reason"]
+    assert board.json["cells"][1]["ai_rating"] is None  # the second answer was not evaluated
     if rater == "hr_a":
         responses = client.get(f"/interview/{made.id}/responses", headers=me).json["items"]
         assert responses[0]["ai_evaluation"]["feedback"] == ai_feedback

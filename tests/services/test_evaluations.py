@@ -58,7 +58,7 @@ class Fixed:
     def __init__(self, score=6.0, exc=None):
         self.score, self.exc, self.calls = score, exc, 0
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         self.calls += 1
         if self.exc is not None:
             raise self.exc
@@ -166,7 +166,7 @@ def test_every_provider_is_given_the_questions_key_points(repos, world, finished
     seen = {}
 
     class Recording(Fixed):
-        def evaluate(self, question, reference, answer, key_points=None):
+        def evaluate(self, question, reference, answer, key_points=None, competencies=None):
             seen["key_points"] = key_points
             return super().evaluate(question, reference, answer, key_points)
 
@@ -243,7 +243,7 @@ def test_evaluate_all_runs_with_bounded_concurrency(app, repos, world, finished)
     lock, state = threading.Lock(), {"now": 0, "max": 0}
 
     class Slow(Fixed):
-        def evaluate(self, question, reference, answer, key_points=None):
+        def evaluate(self, question, reference, answer, key_points=None, competencies=None):
             with lock:
                 state["now"] += 1
                 state["max"] = max(state["max"], state["now"])
@@ -411,7 +411,7 @@ def test_a_slow_live_worker_keeps_its_job_by_heartbeat(repos, world, finished):
     release, started = threading.Event(), threading.Event()
 
     class Blocking(Fixed):
-        def evaluate(self, question, reference, answer, key_points=None):
+        def evaluate(self, question, reference, answer, key_points=None, competencies=None):
             started.set()
             assert release.wait(30)
             return super().evaluate(question, reference, answer, key_points)
@@ -441,7 +441,7 @@ def test_a_job_taken_over_while_running_drops_the_late_result(repos, world, fini
     ev.request_evaluation(repos, world["hr_a"], r.id, utcnow(), Recorder())
 
     class TakenOver(Fixed):
-        def evaluate(self, question, reference, answer, key_points=None):
+        def evaluate(self, question, reference, answer, key_points=None, competencies=None):
             # meanwhile the job is re-queued elsewhere (its worker looked dead to a poller)
             job = ev.job_of(repos.responses.get(r.id))
             assert repos.evaluations.replace_job(r.id, job["rev"], {**job, "state": ev.PENDING, "rev": "other"})

@@ -50,7 +50,7 @@ class Fixed:
     def __init__(self, score=6.0, during=None, exc=None):
         self.score, self.during, self.exc = score, during, exc
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         if self.during is not None:
             self.during()
         if self.exc is not None:
@@ -366,7 +366,7 @@ class Model(Fixed):
         super().__init__(score)
         self.fields, self.asked = fields, None
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         self.asked = (question, reference, answer, key_points)
         return super().evaluate(question, reference, answer, key_points).model_copy(update=self.fields)
 

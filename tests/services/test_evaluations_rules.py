@@ -23,7 +23,7 @@ class Fixed:
     def __init__(self, score=6.0, exc=None):
         self.score, self.exc = score, exc
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         if self.exc is not None:
             raise self.exc
         return Evaluation(score=self.score, feedback="Fine.",

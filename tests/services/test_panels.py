@@ -394,3 +394,42 @@ def test_no_score_exists_that_a_rater_still_rating_could_read(repos, team, done,
     with pytest.raises(Conflict):  # an admin waits for the owner's rating too
         svc.score_response(repos, team["admin"], done.id, done.questions[0].id, "6", "", now)
     assert all(r.score is None for r in repos.responses.for_interview(done.id).values())
+
+
+def test_the_ai_proposes_a_rating_per_competency_beside_the_panels(repos, team, done, now):
+    """The evaluation job gives the provider the scales each question is rated on; its proposal per
+    competency (quotes checked against the answer) shows on the board once a rater has submitted."""
+    from interviewer.ai.local import LocalProvider, level_of
+
+    scales = [{"id": "c1", "name": "Design", "description": "", "anchors": list("abcde")},
+              {"id": "c2", "name": "Clarity", "description": "", "anchors": list("fghij")}]
+    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
+                                                                          strict=True)]
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales, "questions": questions}})
+    interview = repos.interviews.get(done.id)
+    assert [c["id"] for c in ev.scales_of(interview, interview.questions[0])] == ["c1", "c2"]
+    assert ev.scales_of(interview, interview.questions[1])[0]["anchors"] == list("fghij")
+    seen = []
+
+    class Recording(LocalProvider):
+        def evaluate(self, question, reference, answer, key_points=None, competencies=None):
+            seen.append([c["id"] for c in competencies or []])
+            return super().evaluate(question, reference, answer, key_points, competencies)
+
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    ev.evaluate_all(repos, team["hr_a"], done.id, now, lambda rid: ev.run_job(repos, rid, Recording))
+    assert sorted(seen) == [["c1", "c2"], ["c2"]]
+    stored = repos.responses.for_interview(done.id)[done.questions[0].id].ai_evaluation
+    assert [c["competency_id"] for c in stored["competencies"]] == ["c1", "c2"]
+    assert all(q in ANSWERS[0] for c in stored["competencies"] for q in c["evidence"])
+    rate(repos, team["hr_b"], interview, [4, 4, 4], now)
+    _, board = panels.board(repos, team["hr_b"], done.id, now)
+    first = board.cells[0]
+    assert first.ai_rating["rating"] == level_of(stored["score"]) and first.ai_rating["competency_id"] == "c1"
+    assert [c.ai_rating["competency_id"] for c in board.cells] == ["c1", "c2", "c2"]
+
+
+def test_an_interview_scheduled_by_hand_gets_a_proposal_on_the_general_scale(repos, team, done):
+    scales = ev.scales_of(done, done.questions[0])
+    assert scales == [{"id": "general", "name": panels.GENERAL["name"], "description": "",
+                       "anchors": panels.GENERAL["anchors"]}]

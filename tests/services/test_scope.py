@@ -70,7 +70,7 @@ def test_the_agreement_report_counts_only_answers_of_candidates_assigned_now(rep
 class _Fixed:
     name, model = "fixed", "fixed-1"
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         from interviewer.ai.types import CRITERIA, CriterionScore, Evaluation
         return Evaluation(score=6.0, feedback="Fine.", criteria={c: CriterionScore(score=5, reason="ok") for c in CRITERIA},
                           provider=self.name, model=self.model, prompt_version="p1")

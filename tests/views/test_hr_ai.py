@@ -51,7 +51,7 @@ class Fixed:
     def __init__(self, score=6.5, exc=None, delay=0.0):
         self.score, self.exc, self.delay = score, exc, delay
 
-    def evaluate(self, question, reference, answer, key_points=None):
+    def evaluate(self, question, reference, answer, key_points=None, competencies=None):
         time.sleep(self.delay)
         if self.exc is not None:
             raise self.exc

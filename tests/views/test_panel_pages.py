@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 
 from interviewer.ai import get_provider
 from interviewer.services import evaluations as ev
@@ -155,7 +156,7 @@ def test_blind_in_every_reply_until_the_rater_submits(app, repos, login, site, n
         assert status < 500
         # names and statuses of the raters are shown; their values never
         for marker in ai_markers(site) + ['data-testid="panel-board"', f"<td>{other.name}</td>", f"“{other_quote}”",
-                                          "AI proposed"]:
+                                          "AI proposed", 'data-testid="board-ai-rating"']:
             assert marker not in html, (marker, html[:200])
     if role == "owner":
         assert "panel-blind" in client.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
@@ -165,6 +166,10 @@ def test_blind_in_every_reply_until_the_rater_submits(app, repos, login, site, n
     assert 'data-testid="panel-board"' in board and f"“{other_quote}”" in board
     assert "Mean 3.00 · spread 2–4 · SD 1.00" in board
     assert f"AI proposed {site['ai']['score']}/10" in board
+    proposal = site["ai"]["competencies"][0]
+    assert f"AI's proposal on Overall answer quality: {proposal['rating']}</strong>" in board
+    assert str(escape(proposal["reason"])) in board
+    assert board.count("<q>") == len(proposal["evidence"]) and all(str(escape(q)) in board for q in proposal["evidence"])
     if role == "owner":
         page = client.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
         assert site["ai"]["feedback"][:60] in page and "panel-blind" not in page
