@@ -102,7 +102,8 @@ def response_out(response: Response, interview: Interview, viewer: User, model=s
     )
 
 
-def result_out(interview: Interview, viewer: User, names: dict[str, str] | None = None) -> s.ResultOut:
+def result_out(interview: Interview, viewer: User, names: dict[str, str] | None = None,
+               profile: list | None = None) -> s.ResultOut:
     staff = _is_staff(viewer)
     score, feedback = ((interview.overall_score, interview.overall_feedback) if staff
                        else svc.candidate_result(interview))
@@ -112,6 +113,7 @@ def result_out(interview: Interview, viewer: User, names: dict[str, str] | None 
         job_title=interview.job_title, status=interview.status, completed_at=interview.completed_at,
         evaluated_at=interview.evaluated_at, overall_score=score, overall_feedback=feedback or "",
         shared=interview.shared if staff else score is not None,
+        competency_profile=[s.CompetencyProfileOut(**vars(row)) for row in profile] if staff and profile else None,
     )
 
 
@@ -373,7 +375,12 @@ def result(interview_id: str):
     interview = svc.get_visible(repos, current_user, interview_id, utcnow())
     if not _is_staff(current_user) and svc.candidate_result(interview)[0] is None:
         raise NotFound("No result has been shared for this interview.")
-    return result_out(interview, current_user, _names([interview]))
+    profile = None
+    if _is_staff(current_user) and interview.status in (COMPLETED, EVALUATED) and not _blind(interview, current_user):
+        from ..services import panels
+
+        profile = panels.profile(repos, interview)
+    return result_out(interview, current_user, _names([interview]), profile)
 
 
 @operation("POST", "/interview/{interview_id}/results", summary="Record the overall result and per-answer scores",

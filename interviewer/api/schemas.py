@@ -358,6 +358,21 @@ class ResultsIn(Request):
                                        "a corrected one keeps its sharing")
 
 
+class CompetencyProfileOut(BaseModel):
+    """One competency of an interview's result (services/panels.ProfileRow)."""
+
+    competency_id: str
+    name: str
+    questions: int = Field(description="Answers rated on this competency")
+    panel_mean: float | None = Field(description="Mean of the panel's submitted ratings, 1–5")
+    panel_ratings: int
+    panel_low: int | None
+    panel_high: int | None
+    hr_mean: float | None = Field(description="Mean of HR's scores of those answers, 0–10")
+    hr_scored: int
+    ai_mean: float | None = Field(description="Mean of the AI's proposals on this competency, 1–5")
+
+
 class ResultOut(BaseModel):
     interview_id: ObjectIdStr
     candidate_id: ObjectIdStr
@@ -369,6 +384,9 @@ class ResultOut(BaseModel):
     overall_score: float | None = None
     overall_feedback: str = ""
     shared: bool = False
+    competency_profile: list[CompetencyProfileOut] | None = Field(None, description=(
+        "Per competency, in GET /interview/results/{id} only: staff not blind to the interview's panel; "
+        "null otherwise and for candidates"))
 
 
 class ResultList(BaseModel):

@@ -270,15 +270,19 @@ def resume(candidate_id: str):
 # --- one interview ---------------------------------------------------------------------------
 
 def _interview_context(interview, now):
+    from ..services import panels
     from .panel_routes import panel_context
 
     repos = get_repos()
     responses = repos.responses.for_interview(interview.id)
+    context = panel_context(interview)
+    reviewable = interview.status in (COMPLETED, EVALUATED)
     return dict(
         interview=interview, responses=responses,
         candidate=repos.users.get(interview.candidate_id), p=svc.progress(repos, interview, responses), now=now,
-        missed=svc.is_missed(interview, now), reviewable=interview.status in (COMPLETED, EVALUATED),
-        **panel_context(interview),
+        missed=svc.is_missed(interview, now), reviewable=reviewable,
+        profile=panels.profile(repos, interview, responses) if reviewable and not context["panel_blind"] else [],
+        **context,
     )
 
 

@@ -489,6 +489,56 @@ def board(repos, user: User, interview_id: str, now: datetime) -> tuple[Intervie
     return interview, Board(cells, [name(u) for u in done], [name(u) for u in ids if u not in done])
 
 
+# --- the competency profile ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One competency of an interview's result: what the panel, HR and the AI said on it.
+
+    `panel_mean`: mean of every submitted panel rating (1–5) of the answers rated on it, over
+    `panel_ratings` ratings with their range `panel_low`–`panel_high`; `hr_mean`: mean of HR's
+    per-answer scores (0–10) of those answers, over `hr_scored` answers; `ai_mean`: mean of the AI's
+    proposals (1–5) on it. None where there is nothing to average."""
+
+    competency_id: str
+    name: str
+    questions: int
+    panel_mean: float | None = None
+    panel_ratings: int = 0
+    panel_low: int | None = None
+    panel_high: int | None = None
+    hr_mean: float | None = None
+    hr_scored: int = 0
+    ai_mean: float | None = None
+
+
+def profile(repos, interview: Interview, responses: dict | None = None) -> list[ProfileRow]:
+    """The interview's competency profile, one row per competency in the order of its scales (one
+    "Overall answer quality" row for an interview scheduled by hand). Two queries at most (the
+    ratings; the responses unless given). The caller shows it only to someone not blind to the
+    interview (`blind`): it holds every rater's values."""
+    responses = responses if responses is not None else repos.responses.for_interview(interview.id)
+    submitted = [r for r in repos.panels.for_interview(interview.id).values() if r.submitted]
+    by_competency: dict[str, list[Pair]] = {}
+    for pair in pairs(interview):
+        by_competency.setdefault(pair.competency_id, []).append(pair)
+    rows = []
+    for competency_id, linked in by_competency.items():
+        ratings = [item["rating"] for r in submitted for p in linked
+                   for item in [r.item(p.question_id, competency_id) or {}] if isinstance(item.get("rating"), int)]
+        answers = [responses.get(p.question_id) for p in linked]
+        hr = [a.score for a in answers if a is not None and a.score is not None]
+        ai = [c["rating"] for a in answers if a is not None and a.ai_evaluation
+              for c in a.ai_evaluation.get("competencies") or [] if c.get("competency_id") == competency_id]
+        rows.append(ProfileRow(
+            competency_id=competency_id, name=linked[0].competency, questions=len(linked),
+            panel_mean=round(statistics.fmean(ratings), 2) if ratings else None, panel_ratings=len(ratings),
+            panel_low=min(ratings) if ratings else None, panel_high=max(ratings) if ratings else None,
+            hr_mean=round(statistics.fmean(hr), 2) if hr else None, hr_scored=len(hr),
+            ai_mean=round(statistics.fmean(ai), 2) if ai else None))
+    return rows
+
+
 # --- the outcome ----------------------------------------------------------------------------------------
 
 def record_outcome(repos, user: User, interview_id: str, outcome: Any, seen: Any, now: datetime) -> Interview:

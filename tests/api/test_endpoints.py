@@ -390,13 +390,14 @@ def test_results_record_scores_and_share(call, world):
     assert all(r["score"] is None and r["feedback"] == "" for r in hidden)
     staff = call("hr_a", "GET", f"/interview/results/{made.id}").json
     assert staff["overall_score"] == 8.5 and staff["shared"] is False
+    assert [p["name"] for p in staff["competency_profile"]] == ["Overall answer quality"]
 
     shared = call("hr_a", "POST", f"/interview/{made.id}/results", json={**body, "share_with_candidate": True})
     assert shared.status_code == 200 and shared.json["shared"] is True
     mine = call("cand_a", "GET", f"/interview/results/{made.id}")
     assert mine.status_code == 200
     assert (mine.json["overall_score"], mine.json["overall_feedback"]) == (8.5, "Good work")
-    assert mine.json["candidate_name"] is None
+    assert mine.json["candidate_name"] is None and mine.json["competency_profile"] is None
     scores = {r["id"]: r["score"] for r in call("cand_a", "GET", f"/interview/{made.id}/responses").json["items"]}
     assert scores == {made.responses[0].id: 9.0, made.responses[1].id: 7.5}
 

@@ -140,7 +140,7 @@ def test_blind_in_every_api_reply_until_the_rater_submits(world, client, rater):
     for url in urls:
         compact = client.get(url, headers=me).get_data(as_text=True).replace(" ", "")
         assert ai_feedback[:40].replace(" ", "") not in compact, url
-        for marker in ('"rating":2', '"ai_evaluation":{', '"ai_score"', '"ai_rating"', '"cells"'):  # others', the AI's
+        for marker in ('"rating":2', '"ai_evaluation":{', '"ai_score"', '"ai_rating"', '"cells"', '"panel_mean"'):
             assert marker not in compact, (url, marker)
     blind = client.get(f"/interview/{made.id}/ratings", headers=me)
     assert blind.status_code == 409 and blind.json["error"]["details"] == {"code": "blind"}
@@ -157,6 +157,13 @@ def test_blind_in_every_api_reply_until_the_rater_submits(world, client, rater):
 
     assert cell["ai_rating"]["rating"] == level_of(ai_score) and "as a whole" in cell["ai_rating"]["reason"]
     assert board.json["cells"][1]["ai_rating"] is None  # the second answer was not evaluated
+    if rater == "hr_a":
+        profile = client.get(f"/interview/results/{made.id}", headers=me).json["competency_profile"]
+        assert [(p["name"], p["panel_ratings"], p["panel_low"], p["panel_high"]) for p in profile] == [
+            ("Overall answer quality", 2 * len(made.question_ids), 2, 4)]
+        assert profile[0]["panel_mean"] == 3.0 and profile[0]["ai_mean"] == level_of(ai_score)  # one answer evaluated
+        candidate = client.get(f"/interview/results/{made.id}", headers=world.headers("cand_a"))
+        assert candidate.status_code == 404  # nothing shared; when shared, result_out gives candidates no profile
     if rater == "hr_a":
         responses = client.get(f"/interview/{made.id}/responses", headers=me).json["items"]
         assert responses[0]["ai_evaluation"]["feedback"] == ai_feedback

@@ -433,3 +433,34 @@ def test_an_interview_scheduled_by_hand_gets_a_proposal_on_the_general_scale(rep
     scales = ev.scales_of(done, done.questions[0])
     assert scales == [{"id": "general", "name": panels.GENERAL["name"], "description": "",
                        "anchors": panels.GENERAL["anchors"]}]
+
+
+def test_the_result_shows_a_competency_profile(repos, team, done, now):
+    """Per competency: the panel's submitted ratings (mean, range, count), HR's scores of the answers
+    rated on it, and the AI's proposals — computed from the stored values."""
+    scales = [{"id": "c1", "name": "Design", "description": "", "anchors": list("abcde")},
+              {"id": "c2", "name": "Clarity", "description": "", "anchors": list("fghij")}]
+    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
+                                                                          strict=True)]
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales, "questions": questions}})
+    interview = repos.interviews.get(done.id)
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    rate(repos, team["hr_b"], interview, [5, 2, 3], now)  # pairs: q1·c1, q1·c2, q2·c2
+    rate(repos, team["hr_a"], interview, [3, 4, 4], now)  # hr_c has not submitted: not counted
+    _, draft = panels.my_rating(repos, team["hr_c"], done.id, now)
+    panels.save_draft(repos, team["hr_c"], done.id, items(interview, [1, 1, 1]), draft.version, now)
+    svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "6", "", now)
+    before = panels.profile(repos, repos.interviews.get(done.id))
+    assert [(r.name, r.questions, r.panel_mean, r.panel_ratings, r.panel_low, r.panel_high) for r in before] == [
+        ("Design", 1, 4.0, 2, 3, 5), ("Clarity", 2, 3.25, 4, 2, 4)]
+    assert [(r.hr_mean, r.hr_scored) for r in before] == [(6.0, 1), (6.0, 1)]
+    assert [r.ai_mean for r in before] == [None, None]
+    proposals = {"score": 5, "competencies": [{"competency_id": "c1", "rating": 2}, {"competency_id": "c2", "rating": 3}]}
+    repos.db.responses.update_one({"interview_id": done.id, "question_id": done.questions[0].id},
+                                  {"$set": {"ai_evaluation": proposals}})
+    repos.db.responses.update_one({"interview_id": done.id, "question_id": done.questions[1].id},
+                                  {"$set": {"ai_evaluation": {"score": 9, "competencies": [
+                                      {"competency_id": "c2", "rating": 5}]}}})
+    after = panels.profile(repos, repos.interviews.get(done.id))
+    assert [r.ai_mean for r in after] == [2.0, 4.0]

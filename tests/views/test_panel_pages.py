@@ -156,7 +156,8 @@ def test_blind_in_every_reply_until_the_rater_submits(app, repos, login, site, n
         assert status < 500
         # names and statuses of the raters are shown; their values never
         for marker in ai_markers(site) + ['data-testid="panel-board"', f"<td>{other.name}</td>", f"“{other_quote}”",
-                                          "AI proposed", 'data-testid="board-ai-rating"']:
+                                          "AI proposed", 'data-testid="board-ai-rating"',
+                                          'data-testid="competency-profile"']:
             assert marker not in html, (marker, html[:200])
     if role == "owner":
         assert "panel-blind" in client.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
@@ -173,6 +174,9 @@ def test_blind_in_every_reply_until_the_rater_submits(app, repos, login, site, n
     if role == "owner":
         page = client.get(f"/hr/interviews/{interview.id}").get_data(as_text=True)
         assert site["ai"]["feedback"][:60] in page and "panel-blind" not in page
+        profile = page[page.index('data-testid="competency-profile"'):]
+        assert re.search(r'<th scope="row">Overall answer quality</th><td>1</td>\s*<td>3\.00 <small class="muted">'
+                         r'\(2–4, 2 ratings\)</small>', profile)
 
 
 def test_the_outcome_form_with_compare_and_set(app, repos, login, site, now):
