@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from interviewer.services import interviews as svc
+from interviewer.services import panels
 from interviewer.services import templates as tpl_service
 
 from . import playwright_expect
@@ -103,9 +104,22 @@ def people(live_server, make_user, schedule):
         "name": JOB, "job_title": JOB, "window_hours": 48, "competency_ids": [c.id for c in competencies],
         "questions": [{"text": "Design a rate limiter for the payments API.",
                        "competency_ids": [c.id for c in competencies]}]}, now)
+    # Two panel interviews: on `rating`, the owner has not rated yet (the form, blind); on `board`,
+    # both raters have submitted (the side-by-side board, and the competency profile on the result).
+    member = make_user("hr", name="Pat Panel")
+    rating, board = interview(), interview()
+    for made in (rating, board):
+        for q in made.questions:
+            svc.save_answer(repos, candidate, made.id, q.id, q.reference_answer or "An answer.", now)
+        svc.submit(repos, candidate, made.id, now)
+        panels.add_member(repos, hr, made.id, member.id, now)
+        for rater in ((member,) if made is rating else (member, hr)):
+            items = [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": 3 + (rater is hr),
+                      "evidence": ""} for p in panels.pairs(made)]
+            panels.submit(repos, rater, made.id, items, repos.panels.get(made.id, rater.id).version, now)
     return {"hr": hr, "candidate": candidate, "admin": admin,
             "open": open_one.id, "handed_in": handed_in.id, "shared": shared.id,
-            "template": template.id, "competency": competencies[0].id}
+            "template": template.id, "competency": competencies[0].id, "rating": rating.id, "board": board.id}
 
 
 def schedule_chosen(page, people):
@@ -129,6 +143,12 @@ def schedule_review(page, people):
     expect(page.get_by_test_id("draft-question")).to_have_count(3)
 
 
+def agreement_loaded(page, people):
+    """The agreement page once htmx has filled in its reliability section."""
+    page.goto("/hr/agreement")
+    expect(page.get_by_test_id("agreement-reliability")).to_be_visible()
+
+
 def evaluated_by_ai(page, people):
     """The interview page of `people["handed_in"]` after "Evaluate all": AI results, flags and criteria."""
     page.get_by_test_id("ai-evaluate-all").click()
@@ -141,9 +161,11 @@ PAGES = {
     "candidate": ["/candidate/", "/candidate/interviews/{open}/q/1", "/candidate/interviews/{open}/submit",
                   "/candidate/history", "/candidate/history/{shared}", "/account/password"],
     "hr": ["/hr/interviews", schedule_chosen, schedule_review, "/hr/interviews/{handed_in}", evaluated_by_ai,
-           "/hr/interviews/{open}", "/hr/results", "/hr/agreement", "/hr/questions", "/hr/competencies",
+           "/hr/interviews/{open}", "/hr/results", agreement_loaded, "/hr/agreement/reliability",
+           "/hr/questions", "/hr/competencies",
            "/hr/competencies/{competency}", "/hr/templates", "/hr/templates/new", "/hr/templates/{template}",
-           "/hr/templates/{template}/schedule"],
+           "/hr/templates/{template}/schedule", "/hr/panels", "/hr/interviews/{rating}",
+           "/hr/interviews/{rating}/rating", "/hr/interviews/{board}", "/hr/interviews/{board}/rating"],
     "admin": ["/admin/users", "/admin/questions", "/hr/interviews", "/hr/interviews/{shared}"],
 }
 
