@@ -149,3 +149,15 @@ def search_text(value: str | None, max_chars: int = SEARCH_MAX_CHARS) -> str:
         text = "".join(" " if c in "\t\n\r" else c for c in text if c in "\t\n\r" or
                        unicodedata.category(c) not in ("Cc", "Cs"))
     return text.strip()[:max_chars].strip()
+
+
+def one_line(value: object) -> str:
+    """A name or title as one line of plain text: control characters, surrogates and format
+    characters removed (Unicode Cc, Cs, Cf: bidi overrides and isolates such as U+202E, which
+    would make "fdp.exe" read as "exe.pdf" in every list that shows it, and zero-width characters),
+    every run of whitespace one space, trimmed; "" for None."""
+    text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = "".join(" " if c.isspace() else c for c in text
+                       if c.isspace() or unicodedata.category(c) not in ("Cc", "Cs", "Cf"))
+    return " ".join(text.split())

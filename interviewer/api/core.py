@@ -140,12 +140,27 @@ def _require(roles: tuple[str, ...] | None) -> None:
 
 # --- input -------------------------------------------------------------------------------------
 
+MAX_DETAILS = 20  # fields named in one 422; the rest are counted under "more"
+MAX_LOC_PART = 60  # characters of one part of a field's path (a dict key sent by the client)
+
+
 def _details(exc: pydantic.ValidationError) -> dict[str, str]:
+    """Field path → message for each problem, at most MAX_DETAILS of them. A path part is cut to
+    MAX_LOC_PART characters: a client's 20,000-character dictionary key is not echoed back whole."""
     details: dict[str, str] = {}
-    for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "body"
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    for i, err in enumerate(errors):
+        loc = ".".join(_loc_part(part) for part in err["loc"]) or "body"
+        if loc not in details and len(details) == MAX_DETAILS:
+            details["more"] = f"{len(errors) - i} more problems not listed."
+            break
         details.setdefault(loc, err["msg"])
     return details
+
+
+def _loc_part(part: object) -> str:
+    text = str(part)
+    return text if len(text) <= MAX_LOC_PART else text[:MAX_LOC_PART] + "…"
 
 
 def parse_body(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:

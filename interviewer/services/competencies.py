@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Competency, Page, User
+from ..params import one_line
 from . import audit
 
 SCALE = (1, 2, 3, 4, 5)
@@ -39,7 +40,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     description at most DESCRIPTION_MAX, exactly five anchors each required (at most ANCHOR_MAX).
     ValidationError keyed `name`, `description`, `anchor_1` … `anchor_5`."""
     errors: dict[str, str] = {}
-    name = " ".join(str(data.get("name") or "").split())
+    name = one_line(data.get("name"))
     if not name:
         errors["name"] = "Enter the competency's name."
     elif len(name) > NAME_MAX:

@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import SCHEDULED, Interview, InterviewTemplate, Page, TemplateQuestion, User
+from ..params import one_line
 from ..repositories.base import oid
 from . import audit, outbox
 from . import interviews as interview_service
@@ -90,12 +91,12 @@ def clean(repos, data: dict[str, Any]) -> dict[str, Any]:
     source?, competency_ids}). Each question links at least one of the template's competencies;
     each competency has at least one question."""
     errors: dict[str, str] = {}
-    name = " ".join(str(data.get("name") or "").split())
+    name = one_line(data.get("name"))
     if not name:
         errors["name"] = "Enter a name for the template."
     elif len(name) > NAME_MAX:
         errors["name"] = f"A name has at most {NAME_MAX} characters."
-    job_title = str(data.get("job_title") or "").strip()
+    job_title = one_line(data.get("job_title"))
     if not job_title:
         errors["job_title"] = "Enter the job title."
     elif len(job_title) > 200:

@@ -508,3 +508,15 @@ def test_protocol_errors_are_json(call, method, url, status):
     response = call("admin", method, url)
     assert response.status_code == status
     error_of(response)
+
+
+def test_a_422_names_at_most_20_fields_and_cuts_long_keys(call, world):
+    """A client's huge dictionary key is not echoed back whole, nor a thousand field errors."""
+    many = call("cand_a", "PUT", "/interview/self-identification",
+                json={"answers": {f"d{i}": "y" * 200 for i in range(1_000)}})
+    assert many.status_code == 422 and len(many.get_data()) < 3_000
+    details = many.json["error"]["details"]
+    assert len(details) == 21 and details["more"] == "980 more problems not listed."
+    long_key = call("cand_a", "PUT", "/interview/self-identification", json={"answers": {"k" * 20_000: "x"}})
+    assert long_key.status_code == 422 and len(long_key.get_data()) < 1_000
+    assert list(long_key.json["error"]["details"]) == ["answers." + "k" * 60 + "…" + ".[key]"]

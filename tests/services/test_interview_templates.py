@@ -331,3 +331,20 @@ def test_template_and_competency_events_read_as_sentences(repos, world, now, two
     event = repos.audit.last()
     people = repos.users.by_audit_refs([event["actor"]])
     assert audit.describe(event, people) == "HR A (hr) created the interview template “Backend, senior”"
+
+
+@pytest.mark.parametrize("raw", ["Backend\u202e roines", "Back\u200bend\u2066 senior\u2069", "Backend\n\tsenior\x00"])
+def test_names_lose_bidi_overrides_zero_width_and_control_characters(repos, world, now, two, raw):
+    made = tpl.create(repos, world["hr_a"], template_data(two, name=raw, job_title=raw), now)
+    stored = repos.templates.get(made.id)
+    assert stored.name == stored.job_title == " ".join(
+        "".join(c for c in raw if c not in "\u202e\u200b\u2066\u2069\x00").split())
+    assert not any(c in stored.name for c in "\u202e\u200b\u2066\u2069\x00\n\t")
+    competency = comp.create(repos, world["hr_a"], competency_data(name=raw), now)
+    assert repos.competencies.get(competency.id).name == stored.name
+
+
+def test_a_name_of_format_characters_only_is_refused(repos, world, now, two):
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], template_data(two, name="\u202e\u200b"), now)
+    assert "name" in err.value.details and repos.templates.page(world["hr_a"].id).total == 0

@@ -197,3 +197,12 @@ def test_local_datetime_reads_in_the_zone_and_keeps_an_offset():
 ])
 def test_search_text(value, expected):
     assert params.search_text(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, ""), ("  Backend  engineer ", "Backend engineer"), ("fdp\u202e.exe", "fdp.exe"),
+    ("a\u200bb\u2060c\ufeffd", "abcd"), ("line\none\r\ttwo", "line one two"), ("nul\x00byte", "nulbyte"),
+    ("\u0627\u0644\u0639\u0631\u0628\u064a\u0629 name", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629 name"),
+    ("\ud800x", "x"), (42, "42")])
+def test_one_line(value, expected):
+    assert params.one_line(value) == expected
