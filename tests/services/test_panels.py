@@ -51,6 +51,17 @@ def rate(repos, user, interview, values, now, evidence=None):
     return panels.submit(repos, user, interview.id, items(interview, values, evidence), rating.version, now)
 
 
+def two_competencies(repos, done):
+    """`done` as if scheduled from a template with competencies c1 "Design" and c2 "Clarity":
+    question 1 rated on both, question 2 on c2 (pairs q1·c1, q1·c2, q2·c2)."""
+    scales = [{"id": "c1", "name": "Design", "description": "", "anchors": list("abcde")},
+              {"id": "c2", "name": "Clarity", "description": "", "anchors": list("fghij")}]
+    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
+                                                                          strict=True)]
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales, "questions": questions}})
+    return repos.interviews.get(done.id)
+
+
 def actions(repos):
     return [e["action"] for e in repos.audit.in_order()]
 
@@ -241,13 +252,7 @@ def test_rating_opens_once_the_candidate_hands_in(repos, team, schedule, now):
 
 
 def test_template_interviews_rate_each_question_on_its_competencies(repos, team, done, now):
-    scales = [{"id": "c1", "name": "Design", "anchors": list("abcde")},
-              {"id": "c2", "name": "Clarity", "anchors": list("fghij")}]
-    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
-                                                                          strict=True)]
-    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales,
-                                                                       "questions": questions}})
-    interview = repos.interviews.get(done.id)
+    interview = two_competencies(repos, done)
     assert [p.label for p in panels.pairs(interview)] == ["Question 1 — Design", "Question 1 — Clarity",
                                                           "Question 2 — Clarity"]
     with pytest.raises(ValidationError):  # a competency the question is not rated on
@@ -401,12 +406,7 @@ def test_the_ai_proposes_a_rating_per_competency_beside_the_panels(repos, team, 
     competency (quotes checked against the answer) shows on the board once a rater has submitted."""
     from interviewer.ai.local import LocalProvider, level_of
 
-    scales = [{"id": "c1", "name": "Design", "description": "", "anchors": list("abcde")},
-              {"id": "c2", "name": "Clarity", "description": "", "anchors": list("fghij")}]
-    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
-                                                                          strict=True)]
-    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales, "questions": questions}})
-    interview = repos.interviews.get(done.id)
+    interview = two_competencies(repos, done)
     assert [c["id"] for c in ev.scales_of(interview, interview.questions[0])] == ["c1", "c2"]
     assert ev.scales_of(interview, interview.questions[1])[0]["anchors"] == list("fghij")
     seen = []
@@ -438,12 +438,7 @@ def test_an_interview_scheduled_by_hand_gets_a_proposal_on_the_general_scale(rep
 def test_the_result_shows_a_competency_profile(repos, team, done, now):
     """Per competency: the panel's submitted ratings (mean, range, count), HR's scores of the answers
     rated on it, and the AI's proposals — computed from the stored values."""
-    scales = [{"id": "c1", "name": "Design", "description": "", "anchors": list("abcde")},
-              {"id": "c2", "name": "Clarity", "description": "", "anchors": list("fghij")}]
-    questions = [{**q.__dict__, "competency_ids": ids} for q, ids in zip(done.questions, [["c1", "c2"], ["c2"]],
-                                                                          strict=True)]
-    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": scales, "questions": questions}})
-    interview = repos.interviews.get(done.id)
+    interview = two_competencies(repos, done)
     panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
     panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
     rate(repos, team["hr_b"], interview, [5, 2, 3], now)  # pairs: q1·c1, q1·c2, q2·c2
