@@ -43,8 +43,9 @@ def _competency_form() -> dict:
 
 
 def _competency_page(values: dict, competency=None, errors: dict | None = None, status: int = 200):
+    editable = competency is None or comp_service.may_edit(current_user, competency)
     return render_template("hr/competency.html", values=values, competency=competency, errors=errors or {},
-                           scale=comp_service.SCALE), status
+                           scale=comp_service.SCALE, editable=editable), status
 
 
 @bp.get("/competencies")

@@ -2,8 +2,12 @@
 
 A competency has a name (unique in any case), a description, and five anchors: `anchors[0]` is the
 observable behaviour that earns a rating of 1, `anchors[4]` the one that earns 5. HR users and
-admins list, create, edit and copy them; every edit is a compare-and-set on `version`, so an edit
-made from a stale form is refused with the current values (Conflict, 409), never written over them.
+admins list, create and copy them. The library is shared, so an HR user edits only the competencies
+they created; the shipped examples and other users' competencies are edited by an admin, and HR
+copies them to make a version of their own (`may_edit`). Interviews keep the scale they were
+scheduled with (a snapshot), so an edit never changes a past rating's meaning. Every edit is a
+compare-and-set on `version`, so an edit made from a stale form is refused with the current values
+(Conflict, 409), never written over them.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import Competency, Page, User
 from ..params import one_line
 from . import audit
@@ -100,6 +104,15 @@ def create(repos, user: User, data: dict[str, Any], now: datetime) -> Competency
     return made
 
 
+def may_edit(user: User, competency: Competency) -> bool:
+    """Admins edit any competency; an HR user only one they created (not a shipped example)."""
+    return user.role == "admin" or (user.role == "hr" and not competency.builtin and competency.created_by == user.id)
+
+
+NOT_YOURS = ("Only the HR user who created this competency, or an admin, may edit it: other templates use it "
+             "too. Copy it to make a version of your own.")
+
+
 def current_values(competency: Competency) -> dict[str, Any]:
     """What a Conflict carries: the stored values and version, so the editor can start again from them."""
     return {"name": competency.name, "description": competency.description, "anchors": list(competency.anchors),
@@ -109,8 +122,11 @@ def current_values(competency: Competency) -> dict[str, Any]:
 def update(repos, user: User, competency_id: str, data: dict[str, Any], version: Any, now: datetime) -> Competency:
     """Replace name, description and anchors if the competency is still at `version` (the one the
     form was read at). Raises NotFound, ValidationError, or Conflict (409) with the current values
-    in `details` when someone saved a change meanwhile; the same values sent twice are accepted."""
+    in `details` when someone saved a change meanwhile; the same values sent twice are accepted.
+    Forbidden (403), nothing written, for an HR user who may not edit it (`may_edit`)."""
     before = get(repos, user, competency_id)
+    if not may_edit(user, before):
+        raise Forbidden(NOT_YOURS)
     fields = clean(data)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationError("This form is out of date: reload the page.", {"version": "Missing or unreadable."})

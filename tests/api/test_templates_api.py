@@ -46,6 +46,10 @@ def test_competency_crud_and_conflict(client, world, api_app):
                                                                "anchors": ANCHORS, "version": 1},
                        headers=world.headers("admin"))
     assert stale.status_code == 409 and stale.json["error"]["details"]["description"] == "One."
+    not_theirs = client.put(f"/interview/competencies/{cid}", json={"name": name, "description": "Three.",
+                                                                    "anchors": ANCHORS, "version": 2},
+                            headers=world.headers("hr_b"))
+    assert not_theirs.status_code == 403 and "Copy it" in not_theirs.json["error"]["message"]
     with api_app.app_context():
         assert get_repos().competencies.get(cid).description == "One."
     copied = client.post(f"/interview/competencies/{cid}/copy", headers=hr)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from interviewer.errors import Conflict, NotFound, ValidationError
+from interviewer.errors import Conflict, Forbidden, NotFound, ValidationError
 from interviewer.services import competencies as comp
 from interviewer.services import interviews as svc
 from interviewer.services import templates as tpl
@@ -86,12 +86,31 @@ def test_a_stale_competency_edit_is_a_conflict_with_the_current_values(repos, wo
     first = comp.update(repos, world["hr_a"], made.id, competency_data(description="First."), made.version, now)
     assert first.version == made.version + 1
     with pytest.raises(Conflict) as err:
-        comp.update(repos, world["hr_b"], made.id, competency_data(description="Second."), made.version, now)
+        comp.update(repos, world["admin"], made.id, competency_data(description="Second."), made.version, now)
     assert err.value.details["description"] == "First." and err.value.details["version"] == first.version
     assert repos.competencies.get(made.id).description == "First."
     # the same edit sent twice is no conflict
     assert comp.update(repos, world["hr_a"], made.id, competency_data(description="First."), made.version,
                        now).version == first.version
+
+
+def test_hr_edits_only_competencies_they_created(repos, world, now, two):
+    """F7: the library is shared: the shipped examples and another HR user's competencies are edited by
+    an admin (HR copies them); nothing is written on a refusal."""
+    mine = comp.create(repos, world["hr_a"], competency_data(), now)
+    assert comp.may_edit(world["hr_a"], mine) and not comp.may_edit(world["hr_b"], mine)
+    assert not comp.may_edit(world["hr_a"], two[0]) and comp.may_edit(world["admin"], two[0])
+    for user, target in ((world["hr_b"], mine), (world["hr_a"], two[0])):
+        with pytest.raises(Forbidden) as err:
+            comp.update(repos, user, target.id, competency_data(name="Taken over"), target.version, now)
+        assert "Copy it" in err.value.message
+        assert repos.competencies.get(target.id).name == target.name
+        assert repos.competencies.get(target.id).version == target.version
+    assert comp.update(repos, world["hr_a"], mine.id, competency_data(description="Mine."), 1, now).version == 2
+    assert comp.update(repos, world["admin"], two[0].id, competency_data(name="Solving problems"), two[0].version,
+                       now).name == "Solving problems"
+    copied = comp.copy(repos, world["hr_b"], mine.id, now)
+    assert comp.may_edit(world["hr_b"], repos.competencies.get(copied.id))
 
 
 def test_copy_a_competency(repos, world, now, two):
@@ -299,7 +318,7 @@ def test_later_template_edits_do_not_change_past_interviews(repos, world, now, t
                           tpl.new_batch_id())
     tpl.update(repos, world["hr_a"], made.id, template_data(two, questions=[
         {"text": "Replaced.", "competency_ids": [two[0].id, two[1].id]}]), 1, now)
-    comp.update(repos, world["hr_a"], two[0].id, competency_data(name="Renamed"), two[0].version, now)
+    comp.update(repos, world["admin"], two[0].id, competency_data(name="Renamed"), two[0].version, now)
     interview = repos.interviews.get(result.created[0].interview_id)
     assert interview.questions[0].text == "Design a rate limiter."
     assert interview.competencies[0]["name"] == "Problem solving"

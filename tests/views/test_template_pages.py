@@ -62,9 +62,22 @@ def test_competency_errors_are_next_to_the_field_and_nothing_is_stored(client, r
     assert repos.competencies.page(1, 100).total == total
 
 
-def test_a_stale_competency_form_gets_409_with_the_current_values(client, repos, world, login, examples):
+def test_a_shipped_example_is_read_only_for_hr_who_copy_it(client, repos, world, login, examples):
     target = examples["Learning"]
     login(world["hr_a"])
+    page = client.get(f"/hr/competencies/{target.id}").get_data(as_text=True)
+    assert 'data-testid="competency-read-only"' in page and "<fieldset disabled" in page
+    assert ">Save</button>" not in page and "Copy this competency" in page
+    refused = client.post(f"/hr/competencies/{target.id}", data=competency_form(
+        "Learning", description="Mine now.", version=str(target.version)))
+    assert refused.status_code == 403 and repos.competencies.get(target.id).description == target.description
+    login(world["admin"])
+    assert 'data-testid="competency-read-only"' not in client.get(f"/hr/competencies/{target.id}").get_data(as_text=True)
+
+
+def test_a_stale_competency_form_gets_409_with_the_current_values(client, repos, world, login, examples):
+    target = examples["Learning"]
+    login(world["admin"])
     first = client.post(f"/hr/competencies/{target.id}", data=competency_form(
         "Learning", description="First edit.", version=str(target.version)))
     assert first.status_code == 303
@@ -291,13 +304,14 @@ def test_a_refused_stale_form_keeps_its_old_version(client, repos, world, login,
     """A stale form that also has a mistake is redrawn with the version it was read at, so fixing the
     mistake and sending it again is still refused rather than written over the newer edit."""
     target = examples["Collaboration"]
-    login(world["hr_a"])
+    login(world["admin"])
     assert client.post(f"/hr/competencies/{target.id}", data=competency_form(
         "Collaboration", description="Newer.", version=str(target.version))).status_code == 303
     mistake = client.post(f"/hr/competencies/{target.id}", data=competency_form(
         "Collaboration", anchor_2="", version=str(target.version)))
     assert mistake.status_code == 422
     assert f'name="version" value="{target.version}"' in mistake.get_data(as_text=True)
+    login(world["hr_a"])  # templates are an HR user's own
     client.post("/hr/templates", data=template_form(examples))
     made = repos.templates.page(world["hr_a"].id).items[0]
     client.post(f"/hr/templates/{made.id}", data=template_form(examples, window_hours="24", version="1"))
