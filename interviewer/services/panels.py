@@ -599,7 +599,9 @@ def reliability_of_ratings(repos, user: User):
     or None when there are none: Krippendorff's alpha (interval, on the 1–5 scales) with its 95 %
     bootstrap interval per competency (`parts`, units = answers) and over every competency pooled
     (`overall`, units = answer × competency); each rater against the mean of the others (`raters`,
-    by name); the pooled figure by calendar month of a unit's last submitted rating (`months`).
+    by name); the AI's proposals per competency against the mean of the panel's ratings of the same
+    answer and competency (`ai`, pooled; `ai_parts`, per competency); the pooled figure by calendar
+    month of a unit's last submitted rating (`months`).
 
     Scope: an admin, every panel; an HR user, the interviews they have submitted a rating of
     themselves (what their boards show them), so nothing of an interview they still rate blind.
@@ -612,6 +614,7 @@ def reliability_of_ratings(repos, user: User):
                   for i in r.items if isinstance(i.get("rating"), int))
     if not rows:
         return None
+    proposals = _ai_proposals(repos, sorted({row[0] for row in rows}))
 
     def compute():
         pooled: dict[tuple, dict[str, int]] = {}
@@ -625,12 +628,27 @@ def reliability_of_ratings(repos, user: User):
                 when[unit] = at
         parts = [reliability.reliability(units, competency_id) for competency_id, units in per_competency.items()]
         parts.sort(key=lambda p: (-p.n_units, p.label))
+        ai_parts = {c: reliability.ai_vs_humans(units, {(i, q): proposals.get((i, q, c)) for i, q in units})
+                    for c, units in per_competency.items()}
         return reliability.ReliabilityReport(overall=reliability.reliability(pooled, "All competencies"),
                                              raters=reliability.rater_vs_others(pooled),
-                                             months=reliability.by_month(pooled, when), parts=parts)
+                                             ai=reliability.ai_vs_humans(pooled, proposals),
+                                             months=reliability.by_month(pooled, when), parts=parts, ai_parts=ai_parts)
 
-    report = reliability.memo("panel-ratings", rows, compute)
+    report = reliability.memo("panel-ratings", (rows, sorted(proposals.items())), compute)
     return _named(repos, report, rows)
+
+
+def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tuple[str, str, str], int]:
+    """The AI's latest proposal per (interview, question, competency) of these interviews, 1–5."""
+    out = {}
+    for start in range(0, len(interview_ids), chunk):
+        for interview_id, by_question in repos.responses.for_interviews(interview_ids[start:start + chunk]).items():
+            for question_id, response in by_question.items():
+                for proposal in (response.ai_evaluation or {}).get("competencies") or []:
+                    if isinstance(proposal.get("rating"), int):
+                        out[(interview_id, question_id, proposal.get("competency_id"))] = proposal["rating"]
+    return out
 
 
 def _named(repos, report, rows: list[tuple]):
@@ -651,5 +669,6 @@ def _named(repos, report, rows: list[tuple]):
     people = repos.users.by_ids({row[3] for row in rows})
     person = {uid: u.name if u else "(removed account)" for uid, u in people.items()}
     return replace(report, parts=[replace(p, label=names.get(p.label, p.label)) for p in report.parts],
+                   ai_parts={names.get(c, c): a for c, a in report.ai_parts.items()},
                    raters=sorted((replace(a, rater=person.get(a.rater, "(removed account)")) for a in report.raters),
                                  key=lambda a: a.rater.lower()))

@@ -115,7 +115,8 @@ class MonthlyReliability:
 @dataclass(frozen=True)
 class ReliabilityReport:
     """``overall``: every unit pooled; ``parts``: the same per part (a competency), largest first;
-    ``raters``: each rater against the others; ``ai``: the AI against the human consensus;
+    ``raters``: each rater against the others; ``ai``: the AI against the human consensus (and
+    ``ai_parts`` the same per part);
     ``months``: by calendar month, the last ``MONTHS_SHOWN`` with data, oldest first."""
 
     overall: Reliability
@@ -123,6 +124,7 @@ class ReliabilityReport:
     ai: RaterAgreement | None = None
     months: list[MonthlyReliability] = field(default_factory=list)
     parts: list[Reliability] = field(default_factory=list)
+    ai_parts: dict[str, RaterAgreement] = field(default_factory=dict)  # part label → the AI on that part
     min_units: int = MIN_UNITS
     method: str = METHOD
     months_shown: int = MONTHS_SHOWN

@@ -44,7 +44,13 @@ def rated(repos, world, make_user):
                 "version": 2, "items": items, "added_at": datetime(2026, month, 1, tzinfo=UTC),
                 "updated_at": datetime(2026, month, 2, tzinfo=UTC),
                 "submitted_at": None if draft else datetime(2026, month, 2 + i % 20, tzinfo=UTC)})
-    return {"ratings": ratings, "comm": comm, "hr_c": hr_c}
+        # the AI proposes the true level on the general scale, and the opposite end on the other one
+        repos.responses.col.insert_one({
+            "interview_id": interview_id, "question_id": "q1", "candidate_id": str(ObjectId()), "answer": "x",
+            "ai_evaluation": {"score": 5, "competencies": [
+                {"competency_id": panels.GENERAL["id"], "rating": truth[i], "evidence": [], "reason": ""},
+                {"competency_id": comm.id, "rating": 6 - truth[i], "evidence": [], "reason": ""}]}})
+    return {"ratings": ratings, "comm": comm, "hr_c": hr_c, "truth": truth}
 
 
 def reference_alpha(ratings: dict) -> float:
@@ -142,6 +148,7 @@ def test_the_agreement_pages_reliability_section_shows_them(login, client, repos
     text = client.get("/hr/agreement/reliability", headers={"HX-Request": "true"}).get_data(as_text=True)
     report = panels.reliability_of_ratings(repos, world["admin"])
     assert 'data-testid="panel-reliability"' in text and "Clarity of writing" in text
+    assert 'data-testid="panel-ai-row"' in text and f"{report.ai.reliability.alpha:.3f}" in text
     assert f"{report.overall.alpha:.3f} <small class=\"muted\">({report.overall.ci_low:.3f} to" in text
     assert text.index("HR A") < text.index("HR B") < text.index("HR C")
     assert text.index("2026-11") < text.index("2026-10")  # newest month first
@@ -153,3 +160,21 @@ def test_without_panel_ratings_the_section_says_so(login, client, world):
     login(world["hr_a"])
     text = client.get("/hr/agreement/reliability").get_data(as_text=True)
     assert 'data-testid="panel-reliability-none"' in text and 'data-testid="panel-reliability"' not in text
+
+
+def test_the_ai_against_the_panels_mean_per_competency(repos, world, rated):
+    report = panels.reliability_of_ratings(repos, world["admin"])
+    pooled, general, comm = rated["ratings"], panels.GENERAL["id"], rated["comm"].id
+    proposals = {}
+    for i, interview_id in enumerate(dict.fromkeys(k[0] for k in pooled)):  # the fixture's order
+        proposals[(interview_id, general)] = rated["truth"][i]
+        proposals[(interview_id, comm)] = 6 - rated["truth"][i]
+    for name, competency_id in (("Overall answer quality", general), ("Clarity of writing", comm)):
+        pairs = [(proposals[k], sum(row.values()) / len(row)) for k, row in pooled.items() if k[1] == competency_id]
+        expected = reference_alpha({n: {"ai": a, "humans": h} for n, (a, h) in enumerate(pairs)})
+        part = report.ai_parts[name]
+        assert part.n == len(pairs) == N_INTERVIEWS  # the five with one rating count here: a mean of one
+        assert part.reliability.alpha == pytest.approx(expected, abs=1e-9)
+    assert report.ai_parts["Overall answer quality"].reliability.alpha > 0.5
+    assert report.ai_parts["Clarity of writing"].reliability.alpha < 0  # the opposite end: systematic disagreement
+    assert report.ai.n == 2 * N_INTERVIEWS
