@@ -163,11 +163,15 @@ class InterviewRepository:
                 seen.add(doc["_id"])
                 yield doc
 
-    def open_from_template(self, template_id: str, starts_at: datetime) -> list[Interview]:
+    def open_from_template(self, template_id: str, starts_at: datetime, candidate_id: str | None = None
+                           ) -> list[Interview]:
         """The scheduled or in-progress interviews made from `template_id` that open at `starts_at`
-        (one indexed range: template_id, starts_at): what a bulk schedule checks for duplicates."""
+        (one indexed range: template_id, starts_at), of one candidate when `candidate_id` is given:
+        what a bulk schedule checks for duplicates."""
         filt = {"template_id": oid(template_id), "starts_at": to_db(starts_at),
                 "status": {"$in": [SCHEDULED, IN_PROGRESS]}}
+        if candidate_id is not None:
+            filt["candidate_id"] = oid(candidate_id)
         return [self._to_interview(d) for d in self.col.find(filt)]
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Interview]:

@@ -1,9 +1,14 @@
 """The `interview_templates` collection: reusable structured interviews (job, competencies, questions
-linked to them, answering window), each edit a compare-and-set on `version`."""
+linked to them, answering window), each edit a compare-and-set on `version`; and `schedule_claims`,
+the short-lived claim a bulk schedule takes on (template, candidate, opening time) while it creates
+that interview, so two different requests racing for the same one create it once."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
+
+from pymongo.errors import DuplicateKeyError
 
 from ..models import InterviewTemplate, Page, TemplateQuestion
 from .base import fields_to_db, from_db, oid, page_args, to_db
@@ -15,6 +20,7 @@ _ORDER = [("created_at", -1), ("_id", -1)]
 class TemplateRepository:
     def __init__(self, db: Any):
         self.col = db.interview_templates
+        self.claims = db.schedule_claims
 
     @staticmethod
     def _to_template(doc: dict | None) -> InterviewTemplate | None:
@@ -64,3 +70,24 @@ class TemplateRepository:
         total = self.col.count_documents(filt)
         docs = self.col.find(filt).sort(_ORDER).skip(skip).limit(limit)
         return Page([self._to_template(d) for d in docs], skip // limit + 1, limit, total)
+
+    # --- claims: {_id: "<template>:<candidate>:<opening time>", interview_id, claimed_at}
+
+    def claim(self, key: str, interview_id: str, now: datetime) -> dict:
+        """Take the claim `key` for `interview_id`; returns the claim as stored: ours, or the holder's
+        when another request holds it (the unique `_id` decides, across workers)."""
+        doc = {"_id": key, "interview_id": interview_id, "claimed_at": to_db(now)}
+        try:
+            self.claims.insert_one(dict(doc))
+            return doc
+        except DuplicateKeyError:
+            return self.claims.find_one({"_id": key}) or doc
+
+    def take_over(self, key: str, holder: str, interview_id: str, now: datetime) -> bool:
+        """Move a stale claim from `holder` to `interview_id`, if `holder` still has it (compare-and-set)."""
+        update = {"$set": {"interview_id": interview_id, "claimed_at": to_db(now)}}
+        return self.claims.update_one({"_id": key, "interview_id": holder}, update).modified_count == 1
+
+    def release(self, key: str, interview_id: str) -> None:
+        """Drop the claim if `interview_id` still holds it (done, or refused)."""
+        self.claims.delete_one({"_id": key, "interview_id": interview_id})

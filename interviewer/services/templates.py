@@ -28,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import SCHEDULED, Interview, InterviewTemplate, Page, TemplateQuestion, User
 from ..params import one_line
-from ..repositories.base import oid
+from ..repositories.base import from_db, oid
 from . import audit, outbox
 from . import interviews as interview_service
 from . import questions as question_service
@@ -403,7 +403,7 @@ def schedule(repos, user: User, template_id: str, starts_at: datetime | None, ca
         if candidate_id in existing:
             result.outcomes.append(_already(existing[candidate_id], wanted, candidate))
             continue
-        made = _schedule_one(repos, user, template, candidate, starts_at, deadline, competencies, now, wanted)
+        made = _schedule_claimed(repos, user, template, candidate, starts_at, deadline, competencies, now, wanted)
         result.outcomes.append(made)
     _follow_reassignments(repos, [o for o in result.outcomes if o.created], people)
     return result
@@ -415,6 +415,36 @@ def _already(interview: Interview, wanted: str, candidate: User) -> Outcome:
                        "twice).", candidate.name, interview.id)
     return Outcome(candidate.id, False, "already_open", f"{candidate.name} already has an open interview from this "
                    "template at that time.", candidate.name, interview.id)
+
+
+CLAIM_STALE = timedelta(minutes=2)  # a claim older than this was left by a request that died: taken over
+
+
+def _schedule_claimed(repos, user: User, template: InterviewTemplate, candidate: User, starts_at: datetime,
+                      deadline: datetime, competencies: list[dict], now: datetime, wanted: str) -> Outcome:
+    """`_schedule_one` under a claim on (template, candidate, opening time). Two different requests
+    (two forms, two HR users) that both passed the check for an open interview race here: the unique
+    claim lets one create it; the other finds the claim held (the interview exists: already_open; or
+    is being written: the same refusal, naming it) or, once released, finds the interview itself."""
+    key = f"{template.id}:{candidate.id}:{starts_at.isoformat()}"
+    claim = repos.templates.claim(key, wanted, now)
+    holder = claim["interview_id"]
+    if holder != wanted:
+        claimed_at = from_db(claim.get("claimed_at"))
+        stale = claimed_at is not None and now - claimed_at >= CLAIM_STALE
+        if not (stale and repos.templates.take_over(key, holder, wanted, now)):
+            found = repos.interviews.get(holder)
+            if found is not None:
+                return _already(found, wanted, candidate)
+            return Outcome(candidate.id, False, "already_open", f"{candidate.name}'s interview from this template at "
+                           "that time is being scheduled by another request right now.", candidate.name)
+    try:
+        others = [i for i in repos.interviews.open_from_template(template.id, starts_at, candidate.id) if i.id != wanted]
+        if others:  # made by a request that held the claim and let it go before this one took it
+            return _already(others[0], wanted, candidate)
+        return _schedule_one(repos, user, template, candidate, starts_at, deadline, competencies, now, wanted)
+    finally:
+        repos.templates.release(key, wanted)
 
 
 def _schedule_one(repos, user: User, template: InterviewTemplate, candidate: User, starts_at: datetime,

@@ -262,6 +262,38 @@ def test_a_resent_bulk_request_creates_nothing_twice(repos, world, now, two):
     assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
 
 
+def test_two_different_requests_racing_for_one_interview_create_it_once(repos, world, now, two, monkeypatch):
+    """Two forms (or the owner and an admin) schedule the same candidate from the same template at the
+    same time, each passing the check for an open interview before the other inserted: one creates it."""
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    start = now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    real = repos.interviews.open_from_template
+    # the second request read the open interviews before the first inserted: its first check sees none
+    monkeypatch.setattr(repos.interviews, "open_from_template",
+                        lambda t, at, candidate_id=None: [] if candidate_id is None else real(t, at, candidate_id))
+    second = tpl.schedule(repos, world["admin"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    assert [o.code for o in second.outcomes] == ["already_open"]
+    assert second.outcomes[0].interview_id == first.outcomes[0].interview_id
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
+    assert repos.db.schedule_claims.count_documents({}) == 0  # released
+
+
+def test_a_claim_held_by_a_request_still_writing_refuses_and_a_stale_one_is_taken_over(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    start = now + timedelta(hours=2)
+    key = f"{made.id}:{world['cand_a'].id}:{start.isoformat()}"
+    repos.db.schedule_claims.insert_one({"_id": key, "interview_id": "0" * 24, "claimed_at": now - timedelta(seconds=5)})
+    busy = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    assert [o.code for o in busy.outcomes] == ["already_open"] and "being scheduled" in busy.outcomes[0].message
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 0
+    later = now + tpl.CLAIM_STALE  # the holder died: its claim is taken over
+    done = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], later, tpl.new_batch_id())
+    assert [o.code for o in done.outcomes] == ["created"]
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
+    assert repos.db.schedule_claims.count_documents({}) == 0
+
+
 def test_a_foreign_candidate_is_refused_exactly_like_a_made_up_id(repos, world, now, two):
     """F5: another HR user's candidate, an unassigned one and an id that does not exist get one
     refusal — same code, same message, no name — even when listed twice."""
