@@ -86,9 +86,9 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/interview/competencies/{competency_id}"): {  # shared by all staff: "other" is another one
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
         "hr_a": (200, 200, 404), "hr_b": (200, 200, 404), "admin": (200, 200, 404)},
-    ("PUT", "/interview/competencies/{competency_id}"): {
+    ("PUT", "/interview/competencies/{competency_id}"): {  # HR edit their own; others' are an admin's (F7)
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
-        "hr_a": (200, 200, 404), "hr_b": (200, 200, 404), "admin": (200, 200, 404)},
+        "hr_a": (200, 403, 404), "hr_b": (200, 403, 404), "admin": (200, 200, 404)},
     ("POST", "/interview/competencies/{competency_id}/copy"): {
         "anonymous": 401, "cand_a": 403, "cand_b": 403,
         "hr_a": (201, 201, 404), "hr_b": (201, 201, 404), "admin": (201, 201, 404)},
