@@ -150,13 +150,15 @@ class PanelRepository:
         """Submitted ratings, oldest submission first within each query: every one (`rater_id` None, an
         admin's view), or those of the interviews `rater_id` has submitted a rating of themselves — what
         they may see on those interviews' boards, nothing of an interview they are still blind to.
-        Indexed: (status, submitted_at, _id); (rater_id, …) then (interview_id, rater_id) per `chunk` ids."""
+        Indexed: (status, submitted_at, _id); (rater_id, added_at, _id) then (interview_id, rater_id) per
+        `chunk` ids."""
         if rater_id is None:
             for doc in self.col.find({"status": SUBMITTED}).sort([("submitted_at", 1), ("_id", 1)]):
                 yield _to_rating(doc)
             return
-        mine = [d["interview_id"] for d in self.col.find({"rater_id": str(rater_id), "status": SUBMITTED},
-                                                         {"interview_id": 1})]
+        # the rater's own ratings through their index (a rater has few), submitted ones kept here
+        mine = [d["interview_id"] for d in self.col.find({"rater_id": str(rater_id)}, {"interview_id": 1, "status": 1})
+                if d.get("status") == SUBMITTED]
         for start in range(0, len(mine), chunk):
             for doc in self.col.find({"interview_id": {"$in": mine[start:start + chunk]}, "status": SUBMITTED}):
                 yield _to_rating(doc)

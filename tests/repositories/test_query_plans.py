@@ -137,7 +137,8 @@ def _workload(app) -> None:
     login(admin)
     for url in ("/admin/users", "/admin/users?q=cand", "/admin/users?role=candidate&status=assigned",
                 "/admin/users?active=0", f"/admin/users?hr_id={hr.id}", "/admin/stats", "/admin/questions",
-                "/hr/interviews", "/hr/interviews?candidate=candidate%201", "/hr/agreement", "/hr/results.csv",
+                "/hr/interviews", "/hr/interviews?candidate=candidate%201", "/hr/agreement",
+                "/hr/agreement/reliability", "/hr/results.csv",
                 "/hr/schedule", "/hr/schedule?candidate_q=cand", "/admin/users?q=Candidate1@Example.com",
                 "/hr/schedule?candidate_q=candidate2@example.com"):
         assert get(url).status_code == 200, url
@@ -149,7 +150,8 @@ def _workload(app) -> None:
     for url in ("/hr/interviews", "/hr/interviews?status=completed", "/hr/interviews?job_title=back&sort=asc",
                 f"/hr/interviews?candidate_id={cands[0].id}", "/hr/interviews?candidate=candidate",
                 "/hr/interviews?status=in_progress&candidate=c", "/hr/results", "/hr/results.csv",
-                "/hr/results.csv?per=response", "/hr/agreement", f"/hr/interviews/{done.id}",
+                "/hr/results.csv?per=response", "/hr/agreement", "/hr/agreement/reliability",
+                f"/hr/interviews/{done.id}",
                 f"/hr/interviews/{made[1].id}/progress", "/hr/schedule", "/hr/questions",
                 f"/hr/schedule?candidate_q=Candidate%201&candidate_id={cands[0].id}",
                 "/hr/schedule?candidate_q=candidate0@example.com"):
@@ -214,7 +216,10 @@ def _templates_workload(client, get, repos, hr, cands, now) -> None:
                 "/hr/templates?archived=1", f"/hr/templates/{template.id}", f"/hr/templates/{template.id}/schedule",
                 "/hr/templates/new"):
         assert get(url).status_code == 200, url
-    first = competencies[0]
+    # an HR user edits a competency of their own (the shipped examples are an admin's to edit)
+    assert client.post("/hr/competencies", data={"name": "Plans competency", **{f"anchor_{n}": str(n) for n in
+                                                                                  range(1, 6)}}).status_code == 303
+    first = repos.competencies.by_name("Plans competency")
     edit = {"name": first.name, "description": "Edited.", "version": str(first.version),
             **{f"anchor_{n}": a for n, a in enumerate(first.anchors, 1)}}
     assert client.post(f"/hr/competencies/{first.id}", data=edit).status_code == 303

@@ -94,7 +94,8 @@ MATRIX = [
     ("POST", "/hr/competencies", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
     ("GET", "/hr/competencies/new", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("GET", "/hr/competencies/{competency_id}", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
-    ("POST", "/hr/competencies/{competency_id}", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),
+    # a shipped example: HR copy it, an admin edits it (here: an empty form, so 422)
+    ("POST", "/hr/competencies/{competency_id}", dict(anonymous=LOGIN, candidate=403, hr=403, admin=422)),
     ("POST", "/hr/competencies/{competency_id}/copy", dict(anonymous=LOGIN, candidate=403, hr=303, admin=303)),
     ("GET", "/hr/templates", dict(anonymous=LOGIN, candidate=403, hr=200, admin=200)),
     ("POST", "/hr/templates", dict(anonymous=LOGIN, candidate=403, hr=422, admin=422)),

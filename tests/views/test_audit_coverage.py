@@ -66,6 +66,14 @@ def _competency(site):
     return site.repos.competencies.page(1, 1).items[0]
 
 
+def _own_competency(site):
+    """A competency hr_a created (the one an HR user may edit)."""
+    from interviewer.services import competencies as comp_service
+
+    return comp_service.create(site.repos, site.world["hr_a"], {"name": "Own competency",
+                                                                "anchors": ["1", "2", "3", "4", "5"]}, site.now)
+
+
 def _template(site):
     from interviewer.services import templates as tpl_service
 
@@ -205,7 +213,7 @@ RECIPES = {
     ("POST", "/hr/competencies"): ("competency.create", lambda s: s.client(s.world["hr_a"]).post(
         "/hr/competencies", data=_competency_form(_competency(s), name="Audited competency"))),
     ("POST", "/hr/competencies/<competency_id>"): ("competency.update", lambda s: (lambda c: s.client(
-        s.world["hr_a"]).post(f"/hr/competencies/{c.id}", data=_competency_form(c)))(_competency(s))),
+        s.world["hr_a"]).post(f"/hr/competencies/{c.id}", data=_competency_form(c)))(_own_competency(s))),
     ("POST", "/hr/competencies/<competency_id>/copy"): ("competency.copy", lambda s: s.client(s.world["hr_a"]).post(
         f"/hr/competencies/{_competency(s).id}/copy")),
     ("POST", "/hr/templates"): ("template.create", lambda s: (lambda t: s.client(s.world["hr_a"]).post(
@@ -224,7 +232,7 @@ RECIPES = {
     ("PUT", "/interview/competencies/<competency_id>"): ("competency.update", lambda s: (lambda c: s.client().put(
         f"/interview/competencies/{c.id}", json={"name": c.name, "description": "Edited.", "anchors": c.anchors,
                                                  "version": c.version}, headers=s.bearer(s.world["hr_a"])))(
-        _competency(s))),
+        _own_competency(s))),
     ("POST", "/interview/competencies/<competency_id>/copy"): ("competency.copy", lambda s: s.client().post(
         f"/interview/competencies/{_competency(s).id}/copy", headers=s.bearer(s.world["hr_a"]))),
     ("POST", "/interview/templates"): ("template.create", lambda s: s.client().post(
