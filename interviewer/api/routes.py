@@ -48,7 +48,7 @@ def _blind(interview: Interview, viewer: User) -> bool:
     """A rater of this panel interview who has not submitted: no scores, AI or result (services/panels.py)."""
     from ..services import panels
 
-    return interview.has_panel and panels.blind(get_repos(), viewer, interview)
+    return panels.blind(get_repos(), viewer, interview)  # no query unless the interview has a panel
 
 
 def interview_out(interview: Interview, viewer: User, model: type[s.InterviewOut] = s.InterviewOut,

@@ -479,14 +479,23 @@ def board(repos, user: User, interview_id: str, now: datetime) -> tuple[Intervie
     responses = repos.responses.for_interview(interview.id)
     cells = []
     for pair in pairs(interview):
-        ai = (responses.get(pair.question_id).ai_evaluation or {}) if responses.get(pair.question_id) else {}
-        proposal = next((c for c in ai.get("competencies") or [] if c.get("competency_id") == pair.competency_id), None)
-        cell = Cell(pair, ai_score=ai.get("score"), ai_rating=proposal)
+        response = responses.get(pair.question_id)
+        ai = (response.ai_evaluation or {}) if response else {}
+        cell = Cell(pair, ai_score=ai.get("score"), ai_rating=proposals_of(response).get(pair.competency_id))
         for uid in done:
             item = ratings[uid].item(pair.question_id, pair.competency_id) or {}
             cell.ratings.append((name(uid), item.get("rating"), item.get("evidence", "")))
         cells.append(cell)
     return interview, Board(cells, [name(u) for u in done], [name(u) for u in ids if u not in done])
+
+
+def proposals_of(response) -> dict[str, dict]:
+    """The AI's per-competency proposals in an answer's latest evaluation, by competency id (the
+    first for an id): {competency_id, rating 1–5, evidence, reason}; {} without an evaluation."""
+    found: dict[str, dict] = {}
+    for proposal in ((response.ai_evaluation if response is not None else None) or {}).get("competencies") or []:
+        found.setdefault(proposal.get("competency_id"), proposal)
+    return found
 
 
 # --- the competency profile ------------------------------------------------------------------------------
@@ -528,8 +537,7 @@ def profile(repos, interview: Interview, responses: dict | None = None) -> list[
                    for item in [r.item(p.question_id, competency_id) or {}] if isinstance(item.get("rating"), int)]
         answers = [responses.get(p.question_id) for p in linked]
         hr = [a.score for a in answers if a is not None and a.score is not None]
-        ai = [c["rating"] for a in answers if a is not None and a.ai_evaluation
-              for c in a.ai_evaluation.get("competencies") or [] if c.get("competency_id") == competency_id]
+        ai = [proposal["rating"] for a in answers for proposal in [proposals_of(a).get(competency_id)] if proposal]
         rows.append(ProfileRow(
             competency_id=competency_id, name=linked[0].competency, questions=len(linked),
             panel_mean=round(statistics.fmean(ratings), 2) if ratings else None, panel_ratings=len(ratings),
@@ -645,9 +653,9 @@ def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tup
     for start in range(0, len(interview_ids), chunk):
         for interview_id, by_question in repos.responses.for_interviews(interview_ids[start:start + chunk]).items():
             for question_id, response in by_question.items():
-                for proposal in (response.ai_evaluation or {}).get("competencies") or []:
+                for competency_id, proposal in proposals_of(response).items():
                     if isinstance(proposal.get("rating"), int):
-                        out[(interview_id, question_id, proposal.get("competency_id"))] = proposal["rating"]
+                        out[(interview_id, question_id, competency_id)] = proposal["rating"]
     return out
 
 
@@ -659,9 +667,9 @@ def _named(repos, report, rows: list[tuple]):
     library = repos.competencies.by_ids([c for c in competency_ids if c != GENERAL["id"]])
     names = {c.id: c.name for c in library.values()}
     names[GENERAL["id"]] = GENERAL["name"]
-    missing = {c for c in competency_ids if c not in names}
-    if missing:  # taken out of the library since: the name frozen into an interview that used it
-        sample = {row[2]: row[0] for row in rows if row[2] in missing}
+    unnamed = {c for c in competency_ids if c not in names}
+    if unnamed:  # taken out of the library since: the name frozen into an interview that used it
+        sample = {row[2]: row[0] for row in rows if row[2] in unnamed}
         for competency_id, interview_id in sample.items():
             interview = repos.interviews.get(interview_id)
             frozen = competencies_of(interview).get(competency_id) if interview else None
