@@ -1339,9 +1339,21 @@ def _steps() -> list[Step]:
             r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 12, 0, tzinfo=UTC)),
             r.interviews.open_from_template(ref("tpl"), datetime(2024, 5, 1, 13, 0, tzinfo=UTC)),
             r.interviews.open_from_template("bad", datetime(2024, 5, 1, 12, 0, tzinfo=UTC))]),
+        # scheduling claims: one holder per key (unique _id), compare-and-set take-over, release by the holder
+        Step("templates.claim", lambda r, ref: [r.templates.claim("k:" + TAG, "a1", AT),
+                                                r.templates.claim("k:" + TAG, "a2", AT + timedelta(minutes=1)),
+                                                r.templates.claim("k2", "a3", AT)]),
+        Step("templates.take_over", lambda r, ref: [r.templates.take_over("k:" + TAG, "a2", "a3", AT),  # not the holder
+                                                    r.templates.take_over("k:" + TAG, "a1", "a4", AT),
+                                                    r.templates.take_over("missing", "a1", "a4", AT),
+                                                    r.templates.claim("k:" + TAG, "a5", AT)]),
+        Step("templates.release", lambda r, ref: [r.templates.release("k:" + TAG, "a1"),  # no longer the holder: kept
+                                                  r.templates.claim("k:" + TAG, "a6", AT),
+                                                  r.templates.release("k:" + TAG, "a4"),
+                                                  r.templates.claim("k:" + TAG, "a7", AT)]),
         # panels: the array on the interview (compare-and-set on panel_rev) and one rating per rater
         Step("panels.panel_rev", lambda r, ref: [r.panels.panel_rev(ref("it")), r.panels.panel_rev("bad")]),
-        Step("panels.set_panel", lambda r, ref: [r.panels.set_panel(ref("it"), 0, [ref("hr2")], True),
+        Step("panels.set_panel", lambda r, ref: [r.panels.set_panel(ref("it"), 0, [ref("hr2")]),
                                                  r.panels.set_panel(ref("it"), 0, [ref("hr")]),  # stale
                                                  r.panels.set_panel(ref("it"), 1, [ref("hr2"), ref("ann")]),
                                                  r.panels.panel_rev(ref("it")), r.interviews.get(ref("it"))]),
@@ -1367,6 +1379,11 @@ def _steps() -> list[Step]:
         Step("panels.submitted_among", lambda r, ref: [sorted(r.panels.submitted_among(ref("hr2"), [ref("it"), "bad"])),
                                                        sorted(r.panels.submitted_among(ref("hr"), [ref("it")])),
                                                        sorted(r.panels.submitted_among(ref("hr2"), []))]),
+        Step("panels.submitted_in_scope", lambda r, ref: [list(r.panels.submitted_in_scope()),
+                                                          list(r.panels.submitted_in_scope(ref("hr2"))),
+                                                          list(r.panels.submitted_in_scope(ref("hr2"), chunk=1)),
+                                                          list(r.panels.submitted_in_scope(ref("hr"))),
+                                                          list(r.panels.submitted_in_scope("bad"))]),
         Step("panels.set_outcome", lambda r, ref: [
             r.panels.set_outcome(ref("it"), None, ("completed", "evaluated"), outcome="hire", outcome_at=AT,
                                  outcome_by=ref("hr")),  # still scheduled: refused
