@@ -204,8 +204,8 @@ def audit_verify():
 @click.option("--days", type=int, default=None, help="Default: RETENTION_DAYS.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def retention_purge(days: int | None, dry_run: bool):
-    """Remove interviews evaluated or cancelled more than RETENTION_DAYS days ago, with their
-    answers, AI evaluations and e-mails (for cron)."""
+    """Remove interviews evaluated, cancelled, or handed in without a result more than
+    RETENTION_DAYS days ago, with their answers, AI evaluations, panel ratings and e-mails (for cron)."""
     from .clock import utcnow
     from .services import privacy
 
@@ -217,7 +217,7 @@ def retention_purge(days: int | None, dry_run: bool):
         click.echo(f"{item['id']}  {item['status']} since {item['since']:%Y-%m-%d}  {item['job_title']}")
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {len(listed)} interview{'' if len(listed) == 1 else 's'} older than {days} days." if listed
-               else f"Nothing to remove: no interview was evaluated or cancelled more than {days} days ago.")
+               else f"Nothing to remove: no interview was closed more than {days} days ago.")
 
 
 def register_cli(app: Flask) -> None:

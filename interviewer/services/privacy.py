@@ -1,5 +1,5 @@
 """A candidate's data rights: everything stored about them as JSON, erasure on request, and
-retention (interviews removed a set time after they were evaluated or cancelled).
+retention (interviews removed a set time after they were evaluated, cancelled or handed in without a result).
 
 Erasure reaches every collection that holds the person: the account, their interviews with every
 answer, AI job and AI evaluation, browser sessions, API tokens, sign-in counters (keyed by e-mail),
@@ -93,14 +93,18 @@ def erase_candidate(repos, actor: User, candidate_id: str, now: datetime) -> dic
 
 
 def purge_expired(repos, now: datetime, days: int, dry_run: bool = False, limit: int = 1000) -> list[dict]:
-    """Interviews evaluated or cancelled more than `days` days ago, with their answers, AI
-    evaluations and e-mails: removed (or only listed with `dry_run`). Returns [{id, status, since}]."""
+    """Interviews evaluated or cancelled more than `days` days ago, and those handed in more than
+    `days` days ago that never got a result (their outcome, if any, recorded as long ago too), with
+    their answers, AI evaluations, panel ratings and e-mails: removed (or only listed with
+    `dry_run`). At most `limit` of each of the three kinds per call. Returns [{id, status, since,
+    job_title}], `since` the time the period ran from."""
     before = now - timedelta(days=days)
     found = (repos.interviews.closed_before(EVALUATED, "evaluated_at", before, limit)
-             + repos.interviews.closed_before(CANCELLED, "cancelled_at", before, limit))
+             + repos.interviews.closed_before(CANCELLED, "cancelled_at", before, limit)
+             + repos.interviews.completed_before(before, limit))
     listed = []
     for interview in found:
-        since = interview.evaluated_at if interview.status == EVALUATED else interview.cancelled_at
+        since = _retained_since(interview)
         listed.append({"id": interview.id, "status": interview.status, "since": since,
                        "job_title": interview.job_title})
         if not dry_run:
@@ -112,3 +116,13 @@ def purge_expired(repos, now: datetime, days: int, dry_run: bool = False, limit:
             audit.record(repos, None, "interview.purge", "interview", interview.id, now,
                          interview_id=interview.id, reason=f"retention: {days} days after {interview.status}")
     return listed
+
+
+def _retained_since(interview) -> datetime:
+    """When the retention period of a closed interview started: its result, its cancellation, or
+    (handed in without a result) the later of the hand-in and the recorded outcome."""
+    if interview.status == EVALUATED:
+        return interview.evaluated_at
+    if interview.status == CANCELLED:
+        return interview.cancelled_at
+    return max(t for t in (interview.completed_at, interview.outcome_at) if t)

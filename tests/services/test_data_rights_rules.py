@@ -222,6 +222,39 @@ def test_retention_takes_at_most_the_limit_of_each_kind_per_run(repos, closed, n
     assert len(listed) == 1001 and [i["status"] for i in listed].count("evaluated") == 1000
 
 
+def test_an_interview_handed_in_without_a_result_is_removed_the_given_days_after_hand_in(repos, world, schedule,
+                                                                                         now):
+    interview = schedule(world["hr_a"], world["cand_a"], n=1)
+    svc.save_answer(repos, world["cand_a"], interview.id, interview.questions[0].id, "An answer.", now, seq=1)
+    svc.submit(repos, world["cand_a"], interview.id, now)
+    repos.panels.col.insert_one({"interview_id": interview.id, "rater_id": "r", "status": "submitted"})
+    assert privacy.purge_expired(repos, now + timedelta(days=30), 30) == []
+    expected = [{"id": interview.id, "status": "completed", "since": now, "job_title": "Backend engineer"}]
+    assert privacy.purge_expired(repos, now + timedelta(days=30, seconds=1), 30) == expected
+    assert repos.interviews.get(interview.id) is None and repos.panels.col.count_documents({}) == 0
+    assert repos.responses.for_interview(interview.id) == {}
+
+
+def test_a_recorded_outcome_restarts_the_period_of_an_interview_without_a_result(repos, world, schedule, now):
+    from interviewer.services import panels
+
+    interview = schedule(world["hr_a"], world["cand_a"], n=1)
+    svc.submit(repos, world["cand_a"], interview.id, now)
+    decided = now + timedelta(days=20)
+    panels.record_outcome(repos, world["hr_a"], interview.id, "reject", "", decided)
+    assert privacy.purge_expired(repos, now + timedelta(days=31), 30) == []  # decided 11 days ago
+    assert privacy.purge_expired(repos, decided + timedelta(days=30), 30) == []
+    assert privacy.purge_expired(repos, decided + timedelta(days=30, seconds=1), 30, dry_run=True) == [
+        {"id": interview.id, "status": "completed", "since": decided, "job_title": "Backend engineer"}]
+
+
+def test_retention_leaves_interviews_not_yet_handed_in_whatever_their_age(repos, world, schedule, now):
+    schedule(world["hr_a"], world["cand_a"], n=1)
+    started = schedule(world["hr_a"], world["cand_a"], n=1)
+    svc.save_answer(repos, world["cand_a"], started.id, started.questions[0].id, "Half.", now, seq=1)
+    assert privacy.purge_expired(repos, now + timedelta(days=3650), 1, dry_run=True) == []
+
+
 def test_erasure_counts_the_answers_of_every_interview_and_every_e_mail_to_the_candidate(repos, world, schedule, now):
     cand = world["cand_a"]
     first, second = schedule(world["hr_a"], cand, n=2), schedule(world["hr_a"], cand, n=3)

@@ -1396,6 +1396,17 @@ def _steps() -> list[Step]:
         Step("panels.delete_for_interview", lambda r, ref: [r.panels.delete_for_interview(ref("it")),
                                                             r.panels.for_interview(ref("it"))]),
         # erasure and retention: deletions last
+        *[Step("interviews.new_id", lambda r, ref: r.interviews.new_id(), key) for key in ("cA", "cB", "cC")],
+        *[Step("interviews.insert", lambda r, ref, key=key, done=done, decided=decided: r.interviews.insert(
+            dataclasses.replace(_interview(ref, key, "bob", "hr", "completed", 40), completed_at=done, outcome_at=decided)))
+          for key, done, decided in (("cA", AT, None), ("cB", AT + timedelta(days=2), None),
+                                     ("cC", AT, AT + timedelta(days=5)))],
+        Step("interviews.completed_before", lambda r, ref: [
+            [i.id for i in r.interviews.completed_before(AT + timedelta(days=1), 10)],
+            [i.id for i in r.interviews.completed_before(AT + timedelta(days=3), 10)],
+            [i.id for i in r.interviews.completed_before(AT + timedelta(days=6), 10)],
+            [i.id for i in r.interviews.completed_before(AT + timedelta(days=6), 1)],
+            r.interviews.completed_before(AT, 10)]),
         Step("outbox.delete_about", lambda r, ref: [r.outbox.delete_about(ref("bob"), [ref("i1")]), r.outbox.page(None)]),
         Step("responses.delete_for_interview", lambda r, ref: [r.responses.delete_for_interview(ref("i1")),
                                                                r.responses.for_interview(ref("i1"))]),
