@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..clock import utcnow
 from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
+from ..params import one_line
 from ..repositories.users import EMAIL_ADDRESS, normalise_email
 from . import audit, outbox, resumes
 from . import interviews as interview_service
@@ -34,9 +35,9 @@ def _check_identity(email: str, name: str, password: str) -> dict[str, str]:
     errors = {}
     if not EMAIL_ADDRESS.fullmatch((email or "").strip()) or len(email) > 254:
         errors["email"] = "Enter a valid e-mail address."
-    if not (name or "").strip():
+    if not one_line(name):
         errors["name"] = "Enter a name."
-    elif len(name) > 120:
+    elif len(one_line(name)) > 120:
         errors["name"] = "A name has at most 120 characters."
     if len(password or "") < MIN_PASSWORD:
         errors["password"] = f"A password has at least {MIN_PASSWORD} characters."
@@ -56,7 +57,7 @@ def create_user(repos, email: str, name: str, password: str, role: str, resume_t
     user = User(
         id="",
         email=email.strip(),
-        name=name.strip(),
+        name=one_line(name),  # no bidi override, zero-width or control character in any list
         role=role,
         password_hash=generate_password_hash(password, method=HASH_METHOD),
         status="registered" if role == "candidate" else "active",

@@ -26,6 +26,7 @@ def refusal(exc_type, call, *args, **kwargs):
     ("bad", "Ann", PASSWORD, {"email": "Enter a valid e-mail address."}),
     ("a" * 243 + "@example.com", "Ann", PASSWORD, {"email": "Enter a valid e-mail address."}),  # 255
     ("ann@example.com", " ", PASSWORD, {"name": "Enter a name."}),
+    ("ann@example.com", "\u200b\u202e\x00\n", PASSWORD, {"name": "Enter a name."}),  # nothing visible
     ("ann@example.com", "x" * 121, PASSWORD, {"name": "A name has at most 120 characters."}),
     ("ann@example.com", "Ann", "x" * 7, {"password": "A password has at least 8 characters."}),
     ("ann@example.com", "Ann", None, {"password": "A password has at least 8 characters."}),
@@ -44,6 +45,15 @@ def test_every_limit_is_accepted_at_the_limit(repos):
     user = svc.create_user(repos, email, "x" * 120, "p" * 8, "hr")
     assert (user.email, user.name) == (email, "x" * 120)
     assert svc.create_user(repos, "b@example.com", "B", "p" * 1024, "admin").role == "admin"
+
+
+def test_a_name_is_stored_as_one_line_without_bidi_overrides_or_invisible_characters(repos):
+    # U+202E would make every list show "Ann fdp.exe" backwards; the 120 limit counts what is kept.
+    user = svc.register_candidate(repos, "ann@example.com", " Ann\u202e\u200b\n  exe.pdf\x07 " + " " * 200,
+                                  PASSWORD)
+    assert repos.users.get(user.id).name == "Ann exe.pdf"
+    hr = svc.create_user(repos, "hr@example.com", "Zo\u00eb\tN\u00fa\u00f1ez\u2066", PASSWORD, "hr")
+    assert repos.users.get(hr.id).name == "Zo\u00eb N\u00fa\u00f1ez"
 
 
 def test_an_unknown_role_is_named_with_the_roles_there_are(repos):
