@@ -49,7 +49,7 @@ from interviewer.migrate import upgrade  # noqa: E402
 from interviewer.models import CANCELLED, COMPLETED, EVALUATED, IN_PROGRESS, SCHEDULED  # noqa: E402
 from interviewer.services import evaluations as ev  # noqa: E402
 from interviewer.services import interviews as svc  # noqa: E402
-from interviewer.services import reliability  # noqa: E402
+from interviewer.services import panels, reliability  # noqa: E402
 from interviewer.services import users as user_service  # noqa: E402
 
 PASSWORD = "bench-password-9"
@@ -68,6 +68,7 @@ WORDS = ("the", "service", "index", "query", "cache", "latency", "we", "would", 
          "incident", "monitoring", "schema", "migration", "review", "customer", "priority", "risk")
 STATES = ((SCHEDULED, 15), ("missed", 5), (IN_PROGRESS, 20), (COMPLETED, 25), (EVALUATED, 25), (CANCELLED, 10))
 HTTP_LOAD_SESSIONS = 100  # the largest paced load: one signed-in candidate each
+PANEL_SHARE = 0.3  # of the handed-in interviews, those rated by a panel (the owner and 1-2 other HR users)
 
 
 def log(message: str) -> None:
@@ -89,6 +90,7 @@ class World:
     load: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (e-mail, interview id, question ids)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    panel_interview: str = ""  # one the timed HR user rated on a panel (the board is timed)
 
 
 class FixedProvider:
@@ -176,7 +178,7 @@ def seed(app, size: int, rng: random.Random) -> World:
         if state == IN_PROGRESS and candidate.id in open_owners:
             state = COMPLETED  # one open interview per candidate, so each load session has its own
         counts[state] = counts.get(state, 0) + 1
-        interview = seed_interview(repos, rng, t, state, candidate, hr_by_id[candidate.hr_id], sets, i)
+        interview = seed_interview(repos, rng, t, state, candidate, hr_by_id[candidate.hr_id], sets, i, hrs)
         if state == IN_PROGRESS:
             open_owners.add(candidate.id)
             if len(world.load) < HTTP_LOAD_SESSIONS:
@@ -186,13 +188,17 @@ def seed(app, size: int, rng: random.Random) -> World:
     email, interview_id, qids = next(item for item in world.load
                                      if repos.users.by_email(item[0]).hr_id == hrs[0].id)
     world.candidate, world.candidate_interview, world.candidate_questions = email, interview_id, qids
+    rated = repos.panels.page_for_rater(hrs[0].id).items
+    world.panel_interview = rated[0].interview_id if rated else ""
+    counts["panel ratings"] = repos.panels.col.count_documents({})
     world.counts = counts
     world.seconds = time.perf_counter() - started
     return world
 
 
-def seed_interview(repos, rng: random.Random, t: datetime, state: str, candidate, hr, sets, i: int):
-    """One interview taken to `state` the way the app gets there (schedule, saves, submit, scores)."""
+def seed_interview(repos, rng: random.Random, t: datetime, state: str, candidate, hr, sets, i: int, staff: list):
+    """One interview taken to `state` the way the app gets there (schedule, saves, submit, panel
+    ratings, scores, outcome)."""
     minutes = timedelta(minutes=1)
     if state == SCHEDULED:
         starts = t + timedelta(days=rng.uniform(1, 30))
@@ -231,6 +237,9 @@ def seed_interview(repos, rng: random.Random, t: datetime, state: str, candidate
     review = done.completed_at + timedelta(days=1)
     responses = repos.responses.for_interview(done.id)
     quality = rng.random()
+    rated = rng.random() < PANEL_SHARE
+    if rated:
+        seat_panel(repos, rng, done, hr, [h for h in staff if h.id != hr.id], quality, review - minutes)
     hr_scores = state == EVALUATED or rng.random() < 0.3
     for q in done.questions:
         r = responses.get(q.id)
@@ -243,10 +252,28 @@ def seed_interview(repos, rng: random.Random, t: datetime, state: str, candidate
             ev.run_job(repos, r.id, lambda s=ai: FixedProvider(s), clock=lambda: review)
         if hr_scores and (state == EVALUATED or rng.random() < 0.5):
             svc.score_response(repos, hr, done.id, q.id, mark if r.answered else 0, "Seeded score.", review)
+    if rated and rng.random() < 0.5:
+        panels.record_outcome(repos, hr, done.id, "advance" if quality > 0.5 else "reject", "", review)
     if state == EVALUATED:
         return svc.record_result(repos, hr, done.id, round(quality * 10, 1), "Seeded overall feedback.",
                                  review + minutes, share=rng.random() < 0.5)
     return done
+
+
+def seat_panel(repos, rng: random.Random, interview, owner, others: list, quality: float, at: datetime) -> None:
+    """1-2 other HR users join the panel; every rater (the owner first) submits a 1-5 rating of each
+    (question, competency) pair, near the answer's quality, quoting the answer's first words."""
+    members = rng.sample(others, rng.randint(1, 2))
+    for member in members:
+        panels.add_member(repos, owner, interview.id, member.id, at)
+    answers = {qid: r.answer for qid, r in repos.responses.for_interview(interview.id).items()}
+    for rater in [owner, *members]:
+        items = [{"question_id": p.question_id, "competency_id": p.competency_id,
+                  "rating": min(5, max(1, round(1 + quality * 4 + rng.gauss(0, 0.7)))),
+                  "evidence": " ".join((answers.get(p.question_id) or "").split()[:8])}
+                 for p in panels.pairs(interview)]
+        version = repos.panels.get(interview.id, rater.id).version
+        panels.submit(repos, rater, interview.id, items, version, at)
 
 
 def copy_database(source, target) -> int:
@@ -297,6 +324,8 @@ ROWS = [
     Row("agreement", "agreement page (HR)", MS, 300),
     Row("agreement_rel", "  its reliability section, computed", MS),
     Row("agreement_rel_again", "  the same again (scores unchanged)", MS, 300),
+    Row("panels_list", "HR's panels list p.1 (/hr/panels)", MS, 100, 3),
+    Row("panel_board", "  one interview's rating board", MS, 100, 3),
     Row("api_all", "GET /interview/all (HR token)", MS, 300, 3),
     Row("api_results", "GET /interview/results/all (HR)", MS, 300, 3),
     Row("admin_users", "admin users list", MS, 300, 3),
@@ -426,6 +455,9 @@ def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], N
             raise RuntimeError(f"GET {url} lists nothing: the seed is not what the app reads")
     if b"agreement-overall" not in get_ok(hr, "/hr/agreement"):
         raise RuntimeError("the agreement page shows no figures")
+    board = f"/hr/interviews/{world.panel_interview}/rating"
+    if get_ok(hr, "/hr/panels").count(b"<tr") < 2 or b"Mean " not in get_ok(hr, board):
+        raise RuntimeError("the panels list or the rating board shows no ratings: the seed has no panels")
 
     record("hr_list", timer.run(lambda: get_ok(hr, "/hr/interviews")))
     record("hr_list_admin", timer.run(lambda: get_ok(admin, "/hr/interviews")))
@@ -435,6 +467,8 @@ def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], N
     section = "/hr/agreement/reliability"
     record("agreement_rel", timer.run(lambda: (reliability.clear_memo(), get_ok(hr, section))))
     record("agreement_rel_again", timer.run(lambda: get_ok(hr, section)))
+    record("panels_list", timer.run(lambda: get_ok(hr, "/hr/panels")))
+    record("panel_board", timer.run(lambda: get_ok(hr, board)))
     record("api_all", timer.run(lambda: get_ok(api, "/interview/all", bearer)))
     record("api_results", timer.run(lambda: get_ok(api, "/interview/results/all", bearer)))
     record("admin_users", timer.run(lambda: get_ok(admin, "/admin/users")))
