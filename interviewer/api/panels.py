@@ -111,7 +111,10 @@ class OutcomeIn(Request):
 
 
 def panel_out(interview: Interview) -> PanelOut:
-    members = panels.members(get_repos(), interview)
+    """The panel as the caller may see it: no outcome for a rater still rating blind."""
+    repos = get_repos()
+    interview = panels.as_seen_by(repos, current_user, [interview])[0]
+    members = panels.members(repos, interview)
     return PanelOut(interview_id=interview.id, require_evidence=interview.require_evidence, outcome=interview.outcome,
                     outcome_at=interview.outcome_at,
                     members=[MemberOut(user_id=m.user_id, name=m.name, owner=m.owner, status=m.status)
@@ -129,8 +132,9 @@ def rating_out(interview: Interview, rating: Rating) -> RatingOut:
 @operation("GET", "/interview/{interview_id}/panel", summary="The rating panel and the outcome", roles=STAFF,
            response=PanelOut, errors=(404,), tag="panels")
 def get_panel(interview_id: str):
-    """The raters (owner first) with where each is — never their values — and the recorded outcome.
-    Visible to the owner, an admin and the panel's members; anyone else gets 404."""
+    """The raters (owner first) with where each is — never their values — and the recorded outcome
+    (null for a rater who has not submitted). Visible to the owner, an admin and the panel's members;
+    anyone else gets 404."""
     interview = panels.viewable(get_repos(), current_user, interview_id, utcnow())
     return panel_out(interview)
 

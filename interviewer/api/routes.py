@@ -371,15 +371,17 @@ def candidate_history():
            response=s.ResultOut, tag="results")
 def result(interview_id: str):
     """Staff see the current state (null scores before evaluation); the candidate only once it is shared."""
+    from ..services import panels
+
     repos = get_repos()
     interview = svc.get_visible(repos, current_user, interview_id, utcnow())
     if not _is_staff(current_user) and svc.candidate_result(interview)[0] is None:
         raise NotFound("No result has been shared for this interview.")
     profile = None
-    if _is_staff(current_user) and interview.status in (COMPLETED, EVALUATED) and not _blind(interview, current_user):
-        from ..services import panels
-
-        profile = panels.profile(repos, interview)
+    if _is_staff(current_user) and interview.status in (COMPLETED, EVALUATED):
+        seen = panels.as_seen_by(repos, current_user, [interview])[0]
+        profile = panels.profile(repos, interview) if seen is interview else None  # a blind rater: neither
+        interview = seen
     return result_out(interview, current_user, _names([interview]), profile)
 
 

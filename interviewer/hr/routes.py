@@ -274,6 +274,7 @@ def _interview_context(interview, now):
     from .panel_routes import panel_context
 
     repos = get_repos()
+    interview = panels.as_seen_by(repos, current_user, [interview])[0]  # a blind owner: no result, no outcome
     responses = repos.responses.for_interview(interview.id)
     context = panel_context(interview)
     reviewable = interview.status in (COMPLETED, EVALUATED)

@@ -231,6 +231,11 @@ class InterviewRepository:
         docs = self.col.find({"status": status, field: {"$lt": to_db(before)}}).sort(field, 1).limit(limit)
         return [self._to_interview(d) for d in docs]
 
+    def panel_ids_owned_by(self, hr_id: str) -> list[str]:
+        """Ids of the interviews in `hr_id`'s scope that have (or once had) a rating panel. Indexed:
+        (hr_id, panel_rev); a panel is formed on few interviews."""
+        return [str(d["_id"]) for d in self.col.find({"hr_id": oid(hr_id), "panel_rev": {"$gt": 0}}, {"_id": 1})]
+
     def completed_before(self, before: datetime, limit: int) -> list[Interview]:
         """Up to `limit` interviews handed in (or closed at the deadline) before `before` that never got
         a result, and whose outcome, if any, was also recorded before `before`; oldest hand-in first."""

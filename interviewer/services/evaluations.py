@@ -445,12 +445,16 @@ class AgreementReport:
 
 
 def _scored_pairs_in_scope(repos, user: User) -> Iterator[dict]:
-    """The (HR, AI) score pairs `user` may see: HR theirs, an admin all."""
+    """The (HR, AI) score pairs `user` may see: HR theirs, an admin all; none of an interview HR
+    still rates blind on a panel (services/panels.py)."""
+    from . import panels
+
     # HR: the scope field follows assignments; a candidate moved meanwhile (or by a reassignment a
     # crash cut short) is checked against who is assigned to them now (one indexed query).
     mine = set(repos.users.ids_assigned_to(user.id)) if user.role == "hr" else None
+    blind = panels.blind_owned_ids(repos, user)
     for pair in repos.responses.iter_scored_pairs(user.id if user.role == "hr" else None):
-        if mine is None or pair["candidate_id"] in mine:
+        if (mine is None or pair["candidate_id"] in mine) and pair["interview_id"] not in blind:
             yield pair
 
 

@@ -619,8 +619,16 @@ def list_for(repos, user: User, now: datetime, statuses: list[str] | None = None
     """
     filt = _scope(repos, user, now, statuses, candidate_id, candidate, job_title)
     found = repos.interviews.search(filt, descending=sort_desc, page=page, per_page=per_page)
-    found.items = _still_theirs(repos, user, found.items)
+    found.items = _shown(repos, user, found.items)
     return found
+
+
+def _shown(repos, user: User, interviews: list[Interview]) -> list[Interview]:
+    """`_still_theirs`, each as `user` may be shown it (no result or outcome where they rate blind:
+    services/panels.as_seen_by)."""
+    from . import panels
+
+    return panels.as_seen_by(repos, user, _still_theirs(repos, user, interviews))
 
 
 def _still_theirs(repos, user: User, interviews: list[Interview]) -> list[Interview]:
@@ -647,10 +655,10 @@ def _checked_batches(repos, user: User, interviews: Iterator[Interview]) -> Iter
     for interview in interviews:
         batch.append(interview)
         if len(batch) == EXPORT_BATCH:
-            yield _still_theirs(repos, user, batch)
+            yield _shown(repos, user, batch)
             batch = []
     if batch:
-        yield _still_theirs(repos, user, batch)
+        yield _shown(repos, user, batch)
 
 
 def move_scope(repos, candidate_id: str, hr_id: str | None) -> None:

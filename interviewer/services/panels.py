@@ -25,7 +25,7 @@ is completed or evaluated, compare-and-set on `outcome_at`, audited; HR-only.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -82,6 +82,27 @@ def blind_ids(repos, user: User, interviews: list[Interview]) -> set[str]:
     """Of a batch of interviews (an export's), those `user` is blind to: one query for the batch."""
     rated = [i.id for i in interviews if i.has_panel and is_rater(user, i)]
     return set(rated) - repos.panels.submitted_among(user.id, rated) if rated else set()
+
+
+def blind_owned_ids(repos, user: User) -> set[str]:
+    """The interviews in an HR user's scope they rate blind (an owner who has not submitted: after a
+    reassignment, too), whose scores stay out of their agreement figures. Two indexed queries."""
+    if user.role != "hr":
+        return set()
+    owned = repos.interviews.panel_ids_owned_by(user.id)
+    return set(owned) - repos.panels.submitted_among(user.id, owned)
+
+
+def as_seen_by(repos, user: User, interviews: list[Interview]) -> list[Interview]:
+    """The interviews as `user` may be shown them in a list, an export or the API: for one they are
+    blind to, the overall result (score, feedback) and the outcome removed. A new owner after a
+    reassignment rates blind although a result may be recorded already; an admin may record an outcome
+    before every rater has submitted. One query for the batch (`blind_ids`)."""
+    hidden = blind_ids(repos, user, interviews)
+    if not hidden:
+        return interviews
+    return [replace(i, overall_score=None, overall_feedback="", outcome=None, outcome_at=None, outcome_by=None)
+            if i.id in hidden else i for i in interviews]
 
 
 def require_not_blind(repos, user: User, interview: Interview) -> None:
@@ -219,19 +240,22 @@ def evidence_enough(evidence: str, answer: str) -> bool:
                             or len(quote) >= len(whole))
 
 
-def missing(interview: Interview, items: list[dict], answers: dict[str, str] | None = None) -> list[str]:
+def missing(interview: Interview, items: list[dict], answers: dict[str, str]) -> list[str]:
     """What stops a submission, by name: each pair without a rating (or, when the interview requires
-    evidence, without a quote or with one too short to be evidence: see `evidence_enough`)."""
+    evidence, without a quote or with one too short to be evidence: see `evidence_enough`). A question
+    left unanswered has nothing to quote: it needs a rating only. `answers`: text by question id."""
     got = {f"{i['question_id']}.{i['competency_id']}": i for i in items}
     out = []
     for pair in pairs(interview):
         item = got.get(pair.key) or {}
+        answer = answers.get(pair.question_id) or ""
         if item.get("rating") is None:
             out.append(f"{pair.label}: no rating")
-        elif interview.require_evidence and not item.get("evidence"):
+        elif not interview.require_evidence or not answer.strip():
+            continue
+        elif not item.get("evidence"):
             out.append(f"{pair.label}: no evidence quoted")
-        elif interview.require_evidence and not evidence_enough(item["evidence"],
-                                                                (answers or {}).get(pair.question_id, "")):
+        elif not evidence_enough(item["evidence"], answer):
             out.append(f"{pair.label}: the evidence is too short — quote at least {EVIDENCE_MIN_WORDS} words or "
                        f"{EVIDENCE_MIN_CHARS} characters of the answer")
     return out
@@ -661,7 +685,6 @@ def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tup
 
 def _named(repos, report, rows: list[tuple]):
     """The report with competency ids and rater ids replaced by names, read now (renames show at once)."""
-    from dataclasses import replace
 
     competency_ids = {row[2] for row in rows}
     library = repos.competencies.by_ids([c for c in competency_ids if c != GENERAL["id"]])

@@ -188,3 +188,57 @@ def test_the_outcome_with_compare_and_set(world, client):
                       headers=world.headers("hr_a")).status_code == 409
     candidate = client.get(f"/interview/{made.id}", headers=world.headers("cand_a")).get_data(as_text=True)
     assert "hire" not in candidate
+
+
+def test_a_new_owner_after_a_reassignment_rates_blind_with_no_result_or_outcome_in_any_reply(world, client, hr_c):
+    """A result and an outcome recorded by the former owner stay hidden from the new owner, who rates
+    blind, in the one-interview and list replies alike, until they submit their own rating."""
+    made = world.interview("a", "completed")
+    client.put(f"/interview/{made.id}/panel/{world['hr_b'].id}", headers=world.headers("hr_a"))
+    for who in ("hr_a", "hr_b"):
+        assert client.post(f"/interview/{made.id}/rating/submit", json={"version": 1, "items": all_items(made, 3)},
+                           headers=world.headers(who)).status_code == 200
+    recorded = client.post(f"/interview/{made.id}/results", headers=world.headers("hr_a"),
+                           json={"overall_score": 7.5, "overall_feedback": "SECRETFEEDBACK strong"})
+    assert recorded.status_code == 200
+    assert client.put(f"/interview/{made.id}/outcome", json={"outcome": "hire"},
+                      headers=world.headers("hr_a")).json["outcome"] == "hire"
+    with world.app.app_context():
+        user_service.assign(get_repos(), world["cand_a"].id, hr_c.id, world["admin"])
+    try:
+        _new_owner_sees_nothing_until_submitting(world, client, made, token_headers(world, hr_c))
+    finally:  # the world is shared by the module's tests
+        with world.app.app_context():
+            user_service.assign(get_repos(), world["cand_a"].id, world["hr_a"].id, world["admin"])
+
+
+def _new_owner_sees_nothing_until_submitting(world, client, made, me):
+
+    def seen():
+        one = client.get(f"/interview/results/{made.id}", headers=me).json
+        listed = [r for r in client.get("/interview/results/all", headers=me).json["items"] if r["interview_id"] == made.id]
+        everything = [i for i in client.get("/interview/all", headers=me).json["items"] if i["id"] == made.id]
+        panel = client.get(f"/interview/{made.id}/panel", headers=me).json
+        return ((one["overall_score"], one["overall_feedback"], one["competency_profile"] is not None),
+                [(r["overall_score"], r["overall_feedback"]) for r in listed],
+                [(i["overall_score"], i["overall_feedback"]) for i in everything], panel["outcome"])
+
+    assert seen() == ((None, "", False), [(None, "")], [(None, "")], None)
+    assert client.get(f"/interview/{made.id}/panel", headers=world.headers("admin")).json["outcome"] == "hire"
+    assert client.post(f"/interview/{made.id}/rating/submit", json={"version": 1, "items": all_items(made, 4)},
+                       headers=me).status_code == 200
+    assert seen() == ((7.5, "SECRETFEEDBACK strong", True), [(7.5, "SECRETFEEDBACK strong")],
+                      [(7.5, "SECRETFEEDBACK strong")], "hire")
+
+
+def test_an_outcome_an_admin_records_early_is_hidden_from_raters_still_rating(world, client):
+    made = world.interview("a", "completed")
+    client.put(f"/interview/{made.id}/panel/{world['hr_b'].id}", headers=world.headers("hr_a"))
+    assert client.put(f"/interview/{made.id}/outcome", json={"outcome": "reject"},
+                      headers=world.headers("admin")).status_code == 200
+    for who in ("hr_a", "hr_b"):
+        assert client.get(f"/interview/{made.id}/panel", headers=world.headers(who)).json["outcome"] is None, who
+    assert client.post(f"/interview/{made.id}/rating/submit", json={"version": 1, "items": all_items(made, 2)},
+                       headers=world.headers("hr_b")).status_code == 200
+    assert client.get(f"/interview/{made.id}/panel", headers=world.headers("hr_b")).json["outcome"] == "reject"
+    assert client.get(f"/interview/{made.id}/panel", headers=world.headers("hr_a")).json["outcome"] is None

@@ -342,6 +342,57 @@ def test_one_character_is_not_evidence_when_evidence_is_required(repos, team, do
     assert rating.submitted
 
 
+def test_an_unanswered_question_needs_a_rating_but_no_quote_when_evidence_is_required(repos, team, now, schedule):
+    """A required quote cannot come from an empty answer: without this rule no rater could ever submit
+    (and the owner would stay blind, unable to record a result or an outcome)."""
+    partly = completed(repos, team, schedule, now, answers=[ANSWERS[0], "   "])
+    repos.db.interviews.update_one({"_id": ObjectId(partly.id)}, {"$set": {"require_evidence": True}})
+    with pytest.raises(ValidationError) as err:
+        rate(repos, team["hr_a"], partly, [4, None], now, ["a queue between the services", ""])
+    assert err.value.details["missing"] == ["Question 2 — Overall answer quality: no rating"]
+    with pytest.raises(ValidationError) as err:  # nothing written can be quoted from it either
+        rate(repos, team["hr_a"], partly, [4, 1], now, ["a queue between the services", "no answer"])
+    assert list(err.value.details) == [f"{partly.questions[1].id}.{panels.GENERAL['id']}.evidence"]
+    rating = rate(repos, team["hr_a"], partly, [4, 1], now, ["a queue between the services", ""])
+    assert rating.submitted and [i["rating"] for i in rating.items] == [4, 1]
+    assert panels.record_outcome(repos, team["hr_a"], partly.id, "reject", "", now).outcome == "reject"
+
+
+def test_a_new_owner_sees_no_result_outcome_or_scores_in_lists_exports_and_agreement_until_submitting(
+        repos, team, done, now, app):
+    """After a reassignment the new owner rates blind although a result, an outcome and scores exist:
+    the HR lists, the results export, the interview page and the agreement figures show none of them."""
+    from interviewer.ai.local import LocalProvider
+    from interviewer.hr.routes import _interview_context
+
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)
+    ev.evaluate_all(repos, team["hr_a"], done.id, now, lambda rid: ev.run_job(repos, rid, LocalProvider))
+    rate(repos, team["hr_a"], done, [3, 3], now)
+    rate(repos, team["hr_b"], done, [4, 4], now)
+    svc.score_response(repos, team["hr_a"], done.id, done.questions[0].id, "2", "", now)
+    svc.record_result(repos, team["hr_a"], done.id, "7.5", "SECRETFEEDBACK strong", now)
+    panels.record_outcome(repos, team["hr_a"], done.id, "hire", "", now)
+    assert ev.agreement_report(repos, team["hr_a"], now).overall.n == 1
+    user_service.assign(repos, team["cand_a"].id, team["hr_c"].id, team["admin"])
+    hr_c = team["hr_c"]
+
+    def shown():
+        listed = [i for i in svc.list_for(repos, hr_c, now).items if i.id == done.id]
+        exported = [i for batch in svc.iter_all_for(repos, hr_c, now) for i in batch if i.id == done.id]
+        with app.test_request_context():
+            from flask_login import login_user
+
+            login_user(hr_c)
+            page = _interview_context(repos.interviews.get(done.id), now)["interview"]
+        return ([(i.overall_score, i.overall_feedback, i.outcome) for i in listed + exported + [page]],
+                ev.agreement_report(repos, hr_c, now).overall.n)
+
+    assert shown() == ([(None, "", None)] * 3, 0)
+    assert panels.as_seen_by(repos, team["admin"], [repos.interviews.get(done.id)])[0].outcome == "hire"
+    rate(repos, hr_c, done, [5, 5], now)
+    assert shown() == ([(7.5, "SECRETFEEDBACK strong", "hire")] * 3, 1)
+
+
 # --- the outcome ----------------------------------------------------------------------------------------------
 
 def test_the_outcome_is_recorded_once_completed_with_compare_and_set(repos, team, done, now, schedule):
