@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic.types import AwareDatetime
 
+from .. import params
 from ..ai.types import ERROR_CODES, FLAG_CODES
 from ..models import CATEGORIES, INTERVIEW_STATUSES
 from ..services.interviews import ANSWER_MAX_CHARS, FEEDBACK_MAX_CHARS, MAX_QUESTIONS
@@ -39,10 +40,15 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def _utc(value: datetime) -> datetime:
+    """The time in UTC; the years the HTML forms read (params.MIN_YEAR..MAX_YEAR) only, so that a
+    window added to it (a template's hours, a reminder) cannot overflow datetime's year 9999."""
     try:
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise ValueError("the time is out of range once converted to UTC") from None
+    if not params.MIN_YEAR <= value.year <= params.MAX_YEAR:
+        raise ValueError(f"enter a time between the years {params.MIN_YEAR} and {params.MAX_YEAR}")
+    return value
 
 
 # Input: ISO 8601 with an offset (naive times are refused); converted to UTC.

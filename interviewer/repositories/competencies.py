@@ -1,6 +1,7 @@
 """The `competencies` collection: competencies with their BARS anchors, unique by case-folded name."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
@@ -12,8 +13,10 @@ _TIMES = ("created_at", "updated_at")
 
 
 def name_key(name: str) -> str:
-    """The form of a name that uniqueness is decided on: case-folded, inner spaces collapsed."""
-    return " ".join(name.split()).casefold()
+    """The form of a name that uniqueness is decided on: compatibility-normalised (NFKC: full-width
+    "Ｂ" is "B", "ﬁ" is "fi"), case-folded, inner spaces collapsed — names that read alike are one."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 class CompetencyRepository:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from ..models import COMPLETED, EVALUATED, IN_PROGRESS, SCHEDULED, Interview, Page, Question
+from ..models import EVALUATED, IN_PROGRESS, SCHEDULED, Interview, Page, Question
 from .base import contains_pattern, fields_to_db, from_db, move_to_hr, oid, page_args, to_db
 
 _TIMES = ("starts_at", "deadline", "created_at", "started_at", "completed_at", "evaluated_at",
@@ -227,21 +227,16 @@ class InterviewRepository:
         return self.col.delete_one({"_id": oid(interview_id)}).deleted_count
 
     def closed_before(self, status: str, field: str, before: datetime, limit: int) -> list[Interview]:
-        """Up to `limit` interviews in `status` whose `field` (evaluated_at, cancelled_at) is before `before`."""
-        docs = self.col.find({"status": status, field: {"$lt": to_db(before)}}).sort(field, 1).limit(limit)
-        return [self._to_interview(d) for d in docs]
+        """Up to `limit` interviews in `status` whose `field` (evaluated_at, cancelled_at, completed_at) is
+        before `before`, and whose outcome, if any, was recorded before it too; oldest first."""
+        undecided = {"$or": [{"outcome_at": None}, {"outcome_at": {"$lt": to_db(before)}}]}
+        docs = self.col.find({"status": status, field: {"$lt": to_db(before)}, **undecided})
+        return [self._to_interview(d) for d in docs.sort(field, 1).limit(limit)]
 
     def panel_ids_owned_by(self, hr_id: str) -> list[str]:
         """Ids of the interviews in `hr_id`'s scope that have (or once had) a rating panel. Indexed:
         (hr_id, panel_rev); a panel is formed on few interviews."""
         return [str(d["_id"]) for d in self.col.find({"hr_id": oid(hr_id), "panel_rev": {"$gt": 0}}, {"_id": 1})]
-
-    def completed_before(self, before: datetime, limit: int) -> list[Interview]:
-        """Up to `limit` interviews handed in (or closed at the deadline) before `before` that never got
-        a result, and whose outcome, if any, was also recorded before `before`; oldest hand-in first."""
-        undecided = {"$or": [{"outcome_at": None}, {"outcome_at": {"$lt": to_db(before)}}]}
-        docs = self.col.find({"status": COMPLETED, "completed_at": {"$lt": to_db(before)}, **undecided})
-        return [self._to_interview(d) for d in docs.sort("completed_at", 1).limit(limit)]
 
     def past_deadline(self, now: datetime, statuses: list[str]) -> list[Interview]:
         docs = self.col.find({"status": {"$in": statuses}, "deadline": {"$lte": to_db(now)}})

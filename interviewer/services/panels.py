@@ -328,7 +328,8 @@ def remove_member(repos, user: User, interview_id: str, rater_id: str, now: date
     """Take a member off the panel (the owner or an admin); their empty draft goes with them.
     Conflict, nothing changed, for: a member who has submitted (their rating is part of the record,
     code "submitted"); a member whose draft holds a rating or a quote (it is not deleted silently:
-    they clear it, or submit it, first; code "draft")."""
+    they clear it, or submit it, first; code "draft"). A deactivated member's draft, which no one can
+    finish any more, goes with them (the audit event says so)."""
     interview = owned(repos, user, interview_id, now)
     if rater_id not in interview.panel:
         raise NotFound("No such member of this panel.")
@@ -338,7 +339,8 @@ def remove_member(repos, user: User, interview_id: str, rater_id: str, now: date
                        {"code": "submitted"})
     person = repos.users.get(rater_id)
     who = person.name if person else "This rater"
-    if rating is not None and any(i.get("rating") is not None or i.get("evidence") for i in rating.items):
+    started = rating is not None and any(i.get("rating") is not None or i.get("evidence") for i in rating.items)
+    if started and person is not None and person.active:
         raise Conflict(f"{who} has a draft rating in progress: removing them would delete it. Ask them to "
                        "clear it (or submit it) first; nothing was changed.", {"code": "draft"})
     rev = repos.panels.panel_rev(interview.id)
@@ -346,7 +348,7 @@ def remove_member(repos, user: User, interview_id: str, rater_id: str, now: date
         raise Conflict("The panel changed meanwhile: reload and try again.")
     repos.panels.delete_draft(interview.id, rater_id)
     audit.record(repos, user, "panel.remove", "interview", interview.id, now, interview_id=interview.id,
-                 before={"rater": audit.ref_of(person)})
+                 before={"rater": audit.ref_of(person), **({"draft": "discarded"} if started else {})})
     return repos.interviews.get(interview.id)
 
 

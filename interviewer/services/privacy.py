@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import Forbidden, NotFound, ValidationError
-from ..models import CANCELLED, EVALUATED, User
+from ..models import CANCELLED, COMPLETED, EVALUATED, User
 from ..repositories.users import normalise_email
 from . import audit
 
@@ -94,14 +94,14 @@ def erase_candidate(repos, actor: User, candidate_id: str, now: datetime) -> dic
 
 def purge_expired(repos, now: datetime, days: int, dry_run: bool = False, limit: int = 1000) -> list[dict]:
     """Interviews evaluated or cancelled more than `days` days ago, and those handed in more than
-    `days` days ago that never got a result (their outcome, if any, recorded as long ago too), with
+    `days` days ago that never got a result — each with its outcome, if any, recorded as long ago — with
     their answers, AI evaluations, panel ratings and e-mails: removed (or only listed with
     `dry_run`). At most `limit` of each of the three kinds per call. Returns [{id, status, since,
     job_title}], `since` the time the period ran from."""
     before = now - timedelta(days=days)
     found = (repos.interviews.closed_before(EVALUATED, "evaluated_at", before, limit)
              + repos.interviews.closed_before(CANCELLED, "cancelled_at", before, limit)
-             + repos.interviews.completed_before(before, limit))
+             + repos.interviews.closed_before(COMPLETED, "completed_at", before, limit))
     listed = []
     for interview in found:
         since = _retained_since(interview)
@@ -119,10 +119,8 @@ def purge_expired(repos, now: datetime, days: int, dry_run: bool = False, limit:
 
 
 def _retained_since(interview) -> datetime:
-    """When the retention period of a closed interview started: its result, its cancellation, or
-    (handed in without a result) the later of the hand-in and the recorded outcome."""
-    if interview.status == EVALUATED:
-        return interview.evaluated_at
-    if interview.status == CANCELLED:
-        return interview.cancelled_at
-    return max(t for t in (interview.completed_at, interview.outcome_at) if t)
+    """When the retention period of a closed interview started: the later of its result (its
+    cancellation; handed in without a result: the hand-in) and its recorded outcome."""
+    closed = {EVALUATED: interview.evaluated_at, CANCELLED: interview.cancelled_at}.get(interview.status,
+                                                                                       interview.completed_at)
+    return max(closed, interview.outcome_at) if interview.outcome_at else closed

@@ -208,10 +208,20 @@ def update(repos, user: User, template_id: str, data: dict[str, Any], version: A
     fresh = repos.templates.get(before.id)
     if fresh is None:
         raise NotFound("No such template.")
-    if all(getattr(fresh, k) == v for k, v in fields.items()):
-        return fresh  # the same edit twice (a double click)
+    if _same_values(fresh, fields):
+        return fresh  # the same edit twice (a double click, a resent API call)
     raise Conflict("Someone changed this template meanwhile; yours was not saved. The current values are shown: "
                    "make your change again on them.", current_values(fresh))
+
+
+def _same_values(template: InterviewTemplate, fields: dict[str, Any]) -> bool:
+    """Whether `fields` (cleaned) are what `template` holds; questions compared without their ids, which
+    an edit that leaves them out gets new each time."""
+    def bare(questions):
+        return [{**q.__dict__, "id": ""} for q in questions]
+
+    return all(bare(getattr(template, k)) == bare(v) if k == "questions" else getattr(template, k) == v
+               for k, v in fields.items())
 
 
 def copy(repos, user: User, template_id: str, now: datetime) -> InterviewTemplate:

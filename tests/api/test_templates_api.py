@@ -68,6 +68,8 @@ def test_template_crud_conflict_copy_archive(client, world, api_app):
     assert client.get(f"/interview/templates/{tid}", headers=world.headers("admin")).status_code == 200
     body = template_body(found, name=made.json["name"], window_hours=24, version=1)
     assert client.put(f"/interview/templates/{tid}", json=body, headers=hr).json["version"] == 2
+    again = client.put(f"/interview/templates/{tid}", json=body, headers=hr)  # resent; questions without ids
+    assert again.status_code == 200 and again.json["version"] == 2, again.json
     stale = client.put(f"/interview/templates/{tid}", json={**body, "window_hours": 72}, headers=hr)
     assert stale.status_code == 409 and stale.json["error"]["details"]["window_hours"] == 24
     copied = client.post(f"/interview/templates/{tid}/copy", headers=hr)
@@ -124,6 +126,13 @@ def test_bulk_schedule_through_the_api(client, world, api_app):
     past = client.post(f"/interview/templates/{tid}/schedule", headers=hr, json={
         **body, "batch_id": str(ObjectId()), "starts_at": "2000-01-01T00:00:00+00:00"})
     assert past.status_code == 422 and "starts_at" in past.json["error"]["details"]
+    for far in ("9999-12-31T00:00:00Z", "9999-12-30T00:00:00+00:00", "9998-12-31T23:30:00-05:00"):  # 9999 in UTC
+        reply = client.post(f"/interview/templates/{tid}/schedule", headers=hr,
+                            json={**body, "batch_id": str(ObjectId()), "starts_at": far})
+        assert reply.status_code == 422 and "starts_at" in str(reply.json["error"]["details"]), (far, reply.json)
+    latest = client.post(f"/interview/templates/{tid}/schedule", headers=hr,
+                         json={**body, "batch_id": str(ObjectId()), "starts_at": "9998-12-31T20:00:00Z"})
+    assert latest.status_code == 201 and latest.json["deadline"].startswith("9999-01-02T20:00")
 
 
 def test_a_batch_id_reused_on_another_template_schedules_there(client, world, api_app):

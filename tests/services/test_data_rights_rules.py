@@ -248,6 +248,17 @@ def test_a_recorded_outcome_restarts_the_period_of_an_interview_without_a_result
         {"id": interview.id, "status": "completed", "since": decided, "job_title": "Backend engineer"}]
 
 
+def test_an_outcome_recorded_after_the_result_restarts_the_period_too(repos, world, closed, now):
+    from interviewer.services import panels
+
+    evaluated = closed[0]
+    decided = now + timedelta(days=39)
+    panels.record_outcome(repos, world["hr_a"], evaluated.id, "hire", "", decided)
+    assert evaluated.id not in [i["id"] for i in privacy.purge_expired(repos, now + timedelta(days=40), 30)]
+    assert privacy.purge_expired(repos, decided + timedelta(days=30, seconds=1), 30, dry_run=True)[0] == {
+        "id": evaluated.id, "status": "evaluated", "since": decided, "job_title": "Backend engineer"}
+
+
 def test_retention_leaves_interviews_not_yet_handed_in_whatever_their_age(repos, world, schedule, now):
     schedule(world["hr_a"], world["cand_a"], n=1)
     started = schedule(world["hr_a"], world["cand_a"], n=1)

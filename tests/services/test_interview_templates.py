@@ -67,6 +67,27 @@ def test_create_and_case_insensitive_unique_names(repos, world, now):
     assert repos.competencies.page(1, 100).total == 7
 
 
+def test_names_that_read_alike_are_one_name(repos, world, now, app):
+    """Full-width letters and ligatures are the same name (NFKC); the migration recomputes stored keys,
+    leaving a pair that would now collide as it was."""
+    from interviewer.db import get_db
+    from interviewer.migrate import _load, available
+
+    comp.create(repos, world["hr_a"], competency_data(name="B skill"), now)
+    for alike in ("\uff22 SKILL", "B s\u212aill", "\uff42 \uff53\uff4b\uff49\uff4c\uff4c"):  # Ｂ, Kelvin sign, ｂ ｓｋｉｌｌ
+        with pytest.raises(ValidationError) as err:
+            comp.create(repos, world["hr_b"], competency_data(name=alike), now)
+        assert "name" in err.value.details, alike
+    old_a = repos.competencies.col.insert_one({"name": "\ufb01le skill", "name_key": "\ufb01le skill"}).inserted_id
+    old_b = repos.competencies.col.insert_one({"name": "Other \uff21", "name_key": "other \uff41"}).inserted_id
+    repos.competencies.col.insert_one({"name": "Other A", "name_key": "other a"})
+    path = next(p for p in available() if p.stem == "0018_competency_names_nfkc")
+    with app.app_context():
+        _load(path).upgrade(get_db())
+    assert repos.competencies.col.find_one({"_id": old_a})["name_key"] == "file skill"
+    assert repos.competencies.col.find_one({"_id": old_b})["name_key"] == "other \uff41"  # would collide: kept
+
+
 @pytest.mark.parametrize(("over", "field"), [
     ({"name": ""}, "name"), ({"name": "x" * 101}, "name"), ({"description": "d" * 1001}, "description"),
     ({"anchors": ANCHORS[:4]}, "anchor_5"), ({"anchors": ["", *ANCHORS[1:]]}, "anchor_1"),

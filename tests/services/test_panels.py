@@ -152,6 +152,17 @@ def test_a_member_with_a_draft_in_progress_is_not_removed_silently(repos, team, 
     assert repos.panels.get(done.id, team["hr_c"].id) is None
 
 
+def test_a_deactivated_member_with_a_draft_can_be_taken_off_the_panel(repos, team, done, now):
+    """No one can finish a deactivated member's draft: it goes with them, and the audit says so."""
+    panels.add_member(repos, team["hr_a"], done.id, team["hr_c"].id, now)
+    panels.save_draft(repos, team["hr_c"], done.id, items(done, [4, None]), 1, now)
+    user_service.set_active(repos, team["hr_c"].id, False, team["admin"].id)
+    panels.remove_member(repos, team["admin"], done.id, team["hr_c"].id, now)
+    assert repos.interviews.get(done.id).panel == [] and repos.panels.get(done.id, team["hr_c"].id) is None
+    removed = [e for e in repos.audit.in_order() if e["action"] == "panel.remove"]
+    assert removed[-1]["before"]["draft"] == "discarded"
+
+
 def test_the_rater_list_shows_the_interviews_they_rate(repos, team, done, now, schedule):
     other = completed(repos, team, schedule, now)
     panels.add_member(repos, team["hr_a"], done.id, team["hr_b"].id, now)

@@ -1401,12 +1401,11 @@ def _steps() -> list[Step]:
             dataclasses.replace(_interview(ref, key, "bob", "hr", "completed", 40), completed_at=done, outcome_at=decided)))
           for key, done, decided in (("cA", AT, None), ("cB", AT + timedelta(days=2), None),
                                      ("cC", AT, AT + timedelta(days=5)))],
-        Step("interviews.completed_before", lambda r, ref: [
-            [i.id for i in r.interviews.completed_before(AT + timedelta(days=1), 10)],
-            [i.id for i in r.interviews.completed_before(AT + timedelta(days=3), 10)],
-            [i.id for i in r.interviews.completed_before(AT + timedelta(days=6), 10)],
-            [i.id for i in r.interviews.completed_before(AT + timedelta(days=6), 1)],
-            r.interviews.completed_before(AT, 10)]),
+        Step("interviews.closed_before", lambda r, ref: [
+            [i.id for i in r.interviews.closed_before("completed", "completed_at", AT + timedelta(days=d), n)]
+            for d, n in ((0, 10), (1, 10), (3, 10), (6, 10), (6, 1))]),
+        Step("interviews.panel_ids_owned_by", lambda r, ref: [
+            r.interviews.panel_ids_owned_by(ref("hr")), r.interviews.panel_ids_owned_by(ref("hr2"))]),
         Step("outbox.delete_about", lambda r, ref: [r.outbox.delete_about(ref("bob"), [ref("i1")]), r.outbox.page(None)]),
         Step("responses.delete_for_interview", lambda r, ref: [r.responses.delete_for_interview(ref("i1")),
                                                                r.responses.for_interview(ref("i1"))]),
