@@ -56,6 +56,9 @@ class PairOut(BaseModel):
     question_id: str
     competency_id: str
     label: str
+    question: str = Field(description="The question's text")
+    answer: str = Field(description="The candidate's answer as handed in (\"\" when unanswered): the text a "
+                                    "quote in `evidence` must come from")
     anchors: list[str] = Field(description="Five anchors: anchors[0] earns a 1, anchors[4] a 5")
 
 
@@ -122,9 +125,13 @@ def panel_out(interview: Interview) -> PanelOut:
 
 
 def rating_out(interview: Interview, rating: Rating) -> RatingOut:
+    """The rater's rating with every pair to rate, each with its question and the answer to quote from."""
+    answers = get_repos().responses.for_interview(interview.id)
     return RatingOut(interview_id=interview.id, status=rating.status, version=rating.version,
                      items=[RatingItem(**i) for i in rating.items],
                      pairs=[PairOut(question_id=p.question_id, competency_id=p.competency_id, label=p.label,
+                                    question=p.question,
+                                    answer=answers[p.question_id].answer if p.question_id in answers else "",
                                     anchors=p.anchors) for p in panels.pairs(interview)],
                      updated_at=rating.updated_at, submitted_at=rating.submitted_at)
 

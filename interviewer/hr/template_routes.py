@@ -158,6 +158,8 @@ def _apply_op(values: dict, op: str) -> tuple[dict, str]:
             raise ValidationError("Pick a question from the bank.", {"bank_pick": "Pick a question from the bank."})
         questions.append({**question_service.form_fields(interview_service.question_from_bank(found)),
                           "competency_ids": list(chosen)})
+    elif name == "find":  # the page is drawn again offering the competencies whose name matches
+        pass
     elif name == "generate":
         count = params.int_param(request.form.get("generate_count"), 1, 10, "generate_count")
         provider = generation_provider(current_app.config)
@@ -170,14 +172,17 @@ def _apply_op(values: dict, op: str) -> tuple[dict, str]:
 
 def _template_page(values: dict, template=None, errors: dict | None = None, status: int = 200, notice: str = ""):
     repos = get_repos()
-    offered = repos.competencies.page(1, COMPETENCY_CHOICES).items
+    wanted = params.search_text(request.form.get("competency_q") or request.args.get("competency_q"))
+    listed = repos.competencies.page(1, COMPETENCY_CHOICES)
+    offered = repos.competencies.search(wanted, COMPETENCY_CHOICES) if wanted else listed.items
     known = {c.id for c in offered}
     chosen = values.get("competency_ids", [])[: tpl_service.MAX_COMPETENCIES]  # more is refused anyway
     extra = repos.competencies.by_ids(i for i in chosen if i not in known)
     offered = offered + [c for c in extra.values() if c is not None]
     names = {c.id: c.name for c in offered}
     return render_template("hr/template_edit.html", values=values, template=template, errors=errors or {},
-                           notice=notice, competencies=offered, names=names,
+                           notice=notice, competencies=offered, names=names, competency_q=wanted,
+                           more_competencies=listed.total > COMPETENCY_CHOICES, choices=COMPETENCY_CHOICES,
                            bank=repos.questions.list(enabled=True), max_window=tpl_service.WINDOW_HOURS[1]), status
 
 

@@ -1,6 +1,7 @@
 """The `competencies` collection: competencies with their BARS anchors, unique by case-folded name."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -70,6 +71,13 @@ class CompetencyRepository:
             update["name_key"] = name_key(fields["name"])
         update["version"] = version + 1
         return self.col.update_one({"_id": key, "version": version}, {"$set": update}).modified_count == 1
+
+    def search(self, text: str, limit: int) -> list[Competency]:
+        """Up to `limit` competencies, by name, whose name contains `text` (compared as `name_key`
+        compares names). Walks the name index: a deployment has hundreds of competencies, not millions."""
+        pattern = re.escape(name_key(text))
+        docs = self.col.find({"name_key": {"$regex": pattern}}).sort([("name_key", 1)]).limit(limit)
+        return [self._to_competency(d) for d in docs]
 
     def page(self, page: int = 1, per_page: int = 20) -> Page:
         """One page of every competency by name (the unique name index: reads what it returns, plus a count)."""

@@ -111,6 +111,17 @@ def test_evidence_stale_versions_and_submit(world, client):
     assert client.put(url, json={"version": 3, "items": [item(made, 1)]}, headers=headers).status_code == 409
 
 
+def test_a_panel_member_reads_each_question_and_the_answer_to_quote_from(world, client):
+    """An API-only rater has no other way to the answers (the interview's own routes are the owner's)."""
+    made = world.interview("a", "completed", n=2, answers=1)
+    client.put(f"/interview/{made.id}/panel/{world['hr_b'].id}", headers=world.headers("hr_a"))
+    pairs = client.get(f"/interview/{made.id}/rating", headers=world.headers("hr_b")).json["pairs"]
+    questions = world.get_interview(made.id).questions
+    assert [(p["question"], p["answer"]) for p in pairs] == [
+        (questions[0].text, made.responses[0].answer), (questions[1].text, "")]
+    assert client.get(f"/interview/{made.id}", headers=world.headers("hr_b")).status_code == 404
+
+
 def test_a_rater_not_on_the_panel_is_refused(world, client, hr_c):
     made = world.interview("a", "completed")
     client.put(f"/interview/{made.id}/panel/{world['hr_b'].id}", headers=world.headers("hr_a"))

@@ -214,7 +214,7 @@ def _templates_workload(client, get, repos, hr, cands, now) -> None:
     template = repos.templates.page(hr.id).items[0]
     for url in ("/hr/competencies", "/hr/competencies?page=2", f"/hr/competencies/{ids[0]}", "/hr/templates",
                 "/hr/templates?archived=1", f"/hr/templates/{template.id}", f"/hr/templates/{template.id}/schedule",
-                "/hr/templates/new"):
+                "/hr/templates/new", "/hr/templates/new?competency_q=solv"):
         assert get(url).status_code == 200, url
     # an HR user edits a competency of their own (the shipped examples are an admin's to edit)
     assert client.post("/hr/competencies", data={"name": "Plans competency", **{f"anchor_{n}": str(n) for n in

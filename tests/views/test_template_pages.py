@@ -118,6 +118,28 @@ def test_template_editor_buttons_store_nothing(client, repos, world, login, exam
     assert repos.templates.page(None).total == 0
 
 
+def test_the_editor_finds_competencies_beyond_the_first_hundred_by_name(client, repos, world, login, examples,
+                                                                        now):
+    from interviewer.services import competencies as comp
+
+    for n in range(101):
+        comp.create(repos, world["admin"], {"name": f"Area {n:03d}", "anchors": ANCHORS}, now)
+    late = comp.create(repos, world["admin"], {"name": "Zeal for testing", "anchors": ANCHORS}, now)
+    login(world["hr_a"])
+    page = client.get("/hr/templates/new").get_data(as_text=True)
+    assert f'value="{late.id}"' not in page and 'name="competency_q"' in page and "The first 100 by name" in page
+    found = client.post("/hr/templates", data=template_form(examples, op="find", competency_q=" ZEAL "))
+    text = found.get_data(as_text=True)
+    assert found.status_code == 200 and f'value="{late.id}"' in text
+    assert f'value="{examples["Problem solving"].id}" checked' in text  # chosen ones stay offered and checked
+    assert 'value="' + repos.competencies.by_name("Area 000").id + '"' not in text
+    saved = client.post("/hr/templates", data=template_form(
+        examples, competency_ids=[late.id], **{"q-1-competency": [late.id], "q-2-competency": [late.id]}))
+    assert saved.status_code == 303
+    assert repos.templates.page(world["hr_a"].id).items[0].competency_ids == [late.id]
+    assert client.get("/hr/templates/new?competency_q=%00zeal").status_code == 200
+
+
 def test_create_edit_copy_and_archive_a_template(client, repos, world, login, examples):
     login(world["hr_a"])
     response = client.post("/hr/templates", data=template_form(examples))
