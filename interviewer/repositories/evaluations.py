@@ -81,6 +81,10 @@ class EvaluationRepository:
     def count(self, response_id: str) -> int:
         return self.col.count_documents({"response_id": str(response_id)})
 
+    def count_all(self) -> int:
+        """Every stored AI evaluation (part of the reliability figures' change token)."""
+        return self.col.count_documents({})
+
     # --- job state on the response -------------------------------------------------------
 
     def job_doc(self, response_id: str) -> dict | None:

@@ -139,6 +139,10 @@ class PanelRepository:
         docs = self.col.find(filt).sort([("added_at", -1), ("_id", -1)]).skip(skip).limit(limit)
         return Page([_to_rating(d) for d in docs], skip // limit + 1, limit, total)
 
+    def count_submitted(self) -> int:
+        """Every submitted rating, through the (status, submitted_at, _id) index."""
+        return self.col.count_documents({"status": SUBMITTED})
+
     def submitted_among(self, rater_id: str, interview_ids: list[str]) -> set[str]:
         """Of a short list of interviews (an export batch), those the rater has submitted a rating of."""
         if not interview_ids:

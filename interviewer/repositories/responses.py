@@ -168,6 +168,10 @@ class ResponseRepository:
     def count_for_interview(self, interview_id: str) -> int:
         return self.col.count_documents({"interview_id": _key(interview_id)})
 
+    def count_scored(self) -> int:
+        """Answers with an HR score, through the (score) index (part of the reliability figures' change token)."""
+        return self.col.count_documents({"score": {"$gte": 0}})
+
     def delete_for_interview(self, interview_id: str) -> int:
         """Erasure and retention only: every response (and its AI job) of one interview."""
         return self.col.delete_many({"interview_id": _key(interview_id)}).deleted_count

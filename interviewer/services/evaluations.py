@@ -19,6 +19,7 @@ Where the work runs is the caller's choice: `submit(response_id)` may run `run_j
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -458,19 +459,34 @@ def _scored_pairs_in_scope(repos, user: User) -> Iterator[dict]:
             yield pair
 
 
+def scores_version(repos, user: User) -> tuple:
+    """A token for the reliability figures `user` sees (an admin: everyone's, HR: their own) that
+    changes whenever the scores, AI evaluations or panel ratings they read may have: the last audit
+    event (each HR score, result, AI evaluation, rating submission, reassignment, erasure and purge is
+    audited once written; its hash chains every event before it, so no two databases share one), the
+    counts of scored answers, AI evaluations and submitted ratings, and for HR the candidates assigned
+    to them now (a reassignment a crash cut short before its audit event changes it too). Four
+    indexed reads whatever the number of scores, and one of the HR user's candidate ids."""
+    last = repos.audit.last() or {}
+    scope = "all" if user.role == "admin" else (user.id, hashlib.blake2b(
+        " ".join(sorted(repos.users.ids_assigned_to(user.id))).encode(), digest_size=16).hexdigest())
+    return (scope, last.get("seq"), last.get("hash"), repos.responses.count_scored(), repos.evaluations.count_all(),
+            repos.panels.count_submitted())
+
+
 def ai_reliability(repos, user: User, now: datetime):
     """The AI's proposals against HR's final scores, answer by answer (services/reliability.py):
     Krippendorff's alpha with its 95 % bootstrap interval, Pearson's r and the mean absolute
     difference, overall and per calendar month (UTC) of HR's score, to show drift. Loads numpy and
-    scipy: only the agreement page's reliability section calls it. Computed once per distinct set of
-    scores in a process (`reliability.memo`); the read of the pairs is done every time."""
+    scipy: only the agreement page's reliability section calls it. Read and computed once per
+    `scores_version` and scope in a process (`reliability.memo`)."""
     from . import reliability
 
     interview_service.require_staff(user)
-    rows = sorted((p["interview_id"], p["question_id"], p["hr_score"], p["ai_score"], p.get("scored_at"))
-                  for p in _scored_pairs_in_scope(repos, user))
 
     def compute():
+        rows = sorted((p["interview_id"], p["question_id"], p["hr_score"], p["ai_score"], p.get("scored_at"))
+                      for p in _scored_pairs_in_scope(repos, user))
         humans = {(i, q): {"hr": hr} for i, q, hr, _, _ in rows}
         ai = {(i, q): score for i, q, _, score, _ in rows}
         when = {(i, q): at for i, q, _, _, at in rows}
@@ -478,7 +494,7 @@ def ai_reliability(repos, user: User, now: datetime):
         return reliability.ReliabilityReport(overall=overall.reliability, ai=overall,
                                              months=reliability.by_month(humans, when, ai))
 
-    return reliability.memo("ai-vs-hr", rows, compute)
+    return reliability.memo("ai-vs-hr", scores_version(repos, user), compute)
 
 
 def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
@@ -486,9 +502,16 @@ def agreement_report(repos, user: User, now: datetime) -> AgreementReport:
 
     One indexed query over the responses that carry both scores (each knows its HR scope and its
     question's group), one over the HR user's candidates, then one read of an interview per group
-    for the label.
+    for the label; once per `scores_version` and scope in a process (`reliability.memo`, which loads
+    neither numpy nor scipy).
     """
+    from . import reliability
+
     interview_service.require_staff(user)
+    return reliability.memo("agreement", scores_version(repos, user), lambda: _agreement_report(repos, user))
+
+
+def _agreement_report(repos, user: User) -> AgreementReport:
     groups: dict[str, list[tuple[float, float]]] = {}
     sample: dict[str, tuple[str, str]] = {}
     overall: list[tuple[float, float]] = []

@@ -639,18 +639,20 @@ def reliability_of_ratings(repos, user: User):
 
     Scope: an admin, every panel; an HR user, the interviews they have submitted a rating of
     themselves (what their boards show them), so nothing of an interview they still rate blind.
-    Computed once per distinct set of ratings in a process (`reliability.memo`)."""
+    Read and computed once per `evaluations.scores_version` and scope in a process (`reliability.memo`);
+    names are read each time (a rename shows at once)."""
     from . import reliability
+    from .evaluations import scores_version
 
     svc.require_staff(user)
-    rows = sorted((r.interview_id, i["question_id"], i["competency_id"], r.rater_id, i["rating"], r.submitted_at)
-                  for r in repos.panels.submitted_in_scope(None if user.role == "admin" else user.id)
-                  for i in r.items if isinstance(i.get("rating"), int))
-    if not rows:
-        return None
-    proposals = _ai_proposals(repos, sorted({row[0] for row in rows}))
 
     def compute():
+        rows = sorted((r.interview_id, i["question_id"], i["competency_id"], r.rater_id, i["rating"], r.submitted_at)
+                      for r in repos.panels.submitted_in_scope(None if user.role == "admin" else user.id)
+                      for i in r.items if isinstance(i.get("rating"), int))
+        if not rows:
+            return None
+        proposals = _ai_proposals(repos, sorted({row[0] for row in rows}))
         pooled: dict[tuple, dict[str, int]] = {}
         when: dict[tuple, datetime] = {}
         per_competency: dict[str, dict[tuple, dict[str, int]]] = {}
@@ -664,13 +666,15 @@ def reliability_of_ratings(repos, user: User):
         parts.sort(key=lambda p: (-p.n_units, p.label))
         ai_parts = {c: reliability.ai_vs_humans(units, {(i, q): proposals.get((i, q, c)) for i, q in units})
                     for c, units in per_competency.items()}
-        return reliability.ReliabilityReport(overall=reliability.reliability(pooled, "All competencies"),
-                                             raters=reliability.rater_vs_others(pooled),
-                                             ai=reliability.ai_vs_humans(pooled, proposals),
-                                             months=reliability.by_month(pooled, when), parts=parts, ai_parts=ai_parts)
+        report = reliability.ReliabilityReport(overall=reliability.reliability(pooled, "All competencies"),
+                                               raters=reliability.rater_vs_others(pooled),
+                                               ai=reliability.ai_vs_humans(pooled, proposals),
+                                               months=reliability.by_month(pooled, when), parts=parts,
+                                               ai_parts=ai_parts)
+        return report, {row[2]: row[0] for row in rows}  # an interview per competency, for a removed one's name
 
-    report = reliability.memo("panel-ratings", (rows, sorted(proposals.items())), compute)
-    return _named(repos, report, rows)
+    computed = reliability.memo("panel-ratings", scores_version(repos, user), compute)
+    return _named(repos, *computed) if computed else None
 
 
 def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tuple[str, str, str], int]:
@@ -685,21 +689,20 @@ def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tup
     return out
 
 
-def _named(repos, report, rows: list[tuple]):
-    """The report with competency ids and rater ids replaced by names, read now (renames show at once)."""
-
-    competency_ids = {row[2] for row in rows}
+def _named(repos, report, sample: dict[str, str]):
+    """The report with competency ids and rater ids replaced by names, read now (renames show at once);
+    `sample`: an interview rated on each competency (a removed competency's name is frozen there)."""
+    competency_ids = set(sample)
     library = repos.competencies.by_ids([c for c in competency_ids if c != GENERAL["id"]])
     names = {c.id: c.name for c in library.values()}
     names[GENERAL["id"]] = GENERAL["name"]
     unnamed = {c for c in competency_ids if c not in names}
     if unnamed:  # taken out of the library since: the name frozen into an interview that used it
-        sample = {row[2]: row[0] for row in rows if row[2] in unnamed}
-        for competency_id, interview_id in sample.items():
+        for competency_id, interview_id in ((c, sample[c]) for c in unnamed):
             interview = repos.interviews.get(interview_id)
             frozen = competencies_of(interview).get(competency_id) if interview else None
             names[competency_id] = frozen["name"] if frozen else "(removed competency)"
-    people = repos.users.by_ids({row[3] for row in rows})
+    people = repos.users.by_ids({a.rater for a in report.raters})
     person = {uid: u.name if u else "(removed account)" for uid, u in people.items()}
     return replace(report, parts=[replace(p, label=names.get(p.label, p.label)) for p in report.parts],
                    ai_parts={names.get(c, c): a for c, a in report.ai_parts.items()},

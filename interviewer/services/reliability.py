@@ -328,6 +328,7 @@ def by_month(ratings: Ratings, when: Mapping[Hashable, datetime | None], ai: Map
 
 _memo: OrderedDict[bytes, Any] = OrderedDict()
 _memo_lock = threading.Lock()
+_inflight: dict[bytes, threading.Lock] = {}
 
 
 def clear_memo() -> None:
@@ -336,21 +337,32 @@ def clear_memo() -> None:
         _memo.clear()
 
 
-def memo(kind: str, data: Any, compute: Callable[[], T]) -> T:
-    """``compute()``, or the result it gave before in this process for equal ``data``.
+def memo(kind: str, token: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, or the result it gave before in this process for an equal ``token``.
 
-    The figures are a pure function of the ratings (the bootstrap's seed is fixed), so a report
-    computed once stays right until a rating changes; ``data`` (any value with a deterministic
-    ``repr``: the ratings as loaded) is reduced to a 128-bit BLAKE2b digest, and the last
-    ``CACHE_SIZE`` results are kept. A change to any rating changes the digest and recomputes."""
-    key = hashlib.blake2b(repr((kind, data)).encode(), digest_size=16).digest()
+    The figures are a pure function of the scores (the bootstrap's seed is fixed), so a report
+    computed once stays right until a score changes. ``token`` (any value with a deterministic
+    ``repr``) names the data ``compute`` reads: callers pass a cheap version of it that changes with
+    every score (``evaluations.scores_version``), so a hit reads nothing else. It is reduced to a
+    128-bit BLAKE2b digest; the last ``CACHE_SIZE`` results are kept. Callers asking for the same
+    token at once wait for one computation instead of each running their own."""
+    key = hashlib.blake2b(repr((kind, token)).encode(), digest_size=16).digest()
     with _memo_lock:
         if key in _memo:
             _memo.move_to_end(key)
             return _memo[key]
-    value = compute()
-    with _memo_lock:
-        _memo[key] = value
-        while len(_memo) > CACHE_SIZE:
-            _memo.popitem(last=False)
+        flight = _inflight.setdefault(key, threading.Lock())
+    with flight:
+        with _memo_lock:
+            if key in _memo:
+                return _memo[key]
+        try:
+            value = compute()
+            with _memo_lock:
+                _memo[key] = value
+                while len(_memo) > CACHE_SIZE:
+                    _memo.popitem(last=False)
+        finally:
+            with _memo_lock:
+                _inflight.pop(key, None)
     return value

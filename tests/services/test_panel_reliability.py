@@ -126,21 +126,22 @@ def test_renamed_raters_and_competencies_show_their_new_names(repos, world, rate
     assert [a.rater for a in report.raters] == ["HR A", "HR Bee", "HR C"]
 
 
-def test_the_same_ratings_are_computed_once(repos, world, rated, monkeypatch):
-    """The figures are a pure function of the ratings: a second view computes nothing; a changed
-    rating is computed afresh."""
+def test_the_same_ratings_are_read_and_computed_once(repos, world, rated, monkeypatch):
+    """The figures are a pure function of the ratings: a second view reads and computes nothing (the
+    change token, evaluations.scores_version, decides); a submission is read and computed afresh."""
     calls, real = [], rel.reliability
     monkeypatch.setattr(rel, "reliability", lambda *a, **k: calls.append(1) or real(*a, **k))
+    reads, real_read = [], repos.panels.submitted_in_scope
+    monkeypatch.setattr(repos.panels, "submitted_in_scope", lambda *a, **k: reads.append(1) or real_read(*a, **k))
     first = panels.reliability_of_ratings(repos, world["admin"])
     computed = len(calls)
     assert computed > 0 and panels.reliability_of_ratings(repos, world["admin"]) == first
-    assert len(calls) == computed
-    doc = repos.panels.col.find_one({"status": "submitted", "rater_id": world["hr_a"].id})
-    first_item = doc["items"][0]
-    items = [{**first_item, "rating": 1 if first_item["rating"] != 1 else 5}, *doc["items"][1:]]
-    repos.panels.col.update_one({"_id": doc["_id"]}, {"$set": {"items": items}})
+    assert len(calls) == computed and len(reads) == 1
+    draft = repos.panels.get(repos.panels.col.find_one({"status": "draft"})["interview_id"], world["hr_b"].id)
+    flipped = [{**i, "rating": 1 if i["rating"] != 1 else 5} for i in draft.items]
+    assert repos.panels.submit(draft, flipped, datetime(2026, 11, 28, tzinfo=UTC))
     changed = panels.reliability_of_ratings(repos, world["admin"])
-    assert len(calls) == 2 * computed and changed.overall.alpha != first.overall.alpha
+    assert len(calls) == 2 * computed and len(reads) == 2 and changed.overall != first.overall
 
 
 def test_the_agreement_pages_reliability_section_shows_them(login, client, repos, world, rated):

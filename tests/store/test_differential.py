@@ -1387,6 +1387,9 @@ def _steps() -> list[Step]:
                                                           list(r.panels.submitted_in_scope(ref("hr2"), chunk=1)),
                                                           list(r.panels.submitted_in_scope(ref("hr"))),
                                                           list(r.panels.submitted_in_scope("bad"))]),
+        Step("panels.count_submitted", lambda r, ref: r.panels.count_submitted()),
+        Step("responses.count_scored", lambda r, ref: r.responses.count_scored()),
+        Step("evaluations.count_all", lambda r, ref: r.evaluations.count_all()),
         Step("panels.set_outcome", lambda r, ref: [
             r.panels.set_outcome(ref("it"), None, ("completed", "evaluated"), outcome="hire", outcome_at=AT,
                                  outcome_by=ref("hr")),  # still scheduled: refused

@@ -1,0 +1,152 @@
+"""Panels (services/panels.py, repositories/panels.py): behaviour a sampled mutation run found
+untested — the draft's save time, the rater's first page, the conflict a submit from another tab
+causes, short evidence, quotes from an empty answer, taking a member off, and the names the
+reliability figures show. Assertions are on stored state, replies and messages."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from bson import ObjectId
+
+from interviewer.errors import Conflict, NotFound, ValidationError
+from interviewer.services import interviews as svc
+from interviewer.services import panels
+
+ANSWERS = ["I would put a queue between the services so a slow consumer never blocks the producer.",
+           "Indexes make reads cheap; I'd measure with EXPLAIN before adding one."]
+
+
+@pytest.fixture
+def done(repos, world, schedule, now):
+    """A completed interview of hr_a's (cand_a's) with two answers."""
+    interview = schedule(world["hr_a"], world["cand_a"], n=len(ANSWERS))
+    for q, text in zip(interview.questions, ANSWERS, strict=True):
+        svc.save_answer(repos, world["cand_a"], interview.id, q.id, text, now, seq=1)
+    return svc.submit(repos, world["cand_a"], interview.id, now)
+
+
+def items(interview, values, evidence=None):
+    pairs = panels.pairs(interview)
+    evidence = evidence or [""] * len(pairs)
+    return [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": v, "evidence": e}
+            for p, v, e in zip(pairs, values, evidence, strict=True)]
+
+
+# --- one rater's rating ---------------------------------------------------------------------------
+
+def test_a_saved_draft_records_when_it_was_saved(repos, world, done, now):
+    later = now + timedelta(minutes=7)
+    _, rating = panels.my_rating(repos, world["hr_a"], done.id, now)
+    saved = panels.save_draft(repos, world["hr_a"], done.id, items(done, [3, None]), rating.version, later)
+    stored = repos.panels.get(done.id, world["hr_a"].id)
+    assert saved.version == rating.version + 1
+    assert stored.updated_at == later
+    assert stored.added_at == now
+
+
+def test_a_draft_saved_while_another_tab_submitted_is_refused_with_the_submitted_rating(repos, world, done, now,
+                                                                                         monkeypatch):
+    _, rating = panels.my_rating(repos, world["hr_a"], done.id, now)
+    other_tab = items(done, [5, 5])
+    real_save = repos.panels.save_draft
+
+    def submitted_first(current, merged, when):  # the other tab's submit lands between read and write
+        assert repos.panels.submit(current, other_tab, when)
+        return real_save(current, merged, when)
+
+    monkeypatch.setattr(repos.panels, "save_draft", submitted_first)
+    with pytest.raises(Conflict) as err:
+        panels.save_draft(repos, world["hr_a"], done.id, items(done, [2, 2]), rating.version, now)
+    assert "submitted" in err.value.message
+    assert err.value.details == {"version": rating.version + 1, "status": "submitted", "items": other_tab}
+    assert repos.panels.get(done.id, world["hr_a"].id).items == other_tab
+
+
+def test_a_two_word_quote_under_fifteen_characters_is_too_short_as_evidence(repos, world, done, now):
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"require_evidence": True}})
+    interview = repos.interviews.get(done.id)
+    _, rating = panels.my_rating(repos, world["hr_a"], done.id, now)
+    quotes = ["slow consumer", "I'd measure with EXPLAIN"]  # 13 characters in two words; four words
+    with pytest.raises(ValidationError) as err:
+        panels.submit(repos, world["hr_a"], done.id, items(interview, [4, 4], quotes), rating.version, now)
+    assert len(err.value.details["missing"]) == 1
+    assert "too short" in err.value.details["missing"][0]
+    assert not repos.panels.get(done.id, world["hr_a"].id).submitted
+    assert panels.evidence_enough("slow consumer", ANSWERS[0]) is False
+    assert panels.evidence_enough("a slow consumer", ANSWERS[0]) is True
+
+
+def test_no_quote_is_found_in_an_empty_answer():
+    assert panels.evidence_found("xxxx", "") is False
+    assert panels.evidence_found("XXXX", None) is False
+    assert panels.evidence_found("queue", "A queue.") is True
+
+
+def test_the_first_page_of_a_raters_list_is_the_default(repos, world, now):
+    for n in range(3):
+        repos.panels.ensure(str(ObjectId()), world["hr_b"].id, now + timedelta(minutes=n))
+    page = repos.panels.page_for_rater(world["hr_b"].id, per_page=2)
+    assert page.page == 1 and page.total == 3
+    assert len(page.items) == 2
+    assert [r.added_at for r in page.items] == [now + timedelta(minutes=2), now + timedelta(minutes=1)]
+
+
+# --- the panel --------------------------------------------------------------------------------------
+
+def test_taking_off_someone_not_on_the_panel_says_so(repos, world, done, now):
+    with pytest.raises(NotFound) as err:
+        panels.remove_member(repos, world["hr_a"], done.id, world["hr_b"].id, now)
+    assert err.value.message == "No such member of this panel."
+
+
+def test_taking_a_member_off_is_audited_with_who_was_taken_off(repos, world, done, now):
+    from interviewer.services import audit
+
+    panels.add_member(repos, world["hr_a"], done.id, world["hr_b"].id, now)
+    panels.remove_member(repos, world["hr_a"], done.id, world["hr_b"].id, now)
+    event = [e for e in repos.audit.in_order() if e["action"] == "panel.remove"][-1]
+    assert event["before"] == {"rater": audit.ref_of(repos.users.get(world["hr_b"].id))}
+    assert event["before"]["rater"]
+    assert repos.interviews.get(done.id).panel == []
+
+
+# --- reliability of the panels' ratings: names ------------------------------------------------------
+
+def _submitted(repos, interview_id, rater_id, competency_id, values, when):
+    repos.panels.col.insert_one({
+        "interview_id": interview_id, "rater_id": rater_id, "status": "submitted", "version": 2,
+        "items": [{"question_id": f"q{n}", "competency_id": competency_id, "rating": v, "evidence": ""}
+                  for n, v in enumerate(values)],
+        "added_at": when, "updated_at": when, "submitted_at": when})
+
+
+def test_a_competency_taken_out_of_the_library_shows_under_its_frozen_name(repos, world, done, now):
+    frozen = {"id": str(ObjectId()), "name": "Design under load", "description": "", "anchors": list("abcde")}
+    repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": [frozen]}})
+    _submitted(repos, done.id, world["hr_a"].id, frozen["id"], [3, 4], now)
+    _submitted(repos, done.id, world["hr_b"].id, frozen["id"], [2, 4], now)
+    report = panels.reliability_of_ratings(repos, world["admin"])
+    assert [p.label for p in report.parts] == ["Design under load"]
+    assert list(report.ai_parts) == ["Design under load"]
+
+
+def test_a_rater_whose_account_is_gone_is_named_removed_account(repos, world, now):
+    gone = str(ObjectId())
+    interview_id = str(ObjectId())
+    _submitted(repos, interview_id, world["hr_a"].id, panels.GENERAL["id"], [3, 4], now)
+    _submitted(repos, interview_id, gone, panels.GENERAL["id"], [2, 4], now)
+    report = panels.reliability_of_ratings(repos, world["admin"])
+    assert sorted(a.rater for a in report.raters) == ["(removed account)", "HR A"]
+
+
+def test_the_ai_proposals_are_read_for_every_interview_whatever_the_chunk(repos):
+    ids = [str(ObjectId()) for _ in range(3)]
+    for n, interview_id in enumerate(ids, start=1):
+        repos.responses.col.insert_one({
+            "interview_id": interview_id, "question_id": "q1", "candidate_id": str(ObjectId()), "answer": "x",
+            "ai_evaluation": {"score": 5, "competencies": [
+                {"competency_id": panels.GENERAL["id"], "rating": n, "evidence": [], "reason": ""}]}})
+    expected = {(i, "q1", panels.GENERAL["id"]): n for n, i in enumerate(ids, start=1)}
+    assert panels._ai_proposals(repos, ids, chunk=1) == expected
+    assert panels._ai_proposals(repos, ids) == expected

@@ -1,0 +1,109 @@
+"""Interview templates (services/templates.py, repositories/templates.py): behaviour a sampled
+mutation run found untested — the refusals a bulk schedule explains, questions generated for a
+template, the archive's audit events, and a stale scheduling claim taken over. Assertions are on
+stored state, replies and messages."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from interviewer.repositories.base import from_db
+from interviewer.services import competencies as comp
+from interviewer.services import interviews as svc
+from interviewer.services import templates as tpl
+
+
+@pytest.fixture
+def two(repos, world):
+    """Two of the example competencies the migration inserts."""
+    by_name = {c.name: c for c in comp.list_page(repos, world["hr_a"], 1, 100).items}
+    return by_name["Problem solving"], by_name["Communication"]
+
+
+def template_data(two, **over):
+    a, b = two
+    data = {"name": "Backend, senior", "job_title": "Backend engineer", "job_description": "Python",
+            "competency_ids": [a.id, b.id], "window_hours": 48,
+            "questions": [{"text": "Design a rate limiter.", "competency_ids": [a.id]},
+                          {"text": "Explain it to a product manager.", "competency_ids": [a.id, b.id]}]}
+    data.update(over)
+    return data
+
+
+# --- scheduling from a template ---------------------------------------------------------------------
+
+def test_a_candidate_with_an_open_interview_from_the_template_is_refused_by_name(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    start = now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    again = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    outcome = again.outcomes[0]
+    assert (outcome.code, outcome.created, outcome.name) == ("already_open", False, "Cand A")
+    assert outcome.message == "Cand A already has an open interview from this template at that time."
+    assert outcome.interview_id == first.outcomes[0].interview_id
+
+
+def test_a_resent_form_after_its_interview_was_cancelled_names_that_interview(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    batch, start = tpl.new_batch_id(), now + timedelta(hours=2)
+    first = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, batch)
+    interview_id = first.outcomes[0].interview_id
+    svc.cancel(repos, world["hr_a"], interview_id, now)
+    again = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, batch)
+    outcome = again.outcomes[0]
+    assert (outcome.code, outcome.created) == ("already_done", False)
+    assert outcome.interview_id == interview_id
+    assert repos.interviews.count_for_candidate(world["cand_a"].id) == 1
+    assert repos.interviews.get(interview_id).status == "cancelled"
+
+
+# --- questions for a template -----------------------------------------------------------------------
+
+class Recorder:
+    """A question generator that records the job it was given and returns `items`."""
+
+    def __init__(self, items):
+        self.items, self.jobs = items, []
+
+    def generate_questions(self, job, resume, n, hint, bank):
+        self.jobs.append(job)
+        return self.items
+
+
+def test_generated_template_questions_come_from_the_provider_given_the_job(repos, two):
+    from interviewer.ai.types import GeneratedQuestion
+
+    good = GeneratedQuestion(text="How would you shard a queue?", category="technical", difficulty=3,
+                             reference_answer="By key.", key_points=["key"], tags=["queues"])
+    provider = Recorder([good])
+    ids = [c.id for c in two]
+    questions, notice = tpl.generate_questions(repos, provider, "Backend engineer", "Queues and Flask", 1, ids)
+    assert notice == ""
+    assert [q["text"] for q in questions] == [good.text]
+    assert questions[0]["competency_ids"] == ids
+    assert [(j.title, j.description) for j in provider.jobs] == [("Backend engineer", "Queues and Flask")]
+
+
+# --- archive ---------------------------------------------------------------------------------------
+
+def test_archiving_and_bringing_back_are_audited_with_the_new_state(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    archived = tpl.set_archived(repos, world["hr_a"], made.id, True, made.version, now)
+    back = tpl.set_archived(repos, world["hr_a"], made.id, False, archived.version, now)
+    assert (archived.archived, back.archived) == (True, False)
+    events = [e for e in repos.audit.in_order() if e["object_type"] == "template" and e["object_id"] == made.id]
+    assert [(e["action"], e["before"], e["after"]) for e in events[1:]] == [
+        ("template.archive", {"archived": False}, {"archived": True}),
+        ("template.unarchive", {"archived": True}, {"archived": False})]
+
+
+# --- scheduling claims ------------------------------------------------------------------------------
+
+def test_a_claim_taken_over_is_dated_when_it_was_taken_over(repos, now):
+    key = "template:candidate:2026-01-01T09:00:00+00:00"
+    assert repos.templates.claim(key, "a" * 24, now - timedelta(minutes=5))["interview_id"] == "a" * 24
+    assert repos.templates.take_over(key, "a" * 24, "b" * 24, now)
+    held = repos.templates.claim(key, "c" * 24, now + timedelta(seconds=1))
+    assert held["interview_id"] == "b" * 24
+    assert from_db(held["claimed_at"]) == now  # fresh: not stale for another two minutes
