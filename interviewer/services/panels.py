@@ -637,8 +637,9 @@ def reliability_of_ratings(repos, user: User):
     answer and competency (`ai`, pooled; `ai_parts`, per competency); the pooled figure by calendar
     month of a unit's last submitted rating (`months`).
 
-    Scope: an admin, every panel; an HR user, the interviews they have submitted a rating of
-    themselves (what their boards show them), so nothing of an interview they still rate blind.
+    Scope: an admin, every panel; an HR user, the interviews they rate now and have submitted a rating
+    of themselves (what their boards show them), so nothing of an interview they still rate blind or
+    no longer rate.
     Read and computed once per `evaluations.scores_version` and scope in a process (`reliability.memo`);
     names are read each time (a rename shows at once)."""
     from . import reliability
@@ -650,6 +651,9 @@ def reliability_of_ratings(repos, user: User):
         rows = sorted((r.interview_id, i["question_id"], i["competency_id"], r.rater_id, i["rating"], r.submitted_at)
                       for r in repos.panels.submitted_in_scope(None if user.role == "admin" else user.id)
                       for i in r.items if isinstance(i.get("rating"), int))
+        if user.role != "admin":  # a former owner (the candidate reassigned since) no longer sees that board
+            still = _still_rated_by(repos, user, sorted({row[0] for row in rows}))
+            rows = [row for row in rows if row[0] in still]
         if not rows:
             return None
         proposals = _ai_proposals(repos, sorted({row[0] for row in rows}))
@@ -675,6 +679,15 @@ def reliability_of_ratings(repos, user: User):
 
     computed = reliability.memo("panel-ratings", scores_version(repos, user), compute)
     return _named(repos, *computed) if computed else None
+
+
+def _still_rated_by(repos, user: User, interview_ids: list[str], chunk: int = 500) -> set[str]:
+    """Of these interviews, those `user` is a rater of now (owner or panel member)."""
+    out = set()
+    for start in range(0, len(interview_ids), chunk):
+        found = repos.interviews.by_ids(interview_ids[start:start + chunk])
+        out |= {i for i, interview in found.items() if is_rater(user, interview)}
+    return out
 
 
 def _ai_proposals(repos, interview_ids: list[str], chunk: int = 500) -> dict[tuple[str, str, str], int]:

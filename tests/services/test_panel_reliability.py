@@ -1,6 +1,6 @@
 """Inter-rater reliability of the panels' submitted ratings (services/panels.reliability_of_ratings):
 per competency, pooled, per rater and by month, checked against the `krippendorff` package; only
-submitted ratings count, and an HR user sees only interviews they have submitted a rating of."""
+submitted ratings count, and an HR user sees only interviews they rate and have submitted a rating of."""
 from __future__ import annotations
 
 import random
@@ -19,6 +19,18 @@ from interviewer.services import reliability as rel
 N_INTERVIEWS = 40
 
 
+def _interview(interview_id, candidate_id, owner_id, members, at):
+    """A completed interview of one question owned by `owner_id` with `members` on its panel."""
+    from datetime import timedelta
+
+    from interviewer.models import Interview, Question
+
+    return Interview(id=interview_id, candidate_id=candidate_id, hr_id=owner_id, job_title="Backend engineer",
+                     job_description="", starts_at=at, deadline=at + timedelta(days=1), status="completed",
+                     questions=[Question(id="q1", text="Why?")], created_by=owner_id, created_at=at,
+                     panel=members, panel_rev=1)
+
+
 @pytest.fixture
 def rated(repos, world, make_user):
     """40 interviews × 1 question, rated on GENERAL and on one library competency by hr_a and hr_b
@@ -32,6 +44,8 @@ def rated(repos, world, make_user):
         interview_id = str(ObjectId())
         month = 10 if i < 20 else 11
         raters = [world["hr_a"], world["hr_b"]] + ([hr_c] if i < 20 else [])
+        repos.interviews.insert(_interview(interview_id, world["cand_a"].id, world["hr_a"].id,
+                                           [r.id for r in raters[1:]], datetime(2026, month, 1, tzinfo=UTC)))
         for rater in raters:
             items, draft = [], rater is world["hr_b"] and i >= N_INTERVIEWS - 5
             for competency in (panels.GENERAL["id"], comm.id):
@@ -179,3 +193,15 @@ def test_the_ai_against_the_panels_mean_per_competency(repos, world, rated):
     assert report.ai_parts["Overall answer quality"].reliability.alpha > 0.5
     assert report.ai_parts["Clarity of writing"].reliability.alpha < 0  # the opposite end: systematic disagreement
     assert report.ai.n == 2 * N_INTERVIEWS
+
+
+def test_a_former_owner_no_longer_counts_the_interviews_reassigned_away(repos, world, rated, make_user):
+    """hr_a owned every interview; once the candidate is someone else's, hr_a rates none of them and
+    their figures go (the board is 404 for them too); the members keep theirs."""
+    from interviewer.services import users as user_service
+
+    before = panels.reliability_of_ratings(repos, world["hr_b"])
+    assert panels.reliability_of_ratings(repos, world["hr_a"]) is not None
+    user_service.assign(repos, world["cand_a"].id, make_user("hr", name="HR D").id, world["admin"])
+    assert panels.reliability_of_ratings(repos, world["hr_a"]) is None
+    assert panels.reliability_of_ratings(repos, world["hr_b"]).overall == before.overall
