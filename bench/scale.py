@@ -322,6 +322,7 @@ ROWS = [
     Row("csv_resp_mem", "  traced memory peak, MB", MB),
     Row("csv_resp_mem_all", "  admin's (all, ~2x rows), MB", MB, flat_vs="csv_resp_mem"),
     Row("agreement", "agreement page (HR)", MS, 300),
+    Row("agreement_first", "  the same, first view after a change", MS, 300),
     Row("agreement_rel", "  its reliability section, computed", MS),
     Row("agreement_rel_again", "  the same again (scores unchanged)", MS, 300),
     Row("panels_list", "HR's panels list p.1 (/hr/panels)", MS, 100, 3),
@@ -464,6 +465,7 @@ def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], N
     record("hr_list_admin_kb", len(get_ok(admin, "/hr/interviews")) / 1024)
     record("results", timer.run(lambda: get_ok(hr, "/hr/results")))
     record("agreement", timer.run(lambda: get_ok(hr, "/hr/agreement")))
+    record("agreement_first", timer.run(lambda: (reliability.clear_memo(), get_ok(hr, "/hr/agreement"))))
     section = "/hr/agreement/reliability"
     record("agreement_rel", timer.run(lambda: (reliability.clear_memo(), get_ok(hr, section))))
     record("agreement_rel_again", timer.run(lambda: get_ok(hr, section)))
