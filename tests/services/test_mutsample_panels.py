@@ -12,6 +12,7 @@ from bson import ObjectId
 from interviewer.errors import Conflict, NotFound, ValidationError
 from interviewer.services import interviews as svc
 from interviewer.services import panels
+from interviewer.services import reliability as rel
 
 ANSWERS = ["I would put a queue between the services so a slow consumer never blocks the producer.",
            "Indexes make reads cheap; I'd measure with EXPLAIN before adding one."]
@@ -126,6 +127,7 @@ def test_a_competency_taken_out_of_the_library_shows_under_its_frozen_name(repos
     repos.db.interviews.update_one({"_id": ObjectId(done.id)}, {"$set": {"competencies": [frozen]}})
     _submitted(repos, done.id, world["hr_a"].id, frozen["id"], [3, 4], now)
     _submitted(repos, done.id, world["hr_b"].id, frozen["id"], [2, 4], now)
+    rel.clear_memo()  # computed from these ratings, not a report an earlier test left in this process
     report = panels.reliability_of_ratings(repos, world["admin"])
     assert [p.label for p in report.parts] == ["Design under load"]
     assert list(report.ai_parts) == ["Design under load"]
@@ -136,6 +138,7 @@ def test_a_rater_whose_account_is_gone_is_named_removed_account(repos, world, no
     interview_id = str(ObjectId())
     _submitted(repos, interview_id, world["hr_a"].id, panels.GENERAL["id"], [3, 4], now)
     _submitted(repos, interview_id, gone, panels.GENERAL["id"], [2, 4], now)
+    rel.clear_memo()
     report = panels.reliability_of_ratings(repos, world["admin"])
     assert sorted(a.rater for a in report.raters) == ["(removed account)", "HR A"]
 
@@ -150,3 +153,116 @@ def test_the_ai_proposals_are_read_for_every_interview_whatever_the_chunk(repos)
     expected = {(i, "q1", panels.GENERAL["id"]): n for n, i in enumerate(ids, start=1)}
     assert panels._ai_proposals(repos, ids, chunk=1) == expected
     assert panels._ai_proposals(repos, ids) == expected
+
+
+# --- more of the rating's rules and messages ---------------------------------------------------------
+
+def test_the_first_save_of_a_draft_creates_it_dated_now(repos, world, done, now):
+    panels.save_draft(repos, world["hr_a"], done.id, items(done, [4, None]), 1, now)
+    stored = repos.panels.get(done.id, world["hr_a"].id)
+    assert stored.added_at == now and stored.updated_at == now
+    assert [i["rating"] for i in stored.items] == [4, None]
+
+
+def test_a_submitted_rating_cannot_be_saved_as_a_draft(repos, world, done, now):
+    _, rating = panels.my_rating(repos, world["hr_a"], done.id, now)
+    submitted = panels.submit(repos, world["hr_a"], done.id, items(done, [3, 4]), rating.version, now)
+    with pytest.raises(Conflict) as err:
+        panels.save_draft(repos, world["hr_a"], done.id, items(done, [1, 1]), submitted.version, now)
+    assert err.value.message == "Your rating is submitted and read-only."
+    assert err.value.details["status"] == "submitted"
+    assert [i["rating"] for i in repos.panels.get(done.id, world["hr_a"].id).items] == [3, 4]
+
+
+def test_an_unreadable_version_is_refused_at_the_version_field(repos, world, done, now):
+    with pytest.raises(ValidationError) as err:
+        panels.save_draft(repos, world["hr_a"], done.id, items(done, [3, 3]), "soon", now)
+    assert err.value.details == {"version": "Missing or unreadable."}
+
+
+def test_an_admin_is_told_that_only_raters_rate(repos, world, done, now):
+    from interviewer.errors import Forbidden
+
+    with pytest.raises(Forbidden) as err:
+        panels.my_rating(repos, world["admin"], done.id, now)
+    assert err.value.message == "Only the raters of an interview rate it: its owner and the HR users on its panel."
+
+
+def test_ratings_in_scope_are_listed_once_each(repos, world, now):
+    first, second = str(ObjectId()), str(ObjectId())
+    _submitted(repos, first, world["hr_a"].id, panels.GENERAL["id"], [3], now)
+    _submitted(repos, second, world["hr_a"].id, panels.GENERAL["id"], [4], now)
+    _submitted(repos, first, world["hr_b"].id, panels.GENERAL["id"], [2], now)
+    found = sorted((r.interview_id, r.rater_id) for r in repos.panels.submitted_in_scope(world["hr_a"].id))
+    assert found == sorted([(first, world["hr_a"].id), (second, world["hr_a"].id), (first, world["hr_b"].id)])
+
+
+def test_former_raters_are_listed_on_the_board_in_the_order_they_submitted(repos, world, done, make_user, now):
+    hr_c = make_user("hr", name="HR C")  # created after HR B: a larger id
+    pairs = panels.pairs(done)
+    for rater, minutes in ((world["hr_b"], 2), (hr_c, 1)):  # neither on the panel (any more): former raters
+        repos.panels.col.insert_one({
+            "interview_id": done.id, "rater_id": rater.id, "status": "submitted", "version": 2,
+            "items": [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": 3, "evidence": ""}
+                      for p in pairs],
+            "added_at": now, "updated_at": now, "submitted_at": now + timedelta(minutes=minutes)})
+    _, board = panels.board(repos, world["admin"], done.id, now)
+    assert board.raters == ["HR C", "HR B"]
+    assert board.waiting == ["HR A"]
+    assert [name for name, _, _ in board.cells[0].ratings] == ["HR C", "HR B"]
+
+
+def test_the_profile_shows_the_ais_mean_to_two_decimals(repos, world, done):
+    for question, rating in zip(done.questions, [3, 4], strict=True):
+        repos.db.responses.update_one({"interview_id": done.id, "question_id": question.id}, {"$set": {
+            "ai_evaluation": {"score": 6, "competencies": [
+                {"competency_id": panels.GENERAL["id"], "rating": rating, "evidence": [], "reason": ""}]}}})
+    (row,) = panels.profile(repos, repos.interviews.get(done.id))
+    assert row.ai_mean == 3.5
+    assert (row.competency_id, row.questions) == (panels.GENERAL["id"], 2)
+
+
+# --- the outcome -----------------------------------------------------------------------------------
+
+def test_the_outcome_records_who_decided(repos, world, done, now):
+    decided = panels.record_outcome(repos, world["hr_a"], done.id, "advance", None, now)
+    assert (decided.outcome, decided.outcome_by) == ("advance", world["hr_a"].id)
+    assert repos.interviews.get(done.id).outcome_by == world["hr_a"].id
+
+
+def test_an_outcome_outside_the_four_is_refused_at_the_field(repos, world, done, now):
+    with pytest.raises(ValidationError) as err:
+        panels.record_outcome(repos, world["hr_a"], done.id, "maybe", None, now)
+    assert err.value.message == "Choose advance, reject, hire or withdrawn."
+    assert err.value.details == {"outcome": "Choose advance, reject, hire or withdrawn."}
+    assert repos.interviews.get(done.id).outcome is None
+
+
+def test_no_outcome_before_the_interview_is_completed(repos, world, schedule, now):
+    interview = schedule(world["hr_a"], world["cand_a"])
+    with pytest.raises(Conflict) as err:
+        panels.record_outcome(repos, world["hr_a"], interview.id, "hire", None, now)
+    assert err.value.message == "An outcome is recorded once the interview is completed."
+    assert repos.interviews.get(interview.id).outcome is None
+
+
+def test_adding_a_member_lists_the_owners_rating_dated_then(repos, world, done, now):
+    later = now + timedelta(minutes=3)
+    panels.add_member(repos, world["hr_a"], done.id, world["hr_b"].id, later)
+    owner = repos.panels.get(done.id, world["hr_a"].id)
+    assert owner.added_at == later
+    listed = repos.panels.page_for_rater(world["hr_a"].id, 1, 20)
+    assert [(r.interview_id, r.added_at) for r in listed.items] == [(done.id, later)]
+
+
+def test_a_member_whose_account_is_gone_is_listed_as_removed_account(repos, world, done, now):
+    panels.add_member(repos, world["hr_a"], done.id, world["hr_b"].id, now)
+    repos.db.users.delete_one({"_id": ObjectId(world["hr_b"].id)})
+    people = panels.members(repos, repos.interviews.get(done.id))
+    assert [(m.name, m.owner) for m in people] == [("HR A", True), ("(removed account)", False)]
+
+
+def test_an_interview_out_of_reach_is_not_found_with_a_message(repos, world, done, now):
+    with pytest.raises(NotFound) as err:
+        panels.viewable(repos, world["hr_b"], done.id, now)
+    assert err.value.message == "No such interview."

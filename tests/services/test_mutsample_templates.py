@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from interviewer.errors import ValidationError
 from interviewer.repositories.base import from_db
 from interviewer.services import competencies as comp
 from interviewer.services import interviews as svc
@@ -107,3 +108,72 @@ def test_a_claim_taken_over_is_dated_when_it_was_taken_over(repos, now):
     held = repos.templates.claim(key, "c" * 24, now + timedelta(seconds=1))
     assert held["interview_id"] == "b" * 24
     assert from_db(held["claimed_at"]) == now  # fresh: not stale for another two minutes
+
+
+def test_an_open_interview_of_one_candidate_does_not_stop_the_next_ones(repos, world, now, two, make_user):
+    other = make_user("candidate", name="Cand Next", hr=world["hr_a"])
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    start = now + timedelta(hours=2)
+    tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id], now, tpl.new_batch_id())
+    result = tpl.schedule(repos, world["hr_a"], made.id, start, [world["cand_a"].id, other.id], now,
+                          tpl.new_batch_id())
+    assert [(o.candidate_id, o.code) for o in result.outcomes] == [(world["cand_a"].id, "already_open"),
+                                                                  (other.id, "created")]
+    assert repos.interviews.count_for_candidate(other.id) == 1
+
+
+def test_an_unreadable_version_is_refused_at_the_version_field(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    with pytest.raises(ValidationError) as err:
+        tpl.set_archived(repos, world["hr_a"], made.id, True, "1", now)
+    assert err.value.details == {"version": "Missing or unreadable."}
+    assert repos.templates.get(made.id).archived is False
+
+
+def test_an_edit_is_audited_with_the_new_version_and_what_changed(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    questions = tpl.current_values(made)["questions"]  # with their ids, as the edit form sends them
+    tpl.update(repos, world["hr_a"], made.id, template_data(two, name="Backend, staff", questions=questions),
+               made.version, now)
+    (event,) = [e for e in repos.audit.in_order() if e["action"] == "template.update"]
+    assert event["before"] == {"version": made.version}
+    assert event["after"] == {"version": made.version + 1, "changed": ["name"]}
+
+
+def test_a_template_keeps_its_job_description_and_hands_it_to_its_interviews(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two, job_description="Python services at scale"), now)
+    assert repos.templates.get(made.id).job_description == "Python services at scale"
+    result = tpl.schedule(repos, world["hr_a"], made.id, now + timedelta(hours=2), [world["cand_a"].id], now,
+                          tpl.new_batch_id())
+    interview = repos.interviews.get(result.outcomes[0].interview_id)
+    assert interview.job_description == "Python services at scale"
+
+
+@pytest.mark.parametrize(("over", "field", "message"), [
+    ({"competency_ids": []}, "competency_ids", "Choose at least one competency this interview assesses."),
+    ({"competency_ids": ["000000000000000000000000"], "questions": [
+        {"text": "Design a rate limiter.", "competency_ids": ["000000000000000000000000"]}]},
+     "competency_ids", "Some of the chosen competencies do not exist: choose them again."),
+    ({"questions": ["not a question"]}, "questions.1.text", "Unreadable question."),
+    ({"questions": [{"text": "Design a rate limiter.", "competency_ids": []}]}, "questions.1.competency_ids",
+     "Link the question to at least one competency it rates."),
+])
+def test_a_template_refused_says_what_to_correct_at_the_field(repos, world, now, two, over, field, message):
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], template_data(two, **over), now)
+    assert err.value.message == "Please correct the highlighted fields."
+    assert err.value.details[field] == message
+    assert repos.templates.page(None).total == 0
+
+
+def test_a_template_without_questions_is_told_to_add_one_not_to_link_competencies(repos, world, now, two):
+    with pytest.raises(ValidationError) as err:
+        tpl.create(repos, world["hr_a"], template_data(two, questions=[]), now)
+    assert err.value.details == {"questions": "Add at least one question."}
+
+
+def test_a_new_template_is_dated_when_it_was_made(repos, world, now, two):
+    made = tpl.create(repos, world["hr_a"], template_data(two), now)
+    stored = repos.templates.get(made.id)
+    assert (stored.created_at, stored.updated_at) == (now, now)
+    assert stored.owner_id == world["hr_a"].id
