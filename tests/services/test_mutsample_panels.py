@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from bson import ObjectId
+from panel_support import completed, items
 
 from interviewer.errors import Conflict, NotFound, ValidationError
-from interviewer.services import interviews as svc
 from interviewer.services import panels
 from interviewer.services import reliability as rel
 
@@ -21,17 +21,7 @@ ANSWERS = ["I would put a queue between the services so a slow consumer never bl
 @pytest.fixture
 def done(repos, world, schedule, now):
     """A completed interview of hr_a's (cand_a's) with two answers."""
-    interview = schedule(world["hr_a"], world["cand_a"], n=len(ANSWERS))
-    for q, text in zip(interview.questions, ANSWERS, strict=True):
-        svc.save_answer(repos, world["cand_a"], interview.id, q.id, text, now, seq=1)
-    return svc.submit(repos, world["cand_a"], interview.id, now)
-
-
-def items(interview, values, evidence=None):
-    pairs = panels.pairs(interview)
-    evidence = evidence or [""] * len(pairs)
-    return [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": v, "evidence": e}
-            for p, v, e in zip(pairs, values, evidence, strict=True)]
+    return completed(repos, world, schedule, now, ANSWERS)
 
 
 # --- one rater's rating ---------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import panel_support
 import pytest
 from bson import ObjectId
+from panel_support import items
 
 from interviewer.errors import Conflict, Forbidden, NotFound, ValidationError
 from interviewer.services import evaluations as ev
@@ -32,18 +34,7 @@ def done(repos, team, schedule, now):
 
 
 def completed(repos, team, schedule, now, answers=ANSWERS):
-    interview = schedule(team["hr_a"], team["cand_a"], n=len(answers))
-    for q, text in zip(interview.questions, answers, strict=True):
-        svc.save_answer(repos, team["cand_a"], interview.id, q.id, text, now, seq=1)
-    return svc.submit(repos, team["cand_a"], interview.id, now)
-
-
-def items(interview, values, evidence=None):
-    """Rating items for every pair of `interview`: `values` one per pair, evidence optional."""
-    pairs = panels.pairs(interview)
-    evidence = evidence or [""] * len(pairs)
-    return [{"question_id": p.question_id, "competency_id": p.competency_id, "rating": v, "evidence": e}
-            for p, v, e in zip(pairs, values, evidence, strict=True)]
+    return panel_support.completed(repos, team, schedule, now, answers)
 
 
 def rate(repos, user, interview, values, now, evidence=None):
