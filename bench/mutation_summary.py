@@ -5,16 +5,27 @@ bench/mutation_equivalent.md (a change no user or caller could observe; each wit
 Timeouts count as killed by mutmut's own summary; here they are shown apart and left out of the
 score, as are mutants no selected test reaches ("no tests").
 
-    python bench/mutation_summary.py [--survivors]
+    python bench/mutation_summary.py [--survivors] [--only FILE]
+    python bench/mutation_summary.py --sample N [--seed S]
+
+A whole run takes hours (14,000+ mutants), so the project's score is estimated from a uniform sample:
+`--sample N` prints N mutant names drawn with `random.Random(S).sample` from all generated ones (in
+the drawn order, so any first k are a uniform sample too), for `mutmut run`; `--only FILE` counts
+just the names in FILE and adds a 95 % Wilson score interval for the proportion killed
+(scipy.stats.binomtest(...).proportion_ci(method="wilson"); Wilson 1927, JASA 22:209-212).
+`make mutation-sample` does both.
 """
 from __future__ import annotations
 
 import json
+import random
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from scipy.stats import binomtest
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = ROOT / "bench" / "mutation_equivalent.md"
@@ -53,12 +64,38 @@ def load(mutants: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def draw(results: dict[str, dict[str, str]], size: int, seed: int) -> list[str]:
+    """`size` names drawn uniformly without replacement from every mutant in `results`, in the
+    drawn order. ValueError when there are fewer than `size`."""
+    names = sorted(n for statuses in results.values() for n in statuses)
+    return random.Random(seed).sample(names, size)
+
+
+def wilson(killed: int, scored: int) -> tuple[float, float]:
+    """95 % Wilson score interval (low, high), as fractions, for `killed` of `scored`."""
+    ci = binomtest(killed, scored).proportion_ci(confidence_level=0.95, method="wilson")
+    return ci.low, ci.high
+
+
+def _option(argv: list[str], name: str, default: str | None = None) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv[:-1] else default
+
+
 def main(argv: list[str]) -> int:
     mutants = Path.cwd() / "mutants"
     if not mutants.is_dir():
         print("no mutants/ here: run `make mutation` (mutmut run) first", file=sys.stderr)
         return 1
     results = load(mutants)
+    if "--sample" in argv:
+        for name in draw(results, int(_option(argv, "--sample")), int(_option(argv, "--seed", "1"))):
+            print(name)
+        return 0
+    only = _option(argv, "--only")
+    if only:
+        wanted = set(Path(only).read_text().split())
+        results = {m: {n: s for n, s in st.items() if n in wanted} for m, st in results.items()}
+        results = {m: st for m, st in results.items() if st}
     equivalent = equivalent_names()
     rows = []
     total: Counter[str] = Counter()
@@ -79,8 +116,13 @@ def main(argv: list[str]) -> int:
         scored = counts["killed"] + counts["survived"]
         score = f"{100 * counts['killed'] / scored:6.1f} %" if scored else "      -"
         print(f"{module:42} " + " ".join(f"{counts[c]:>11}" for c in columns) + f"  {score}")
+    scored = total["killed"] + total["survived"]
+    if only and scored:
+        low, high = wilson(total["killed"], scored)
+        print(f"\nsample of {sum(total.values())}: {total['killed']} killed of {scored} scored "
+              f"({100 * total['killed'] / scored:.1f} %, 95 % Wilson interval {100 * low:.1f}-{100 * high:.1f} %)")
     stale = equivalent - {n for s in results.values() for n in s}
-    if stale:
+    if stale and not only:
         print(f"\n{len(stale)} names in {EQUIVALENT.name} are no longer mutants (the code changed): "
               + ", ".join(sorted(stale)[:10]))
     if "--survivors" in argv:
