@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from panel_support import completed
 
 from interviewer.services import audit
 from interviewer.services import demographics as demo
@@ -34,10 +35,7 @@ def iso(value: datetime) -> str:
 
 @pytest.fixture
 def finished(repos, world, schedule, now):
-    interview = schedule(world["hr_a"], world["cand_a"], n=2)
-    for q, text in zip(interview.questions, ["Queues decouple producers.", "Indexes speed reads."], strict=True):
-        svc.save_answer(repos, world["cand_a"], interview.id, q.id, text, now, seq=1)
-    return svc.submit(repos, world["cand_a"], interview.id, now)
+    return completed(repos, world, schedule, now, ["Queues decouple producers.", "Indexes speed reads."])
 
 
 def test_scheduling_records_the_candidate_by_pseudonym_and_the_window(repos, world, schedule):

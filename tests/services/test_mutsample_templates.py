@@ -7,29 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from template_support import example_competencies, template_data
 
 from interviewer.errors import ValidationError
 from interviewer.repositories.base import from_db
-from interviewer.services import competencies as comp
 from interviewer.services import interviews as svc
 from interviewer.services import templates as tpl
 
 
 @pytest.fixture
 def two(repos, world):
-    """Two of the example competencies the migration inserts."""
-    by_name = {c.name: c for c in comp.list_page(repos, world["hr_a"], 1, 100).items}
-    return by_name["Problem solving"], by_name["Communication"]
+    return example_competencies(repos, world["hr_a"])
 
-
-def template_data(two, **over):
-    a, b = two
-    data = {"name": "Backend, senior", "job_title": "Backend engineer", "job_description": "Python",
-            "competency_ids": [a.id, b.id], "window_hours": 48,
-            "questions": [{"text": "Design a rate limiter.", "competency_ids": [a.id]},
-                          {"text": "Explain it to a product manager.", "competency_ids": [a.id, b.id]}]}
-    data.update(over)
-    return data
 
 
 # --- scheduling from a template ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from bson import ObjectId
 from panel_support import completed, items
+from template_support import example_competencies, template_data
 
 from interviewer.errors import Conflict, ValidationError
 from interviewer.services import competencies as comp
@@ -21,8 +22,7 @@ ANCHORS = ["Does nothing useful.", "Partly.", "Meets the bar.", "Above the bar."
 
 @pytest.fixture
 def two(repos, world):
-    by_name = {c.name: c for c in comp.list_page(repos, world["hr_a"], 1, 100).items}
-    return by_name["Problem solving"], by_name["Communication"]
+    return example_competencies(repos, world["hr_a"])
 
 
 # --- copies of a competency --------------------------------------------------------------------------
@@ -81,15 +81,6 @@ def test_evidence_of_exactly_the_limit_is_kept_and_one_character_more_is_refused
 
 
 # --- templates -----------------------------------------------------------------------------------------
-
-def template_data(two, **over):
-    a, b = two
-    data = {"name": "Backend, senior", "job_title": "Backend engineer", "job_description": "Python",
-            "competency_ids": [a.id, b.id], "window_hours": 48,
-            "questions": [{"text": "Design a rate limiter.", "competency_ids": [a.id]},
-                          {"text": "Explain it to a product manager.", "competency_ids": [a.id, b.id]}]}
-    data.update(over)
-    return data
 
 
 def test_a_template_edit_sent_twice_is_accepted_once_and_a_different_one_is_a_conflict(repos, world, now, two):
