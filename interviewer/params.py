@@ -5,11 +5,14 @@ None when absent) and either returns a clean value or, for form fields, raises `
 `ValidationError`: a 422 naming the field). None of them lets a `ValueError`, `OverflowError` or
 `OSError` through, whatever the text: the cases that used to become 500s are
 
-- Unicode digits: ``"²".isdigit()`` is true but ``int("²")`` raises; only ASCII 0-9 count here.
+- Unicode digits: ``"²".isdigit()`` is true but ``int("²")`` raises; ``int("٥")``, ``float("٣")`` and
+  ``int("1_000")`` succeed, so a score or a sequence number read by them took text the README says is
+  refused. Only ASCII 0-9 count here (`number`, the one reader every numeric field goes through).
 - Huge numbers: ``int()`` of more than 4,300 digits raises; we read at most `MAX_DIGITS`.
 - Zone names: ``ZoneInfo`` raises OSError or ValueError for long or odd names; only the names the
   form offers (`zone_names`) are accepted.
-- Far dates: converting year 1 or 9999 to UTC overflows; only years `MIN_YEAR`..`MAX_YEAR` are read.
+- Far dates: converting year 1 or 9999 to UTC, or adding a day to 9999-12-31, overflows; only years
+  `MIN_YEAR`..`MAX_YEAR` are read (`local_datetime`, `day`).
 - Search text: a NUL makes the embedded store's regexp and MongoDB refuse the query; control
   characters are dropped from text that feeds a search.
 """
@@ -17,19 +20,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import ValidationError
 
 MAX_DIGITS = 9  # a page, a count or an index never needs more; int() of this many is always cheap
+MAX_FRACTION_DIGITS = 20  # after a decimal point: "7.2000000001" is a 7.2 typed with float noise
 MAX_PAGE = 100_000
 MIN_YEAR, MAX_YEAR = 1900, 9998  # far from datetime's limits (1, 9999) in any zone
 MAX_DATETIME_CHARS = 40
 SEARCH_MAX_CHARS = 100
 
-_ASCII_DIGITS = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?")
 
 
 class BadValue(ValidationError):
@@ -40,16 +44,46 @@ class BadValue(ValidationError):
         self.field = field
 
 
+def number(value: object, *, max_digits: int = MAX_DIGITS, signed: bool = False, fraction: bool = False,
+           comma: bool = False) -> int | float | None:
+    """The number written in `value`, or None: the one reader of numbers from requests (never raises).
+
+    Text: ASCII digits 0-9 only, at most `max_digits` of them before the point (and at most
+    MAX_FRACTION_DIGITS after it), surrounding spaces ignored; a leading ``+`` or ``-`` only when
+    `signed`; a decimal point only when `fraction` (a decimal comma too, with `comma`: "3,5"). Unicode
+    digits ("٥", "²"), underscores ("1_000"), exponents ("1e3"), "inf" and "nan" are None, although
+    Python's int() and float() read some of them. A JSON number (int or finite float, not a bool) is
+    taken as it is under the same rules. An int without `fraction`, a float with it.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        if value != value or abs(value) >= 10**max_digits or (value < 0 and not signed):
+            return None  # nan, inf and numbers too large to be meant
+        if not fraction:
+            return int(value) if float(value).is_integer() else None
+        return float(value)
+    if not isinstance(value, str) or len(value) > max_digits + MAX_FRACTION_DIGITS + 64:
+        return None
+    text = value.strip()
+    if comma and fraction:
+        text = text.replace(",", ".", 1)
+    found = _NUMBER.fullmatch(text)
+    if found is None:
+        return None
+    sign, whole, part = found.groups()
+    if (sign and not signed) or (part is not None and not fraction) or not (whole or part):
+        return None
+    if len(whole) > max_digits or len(part or "") > MAX_FRACTION_DIGITS:
+        return None
+    return float(text) if fraction else int(text)  # only ASCII digits are left: both are cheap and exact
+
+
 def integer(value: str | None, lo: int, hi: int) -> int | None:
     """The whole number `lo`..`hi` written in `value` (ASCII digits, optional surrounding spaces);
     None when absent, unreadable or out of range."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not _ASCII_DIGITS.fullmatch(text):
-        return None
-    number = int(text)
-    return number if lo <= number <= hi else None
+    found = number(value) if isinstance(value, str) else None
+    return found if found is not None and lo <= found <= hi else None
 
 
 def int_param(value: str | None, lo: int, hi: int, field: str, message: str | None = None) -> int:
@@ -105,6 +139,28 @@ def local_datetime(text: str | None, tz: ZoneInfo, field: str) -> datetime:
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError):  # unreachable within the year bounds; kept as the last guard
         raise BadValue(field, message) from None
+
+
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
+
+
+def day(text: str | None, field: str) -> date | None:
+    """The calendar day of an HTML date value (``YYYY-MM-DD``; a datetime-local value counts as its
+    date); None when absent. `BadValue` for `field` when unreadable or outside MIN_YEAR..MAX_YEAR, so
+    that the day after it, or its start in any zone, is still a datetime (9999-12-31 + 1 day overflows)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    match = _DAY.fullmatch(text) if len(text) <= MAX_DATETIME_CHARS else None
+    if match is None:
+        raise BadValue(field, "Enter a date as YYYY-MM-DD.")
+    year, month, number = (int(part) for part in match.groups())
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadValue(field, f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    try:
+        return date(year, month, number)
+    except ValueError:
+        raise BadValue(field, "Enter a date as YYYY-MM-DD.") from None
 
 
 def local_time_note(text: str | None, tz: ZoneInfo) -> str | None:

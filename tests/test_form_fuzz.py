@@ -17,9 +17,11 @@ interview to submit, one to cancel) so the others stay reachable in the states w
 from __future__ import annotations
 
 import functools
+import inspect
 import io
 import itertools
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -50,8 +52,11 @@ EXAMPLES = 1_300 if embedded() else 2_600
 MIN_REQUESTS = 5_000 if embedded() else 10_000
 
 SOURCE = Path(__file__).resolve().parents[1] / "interviewer"
-HANDLER_ARGS = sorted({m for path in SOURCE.rglob("*.py")
-                       for m in re.findall(r"""request\.args\.get(?:list)?\(\s*["'](\w+)["']""", path.read_text())})
+# `request.args.get("x")`, and `args.get("x")` where a handler keeps `args = request.args` (the audit
+# filter's from/to were read that way and never fuzzed on the CSV export, which no page links with them).
+HANDLER_ARG = re.compile(r"""\bargs\.get(?:list)?\(\s*["'](\w+)["']""")
+HANDLER_ARGS = sorted({m for path in SOURCE.rglob("*.py") for m in HANDLER_ARG.findall(path.read_text())})
+DATE_TYPES = ("date", "datetime-local")
 
 
 # --- discovery ---------------------------------------------------------------------------------------
@@ -63,6 +68,7 @@ class Form:
     fields: dict[str, list[str]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)
     lists: set[str] = field(default_factory=set)  # sent as a list: several inputs of that name in one form
+    dates: set[str] = field(default_factory=set)  # <input type="date"> or "datetime-local"
     _typed: set[str] = field(default_factory=set)
 
     def add(self, name: str | None, value: str | None = "", typed: bool = False) -> None:
@@ -106,6 +112,8 @@ class FormParser(HTMLParser):
             else:
                 choice = kind in ("checkbox", "radio")
                 current.add(a.get("name"), a.get("value", "on" if choice else ""), typed=not choice)
+                if kind in DATE_TYPES and a.get("name"):
+                    current.dates.add(a["name"])
         elif current is not None and tag == "select":
             self._select = a.get("name")
             current.add(self._select, None)
@@ -147,7 +155,7 @@ class FormParser(HTMLParser):
         for method, url, form, vals in self._sends:
             fields = {k: list(v) for k, v in (form.fields if form else {}).items()}
             self.forms.append(Form(method, url, {**fields, **vals}, set(form.files) if form else set(),
-                                   set(form.lists) if form else set()))
+                                   set(form.lists) if form else set(), set(form.dates) if form else set()))
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,8 @@ class Target:
     fields: tuple[tuple[str, tuple[str, ...]], ...]  # name → the values the page offered
     files: tuple[str, ...] = ()
     lists: frozenset[str] = frozenset()  # fields the page sends as lists (the draft's q_* columns)
+    dates: frozenset[str] = frozenset()  # fields that hold a date: a page's date input, or a handler-read name one uses
+    roles: frozenset[str] = frozenset()  # who saw this form on a page, or got this page (GET) with a 200
 
     def __repr__(self):
         return f"{self.method} {self.rule}"
@@ -306,6 +316,7 @@ def discover(app, sessions, ids, details: dict) -> list[Target]:
     endpoint and method."""
     adapter = app.url_map.bind("localhost")
     found: dict[tuple[str, str], Form] = {}
+    seen_by: dict[tuple[str, str], set[str]] = {}  # (method, endpoint) → the roles a page offered it to
     api_query = {f"api.{op.endpoint}": list((op.query.model_fields if op.query else {}).keys()) for op in OPERATIONS}
     pages = [url for rule in app.url_map.iter_rules()
              if "GET" in rule.methods and rule.endpoint != "static" and not rule.endpoint.startswith("api.")
@@ -319,6 +330,9 @@ def discover(app, sessions, ids, details: dict) -> list[Target]:
                 rendered.append((url, client.post(url, data={**details, "csrf_token": token})))
         for url, response in rendered:
             html = response.get_data(as_text=True)  # read every body: a streamed one must finish
+            page = _endpoint_of(adapter, url, "GET")
+            if response.status_code == 200 and page is not None:
+                seen_by.setdefault(("GET", page[0]), set()).add(role)
             if not response.content_type.startswith("text/html"):
                 continue
             parser = FormParser()
@@ -334,12 +348,15 @@ def discover(app, sessions, ids, details: dict) -> list[Target]:
                         merged.add(name, value)
                 merged.files |= form.files
                 merged.lists |= form.lists
+                merged.dates |= form.dates
+                seen_by.setdefault((form.method, match[0]), set()).add(role)
             for link in parser.links:
                 match = _endpoint_of(adapter, link, "GET")
                 if match is not None:
                     merged = found.setdefault(("GET", match[0]), Form("GET", link))
                     for name, value in parse_qsl(urlsplit(link).query, keep_blank_values=True):
                         merged.add(name, value)
+    date_names = {name for form in found.values() for name in form.dates}
     targets = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -347,6 +364,7 @@ def discover(app, sessions, ids, details: dict) -> list[Target]:
         for method in sorted(rule.methods & {"GET", "POST"}):
             form = found.get((method, rule.endpoint))
             fields = dict(form.fields) if form else {}
+            dates = set(form.dates) if form else set()
             if rule.endpoint.startswith("api."):
                 if method != "GET":
                     continue  # JSON bodies: Schemathesis (tests/api)
@@ -354,12 +372,22 @@ def discover(app, sessions, ids, details: dict) -> list[Target]:
             elif method == "GET":
                 for name in HANDLER_ARGS:
                     fields.setdefault(name, [])
+                dates |= date_names & _names_read_beside(app.view_functions[rule.endpoint])
             elif form is None:
                 continue  # no page sends it: test_every_route_is_a_target says which
             targets.append(Target(method, rule.endpoint, rule.rule,
                                   tuple((k, tuple(v)) for k, v in sorted(fields.items())),
-                                  tuple(sorted(form.files)) if form else (), frozenset(form.lists) if form else frozenset()))
+                                  tuple(sorted(form.files)) if form else (), frozenset(form.lists) if form else frozenset(),
+                                  frozenset(dates), frozenset(seen_by.get((method, rule.endpoint), ()))))
     return sorted(targets, key=lambda t: (t.rule, t.method))
+
+
+@functools.cache
+def _names_read_beside(view) -> frozenset[str]:
+    """The query parameters read in the module of `view` (a date a page's form names may also reach
+    a handler no page links with it: the audit CSV export)."""
+    module = sys.modules[inspect.unwrap(view).__module__]
+    return frozenset(HANDLER_ARG.findall(Path(module.__file__).read_text()))
 
 
 # --- values --------------------------------------------------------------------------------------------
@@ -394,6 +422,18 @@ far_dates = st.one_of(
                      "0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00", "²⁰²⁴-01-01T00:00", "2030-01-01",
                      "2030-W01-1T10:00", "2030-01-01T10:00:00.123456789", "2030-01-01 10:00"]),
 )
+# The edges of a date input (`YYYY-MM-DD`): a day added to 9999-12-31, or year 1 taken to UTC, overflows.
+EDGE_DAYS = ["0001-01-01", "9999-12-31", "9999-12-30", "9998-12-31", "1899-12-31", "1900-01-01", "0000-01-01",
+             "10000-01-01", "2024-02-30", "2030-1-1"]
+far_days = st.one_of(
+    st.tuples(st.integers(0, 12_000), st.integers(0, 13), st.integers(0, 32)).map(lambda t: "%04d-%02d-%02d" % t),
+    st.dates().map(str),
+    st.sampled_from(EDGE_DAYS),
+)
+# For a field known to hold a date: mostly the edges, as a date or a datetime-local value.
+date_values = st.one_of(st.sampled_from(EDGE_DAYS), far_days, far_dates,
+                        st.sampled_from(EDGE_DAYS).map(lambda d: d + "T00:00"),
+                        st.sampled_from(EDGE_DAYS).map(lambda d: d + "T23:59"))
 bad_zones = st.one_of(
     st.sampled_from(ZONE_NAMES),
     st.sampled_from(["", "Not/A_Zone", "../../etc/passwd", "/etc/localtime", "UTC\x00", "A" * 1_000, "Europe/Paris/",
@@ -420,7 +460,7 @@ def atoms(method: str):
         long_values = long_strings([1_000, 4_097]) | st.sampled_from(["x" * 20_001, "é" * 20_001, "x" * 200_000])
     return st.one_of(
         st.just(""), st.text(max_size=40), unicode_digits, mixed_digits, digits, controls, with_controls,
-        long_values, numbers, far_dates, bad_zones, ops, object_ids, emails,
+        long_values, numbers, far_dates, far_days, bad_zones, ops, object_ids, emails,
         st.sampled_from(["1", "0", "yes", "no", "on", "true", "asc", "desc", "response", "next", "prev", "stay",
                          "submit", "//evil.example", "/\\evil", "javascript:alert(1)", "/login?next=/login"]),
     )
@@ -436,11 +476,14 @@ class Values:
 
 
 @functools.cache
-def field_values(method: str, offered: tuple[str, ...]):
+def field_values(method: str, offered: tuple[str, ...], is_date: bool = False):
     """A field's values: left out, the page's own value (often, so the request gets past the first
     check), a generated one, or the key repeated. A parameter no page of this endpoint offers (a
-    handler-read name sent to every GET route) is left out more often: most routes ignore it."""
+    handler-read name sent to every GET route) is left out more often: most routes ignore it. A date
+    field's generated values are dates about a third of the time, most of them at or past the edges."""
     any_value = atoms(method)
+    if is_date:
+        any_value = st.one_of(any_value, date_values)
     own = [st.sampled_from(offered).map(lambda v: (v,))] * 2 if offered else [st.just(())] * 4
     return st.one_of(
         st.just(()),
@@ -515,10 +558,11 @@ def fuzz_requests(draw, site: Site):
     if focused:
         names = [name for name, _ in target.fields]
         changed = set(draw(st.lists(st.sampled_from(names), max_size=3, unique=True))) if names else set()
-        fields = tuple((name, draw(field_values(target.method, offered)) if name in changed
+        fields = tuple((name, draw(field_values(target.method, offered, name in target.dates)) if name in changed
                         else draw(own_values(offered, name in target.lists))) for name, offered in target.fields)
     else:
-        fields = tuple((name, draw(field_values(target.method, offered))) for name, offered in target.fields)
+        fields = tuple((name, draw(field_values(target.method, offered, name in target.dates)))
+                       for name, offered in target.fields)
     upload = draw(st.none() | uploads) if target.files else None
     return FuzzRequest(target, path, fields, upload, draw(st.booleans()))
 
@@ -573,6 +617,35 @@ def test_every_route_is_a_target(site):
     assert {"page", "q", "role", "status", "active"} <= set(gets["admin.users"])
     assert {"page", "job_title", "candidate", "sort"} <= set(gets["hr.interviews"])
     assert {"page", "limit", "status"} <= set(gets["api.all_interviews"])
+
+
+EDGES = ("0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59", "9998-12-31T23:59", "1900-01-01T00:00")
+FAR_ZONES = ("Etc/GMT+12", "Etc/GMT-14")  # the farthest offsets either way: a far local time is farther in UTC
+
+
+def test_every_date_field_gets_the_edges(site):
+    """Each date field (a page's date input, or a name one uses that a handler of the same module
+    reads) gets each of EDGES, in the page's own form, with the farthest zones where the form has one,
+    as each role the page was offered to. The random fuzz spreads ~2,600 examples over ~120 targets
+    and draws an exact edge into one field of one target rarely: `to=9999-12-31` on the audit filter
+    was never drawn (its CSV export's filters not at all), and its OverflowError went unseen."""
+    checked = set()
+    for target in site.targets:
+        own = {name: Values(offered if name in target.lists else tuple(v for v in offered if v)[:1] or offered[:1])
+               for name, offered in target.fields}
+        rule = next(r for r in site.app.url_map.iter_rules(target.endpoint) if r.rule == target.rule)
+        path = _urls(rule, site.ids)[-1]  # the last of each: a scheduled interview, which can still be moved
+        for name in sorted(target.dates):
+            for value, zone in itertools.product(EDGES, FAR_ZONES if "tz" in own else (None,)):
+                fields = {**own, name: Values((value,)), **({"tz": Values((zone,))} if zone else {})}
+                req = FuzzRequest(target, path, tuple(fields.items()), None, False)
+                for role in sorted(target.roles) or ROLES:
+                    response = send(site, role, req)
+                    site.sent += 1
+                    assert response.status_code < 500, f"as {role}: {req!r} → {response.status_code}"
+            checked.add((target.endpoint, name))
+    assert {("admin.audit", "to"), ("admin.audit", "from"), ("admin.audit_csv", "to"), ("hr.reschedule", "deadline"),
+            ("hr.schedule_draft", "starts_at"), ("hr.schedule_from_template", "starts_at")} <= checked, checked
 
 
 def test_no_generated_value_gives_a_5xx(site):

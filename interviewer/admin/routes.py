@@ -122,10 +122,12 @@ def set_active(user_id: str):
 
 @bp.post("/users/<user_id>/sessions/end")
 def sign_out_everywhere(user_id: str):
-    """End every browser session of an account (inline); the admin's own too if it is theirs."""
+    """End every browser session and revoke every API token of an account (inline); the admin's own
+    too if it is theirs."""
     ended = user_service.sign_out_everywhere(get_repos(), user_id, current_user.id)
     user = get_repos().users.get(user_id)
-    return _changed(user, f"{user.name} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
+    return _changed(user, f"{user.name} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended, "
+                          "API tokens revoked).")
 
 
 @bp.get("/questions")
@@ -233,7 +235,7 @@ def outbox_resend(message_id: str):
 
 def _audit_filters() -> tuple[dict, dict[str, str]]:
     """The audit page's filters from the query string, and the errors of values it could not read."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime, time, timedelta
 
     args, errors = request.args, {}
     filters: dict = {"action": (args.get("action") or "").strip()[:60] or None,
@@ -242,14 +244,16 @@ def _audit_filters() -> tuple[dict, dict[str, str]]:
     if email:
         actor = get_repos().users.by_email(email)
         filters["actor"] = actor.audit_ref if actor else "-"  # nobody: no event matches
-    for name, key, shift in (("from", "start", 0), ("to", "end", 1)):
-        value = (args.get(name) or "").strip()
-        if value:
-            try:
-                day = datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
-                filters[key] = day + timedelta(days=shift)  # "to" includes its whole day
-            except ValueError:
-                errors[name] = "Enter a date as YYYY-MM-DD."
+    days = {}
+    for name, value in (("from", args.get("from")), ("to", args.get("to"))):
+        try:
+            days[name] = params.day(value, name)  # years MIN_YEAR..MAX_YEAR: the day after cannot overflow
+        except ValidationError as exc:
+            errors.update(exc.details)
+    if days.get("from"):
+        filters["start"] = datetime.combine(days["from"], time(), UTC)
+    if days.get("to"):
+        filters["end"] = datetime.combine(days["to"], time(), UTC) + timedelta(days=1)  # "to" includes its whole day
     return filters, errors
 
 
@@ -281,7 +285,8 @@ def audit_csv():
     repos = get_repos()
     filters, errors = _audit_filters()
     if errors:
-        raise ValidationError("Check the dates.", errors)
+        raise ValidationError("Check the dates: " + " ".join(f"{name.title()}: {message}"
+                                                           for name, message in errors.items()), errors)
     audit_service.record(repos, current_user, "audit.export", "audit", None, utcnow(),
                          after={k: v for k, v in filters.items() if v and k != "actor"})
 

@@ -97,6 +97,7 @@ def response_out(response: Response, interview: Interview, viewer: User, model=s
         id=response.id, interview_id=response.interview_id, question_id=response.question_id,
         answer=response.answer, saved_at=response.saved_at, score=response.score if shown else None,
         feedback=(response.feedback or "") if shown else "",
+        scored_at=response.scored_at if shown and staff else None,
         ai_evaluation=s.AIEvaluationOut(**latest) if latest else None,
         ai_job=_ai_job(response) if staff else None, **extra,
     )
@@ -134,13 +135,23 @@ def _ordered_responses(interview: Interview) -> list[Response]:
 def create_token(body: s.TokenRequest):
     """The token is shown once; only its hash is stored. It expires after API_TOKEN_TTL_HOURS.
     429 with Retry-After when sign-ins are throttled (shared with the sign-in page: per account,
-    per client address and overall; see README "Decisions worth knowing")."""
+    per client address and overall; see README "Decisions worth knowing"). A success also sets the
+    `device` cookie: a client that keeps it is exempt from strangers' failures on the account."""
+    from ..errors import TooManyAttempts
+    from ..throttle import device_for, refund_address_hit, remember_device
+
     repos = get_repos()
     with limiter.shared_limit(SIGN_IN_PER_ADDRESS, scope="sign-in"), \
             limiter.shared_limit(SIGN_IN_OVERALL, scope="sign-in-all", key_func=lambda: "all"):
-        user = user_service.authenticate(repos, body.email, body.password, address=client_address())
+        try:
+            user = user_service.authenticate(repos, body.email, body.password, address=client_address(),
+                                             device=device_for(body.email))
+        except TooManyAttempts:
+            refund_address_hit()  # refused before any password check: it uses up no allowance
+            raise
     if user is None:
         raise ApiError(401, "invalid_credentials", "Wrong e-mail or password.")
+    remember_device(user.email)
     hours = int(current_app.config.get("API_TOKEN_TTL_HOURS", 24))
     issued = token_service.issue(repos, user, utcnow(), timedelta(hours=hours))
     return s.TokenOut(access_token=issued.access_token, expires_at=issued.expires_at)
@@ -389,15 +400,18 @@ def result(interview_id: str):
            roles=STAFF, body=s.ResultsIn, response=s.InterviewOut, errors=(404, 409), tag="results")
 def record_results(interview_id: str, body: s.ResultsIn):
     """completed → evaluated (or an update of an evaluated interview); 409 before the candidate submits.
-    Every score is checked before anything is written. Without `share_with_candidate` a first result is
-    not shared and a corrected one keeps its sharing."""
+    Every score and every `seen` is checked before anything is written. Without `share_with_candidate`
+    a first result is not shared and a corrected one keeps its sharing. With `seen` (the result's, an
+    answer's) a result or score recorded since that read is 409 with it in `error.details`, nothing
+    written; without, the last write wins (the audit trail keeps both)."""
     repos, now = get_repos(), utcnow()
     interview = svc.get_visible(repos, current_user, interview_id, now)
     errors, scored = {}, []
-    try:
-        svc.parse_score(body.overall_score, "overall_score")
-    except ValidationError as exc:
-        errors.update(exc.details)
+    for check in (lambda: svc.parse_score(body.overall_score, "overall_score"), lambda: svc.seen_time(body.seen)):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.details)
     seen = set()
     for n, item in enumerate(body.responses):
         response = repos.responses.get(item.response_id)
@@ -411,19 +425,28 @@ def record_results(interview_id: str, body: s.ResultsIn):
             svc.parse_score(item.score)
         except ValidationError as exc:
             errors[f"responses.{n}.score"] = exc.details["score"]
+        try:
+            svc.seen_time(item.seen)
+        except ValidationError as exc:
+            errors[f"responses.{n}.seen"] = exc.details["seen"]
         scored.append((response, item))
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     # Fields left out keep what is stored: feedback is not blanked by a call that only corrects a
     # score, and sharing stays as it is (false for a first result).
-    for response, item in scored:
-        feedback = item.feedback if "feedback" in item.model_fields_set else response.feedback
-        svc.score_response(repos, current_user, interview.id, response.question_id, item.score, feedback, now)
+    answers = [(response, item.score, item.feedback if "feedback" in item.model_fields_set else response.feedback,
+                item.seen) for response, item in scored]
     share = body.share_with_candidate if "share_with_candidate" in body.model_fields_set else None
     overall_feedback = (body.overall_feedback if "overall_feedback" in body.model_fields_set
                         else interview.overall_feedback)
+    if interview.status in (COMPLETED, EVALUATED):  # else the first write says why it cannot be scored yet
+        # A stale call is refused whole, before its first write (each write checks again).
+        svc.check_results_seen(repos, current_user, interview.id, now, body.overall_score, overall_feedback,
+                               body.seen, answers)
+    for response, score, feedback, seen in answers:
+        svc.score_response(repos, current_user, interview.id, response.question_id, score, feedback, now, seen=seen)
     interview = svc.record_result(repos, current_user, interview.id, body.overall_score, overall_feedback, now,
-                                  share=share)
+                                  share=share, seen=body.seen)
     return interview_out(interview, current_user)
 
 

@@ -326,6 +326,9 @@ class ResponseOut(BaseModel):
     saved_at: OutTime | None = None
     score: float | None = Field(None, description="HR's score; for candidates null until the result is shared")
     feedback: str = ""
+    scored_at: OutTime | None = Field(None, description=(
+        "When HR's score was last saved (null: never; always null for candidates): send it back as the "
+        "response's `seen` in POST /interview/{id}/results so a score saved since is not overwritten"))
     ai_evaluation: AIEvaluationOut | None = Field(None, description="The latest AI evaluation; null for candidates")
     ai_job: AIJobOut | None = Field(None, description="The AI evaluation job; null for candidates")
 
@@ -350,15 +353,28 @@ Score = Annotated[float, Field(ge=0, le=10, description="0 to 10, at most one de
 Feedback = Annotated[str, StringConstraints(max_length=FEEDBACK_MAX_CHARS)]
 
 
+# A compare-and-set precondition (services/interviews.seen_time), as the web forms send it.
+Seen = Annotated[str | None, Field(max_length=params.MAX_DATETIME_CHARS)]
+
+
 class ResponseScoreIn(Request):
     response_id: Id
     score: Score
     feedback: Feedback = Field("", description="Left out: the stored feedback is kept")
+    seen: Seen = Field(None, description=(
+        "The response's `scored_at` you read (ISO 8601; \"\" for never scored): when a score was saved "
+        "since, the call is 409 with the stored score in `error.details` and nothing is written (the same "
+        "score and feedback as stored are accepted). Left out: the last write wins"))
 
 
 class ResultsIn(Request):
     overall_score: Score
     overall_feedback: Feedback = Field("", description="Left out: the stored feedback is kept")
+    seen: Seen = Field(None, description=(
+        "The interview's `evaluated_at` you read (ISO 8601; \"\" for no result yet): when a result was "
+        "recorded since, the call is 409 with it (`overall_score`, `overall_feedback`, `evaluated_at`) in "
+        "`error.details` and nothing is written (the same score and feedback as stored are accepted). Left "
+        "out: the last write wins; the audit trail keeps every result recorded"))
     responses: Annotated[list[ResponseScoreIn], Field(max_length=MAX_QUESTIONS)] = []
     share_with_candidate: bool = Field(False, description="Left out: a first result is not shared; "
                                        "a corrected one keeps its sharing")

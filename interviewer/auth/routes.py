@@ -7,7 +7,17 @@ from ..errors import Forbidden, TooManyAttempts, ValidationError
 from ..forms import apply_errors
 from ..security import begin_session, end_session, home_for, safe_next
 from ..services import users
-from ..throttle import REGISTER_PER_ADDRESS, RESET_PER_ADDRESS, SIGN_IN_OVERALL, SIGN_IN_PER_ADDRESS, client_address, limiter
+from ..throttle import (
+    REGISTER_PER_ADDRESS,
+    RESET_PER_ADDRESS,
+    SIGN_IN_OVERALL,
+    SIGN_IN_PER_ADDRESS,
+    client_address,
+    device_for,
+    limiter,
+    refund_address_hit,
+    remember_device,
+)
 from . import bp
 from .forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, RegisterForm, ResetPasswordForm
 
@@ -29,7 +39,8 @@ def login():
     status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            user = users.authenticate(get_repos(), form.email.data, form.password.data, address=client_address())
+            user = users.authenticate(get_repos(), form.email.data, form.password.data, address=client_address(),
+                                      device=device_for(form.email.data))
         except TooManyAttempts as exc:
             user, (status, headers) = None, _refused(form, exc)
         except Forbidden as exc:  # right password, address not confirmed yet
@@ -37,6 +48,7 @@ def login():
             form.form_errors.append(exc.message)
         if user is not None:
             begin_session(user)  # a fresh session for every sign-in: no fixation
+            remember_device(user.email)  # this browser is exempt from strangers' failures (throttle.py)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         if status == 200:
@@ -47,7 +59,9 @@ def login():
 
 
 def _refused(form, exc: TooManyAttempts) -> tuple[int, dict[str, str]]:
-    """A throttled password check shown on its form: (429, its Retry-After header)."""
+    """A throttled password check shown on its form: (429, its Retry-After header). No password was
+    checked, so the attempt's hit on the per-address limit is given back."""
+    refund_address_hit()
     form.form_errors.append(exc.message)
     return exc.status, {"Retry-After": str(exc.details["retry_after"])}
 
@@ -97,7 +111,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             user = users.change_password(get_repos(), current_user, form.current_password.data, form.password.data,
-                                         address=client_address())
+                                         address=client_address(), device=device_for(current_user.email))
         except ValidationError as exc:
             apply_errors(form, exc)
         except TooManyAttempts as exc:

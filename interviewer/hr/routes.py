@@ -313,24 +313,30 @@ def _history(repos, interview_id: str) -> list[tuple[dict, str]]:
 def score(interview_id: str, question_id: str):
     """Save HR's score and feedback for one answer; swaps just that row."""
     repos, now = get_repos(), utcnow()
-    error = None
+    error, status, conflict = None, 422, None
     try:
         svc.score_response(repos, current_user, interview_id, question_id, request.form.get("score"),
-                           request.form.get("feedback"), now)
+                           request.form.get("feedback"), now, seen=request.form.get("seen"))
     except ValidationError as exc:
         error = next(iter(exc.details.values()), exc.message) if isinstance(exc.details, dict) else exc.message
+    except Conflict as exc:
+        if not (isinstance(exc.details, dict) and "scored_at" in exc.details):
+            raise
+        # Someone saved a score meanwhile: say so in the row with the stored one, keep what this user
+        # typed; the row now carries the stored score's time, so saving again replaces it knowingly.
+        error, status, conflict = exc.message, 409, question_id
     if not wants_fragment() and error is None:
         flash("Score saved.", "success")
         return redirect_to(row_url(interview_id, question_id))
     item = svc.get_visible(repos, current_user, interview_id, now)
-    ctx = _interview_context(item, now)
+    ctx = {**_interview_context(item, now), "score_conflict": conflict}
+    if not wants_fragment():
+        return render_template("hr/interview.html", **ctx, score_errors={question_id: error},
+                               submitted=request.form), status
     index = item.index_of(question_id)
     html = render_template("hr/_answer_row.html", q=item.questions[index], n=index + 1, score_error=error,
                            submitted=request.form if error else None, **ctx)
-    if not wants_fragment():
-        return render_template("hr/interview.html", **ctx, score_errors={question_id: error},
-                               submitted=request.form), 422
-    return html, 422 if error else 200
+    return html, status if error else 200
 
 
 @bp.post("/interviews/<interview_id>/result")
@@ -353,7 +359,8 @@ def result(interview_id: str):
     if not errors and not wants_fragment():
         flash("Overall result saved.", "success")
         return redirect_to(url_for("hr.interview", interview_id=interview_id))
-    ctx = {**_interview_context(item, now), "result_errors": errors, "submitted": request.form if errors else None}
+    ctx = {**_interview_context(item, now), "result_errors": errors, "submitted": request.form if errors else None,
+           "result_conflict": status == 409}
     if not wants_fragment():
         return render_template("hr/interview.html", **ctx), status
     return render_template("hr/_result.html", **ctx), status if errors else 200
@@ -477,33 +484,53 @@ def _window_values(interview, tz) -> dict[str, str]:
             "deadline": interview.deadline.astimezone(tz).strftime("%Y-%m-%dT%H:%M"), "tz": tz.key}
 
 
+def _in_zone(moment: datetime, tz) -> str:
+    """`moment` in the zone `tz` with UTC beside it; UTC alone when `tz` is UTC."""
+    utc = f"{moment:%Y-%m-%d %H:%M} UTC"
+    return utc if tz.key == "UTC" else f"{moment.astimezone(tz):%Y-%m-%d %H:%M %Z} ({utc})"
+
+
 @bp.route("/interviews/<interview_id>/reschedule", methods=["GET", "POST"])
 def reschedule(interview_id: str):
-    """Move the opening time and/or deadline; the candidate gets an updated calendar invitation."""
+    """Move the opening time and/or deadline; the candidate gets an updated calendar invitation.
+
+    A time that a daylight-saving change makes missing or double (params.local_time_note, as on the
+    schedule review and template pages) is said beside its field first, with the time it became in the
+    zone and in UTC, nothing moved and nothing sent: sending the form again as it is (it then carries
+    `time_confirmed`, naming those values and the zone) moves the interview to the times named."""
     repos, now = get_repos(), utcnow()
     interview = svc.get_visible(repos, current_user, interview_id, now)
     errors: dict[str, str] = {}
-    values = _window_values(interview, params.zone("UTC"))
+    values, confirm = _window_values(interview, params.zone("UTC")), ""
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in ("starts_at", "deadline", "tz")}
         times: dict[str, datetime | None] = {"starts_at": None, "deadline": None}
+        notes: dict[str, str | None] = {}
         try:
             tz = params.zone(values["tz"])
             for name in times:
                 if values[name]:
                     times[name] = params.local_datetime(values[name], tz, name)
+                    notes[name] = params.local_time_note(values[name], tz)
         except ValidationError as exc:
             errors.update(exc.details)
-        if not errors:
+        if interview.status == "in_progress":  # its opening time stays, whatever was sent
+            notes.pop("starts_at", None)
+        notes = {name: note for name, note in notes.items() if note}
+        check = " ".join(f"{name}={values[name]}" for name in notes) + f" {values['tz']}" if notes else ""
+        if not errors and notes and request.form.get("time_confirmed") != check:
+            errors = {**notes, "_form": "Check the times said beside their fields, then send the form again "
+                                        "to move the interview at them."}
+            confirm = check
+        elif not errors:
             try:
                 moved = svc.reschedule(repos, current_user, interview.id, times["starts_at"], times["deadline"], now)
             except ValidationError as exc:
                 errors.update(exc.details or {"_form": exc.message})
             else:
-                flash(f"The interview now opens {moved.starts_at:%Y-%m-%d %H:%M} UTC and closes "
-                      f"{moved.deadline:%Y-%m-%d %H:%M} UTC; {'the candidate is sent an updated invitation.'}",
-                      "success")
+                flash(f"The interview now opens {_in_zone(moved.starts_at, tz)} and closes "
+                      f"{_in_zone(moved.deadline, tz)}; the candidate is sent an updated invitation.", "success")
                 return redirect_to(url_for("hr.interview", interview_id=interview.id))
     status = 422 if errors else 200
     return render_template("hr/reschedule.html", interview=interview, values=values, errors=errors,
-                           zones=params.zone_names()), status
+                           zones=params.zone_names(), time_confirmed=confirm), status

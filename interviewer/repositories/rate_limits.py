@@ -22,8 +22,16 @@ class RateLimitRepository:
 
     def hit(self, key: str, now: datetime, window: timedelta, amount: int = 1) -> tuple[int, datetime]:
         """Add `amount` to the live window of `key` (starting one of `window` if none is live);
-        returns (count in the window, its end). Atomic: concurrent hits are all counted."""
+        returns (count in the window, its end). Atomic: concurrent hits are all counted.
+
+        A negative `amount` gives back what an attempt took (one refused after all): only from the
+        live window, never below zero, and it never starts a window; returns (count, end) after it,
+        or ``get``'s answer when there was nothing to give back."""
         live = {"_id": key, "expires_at": {"$gt": to_db(now)}}
+        if amount < 0:
+            doc = self.col.find_one_and_update({**live, "count": {"$gte": -amount}}, {"$inc": {"count": amount}},
+                                               return_document=ReturnDocument.AFTER)
+            return (int(doc["count"]), from_db(doc["expires_at"])) if doc is not None else self.get(key, now)
         while True:
             doc = self.col.find_one_and_update(live, {"$inc": {"count": amount}},
                                                return_document=ReturnDocument.AFTER)
@@ -48,10 +56,13 @@ class RateLimitRepository:
     def clear(self, key: str) -> None:
         self.col.delete_one({"_id": key})
 
-    def delete_for_account(self, email_norm: str) -> int:
-        """Erasure: the sign-in counters keyed by this (normalised) e-mail address."""
-        pattern = f"^signin:(account|next|pair):{re.escape(email_norm)}(:|$)"
-        return self.col.delete_many({"_id": {"$regex": pattern}}).deleted_count
+    def delete_for_account(self, email_norm: str, sign_in_only: bool = False) -> int:
+        """Erasure: every counter keyed by this (normalised) e-mail address — its sign-in counters (the
+        account's failures and wait, each (account, address) pair, each device cookie) and the reset
+        e-mails asked for it. With `sign_in_only` (a completed password reset), the sign-in counters
+        alone. Returns how many."""
+        kinds = "signin:(account|next|pair|device)" if sign_in_only else "(signin:(account|next|pair|device)|reset:account)"
+        return self.col.delete_many({"_id": {"$regex": f"^{kinds}:{re.escape(email_norm)}(:|$)"}}).deleted_count
 
     def purge(self, now: datetime) -> int:
         """Delete every ended window; returns how many."""

@@ -176,6 +176,14 @@ class ResponseRepository:
         """Erasure and retention only: every response (and its AI job) of one interview."""
         return self.col.delete_many({"interview_id": _key(interview_id)}).deleted_count
 
+    def set_score(self, response_id: str, last_scored_at: datetime | None, **fields: Any) -> bool:
+        """Write HR's score `fields` only if the response is still the one scored at `last_scored_at`
+        (None: never scored): a compare-and-set, so a score saved meanwhile is never overwritten. One
+        conditional update through the _id index; `scored_at` is stored to the millisecond on every
+        backend, so the value read back is the value to compare."""
+        filt = {"_id": oid(response_id), "scored_at": to_db(last_scored_at)}
+        return self.col.update_one(filt, {"$set": fields_to_db(fields)}).matched_count == 1
+
     def set_fields(self, response_id: str, **fields: Any) -> bool:
         update = fields_to_db(fields)
         return self.col.update_one({"_id": oid(response_id)}, {"$set": update}).matched_count == 1

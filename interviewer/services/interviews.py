@@ -19,6 +19,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from .. import params
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..models import (
     CANCELLED,
@@ -43,6 +44,7 @@ ANSWER_MAX_CHARS = 20_000
 FEEDBACK_MAX_CHARS = 5_000
 SOURCES = ("default", "generated", "custom")
 MAX_SEQ = 2**53  # what a browser's Number holds exactly
+SEQ_DIGITS = len(str(MAX_SEQ))
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     SCHEDULED: (IN_PROGRESS, CANCELLED),
@@ -524,10 +526,10 @@ def save_answer(repos, user: User, interview_id: str, question_id: str, answer: 
     if seq is None or seq == "":
         seq = max(int(now.timestamp() * 1000), (existing.seq + 1) if existing else 0)
     else:
-        try:
-            seq = int(seq)
-        except (TypeError, ValueError):
-            raise ValidationError("Bad sequence number.", {"seq": "Must be a whole number."}) from None
+        # ASCII digits only (params.number): int() would take "٥" and "1_000" too.
+        seq = params.number(seq, max_digits=SEQ_DIGITS, signed=True)
+        if seq is None:
+            raise ValidationError("Bad sequence number.", {"seq": "Must be a whole number."})
         if not 0 <= seq < MAX_SEQ:
             raise ValidationError("Bad sequence number.", {"seq": "Out of range."})
     if blank and not cleared and existing is not None and existing.answered:
@@ -704,18 +706,16 @@ def progress_of_page(repos, interviews: list[Interview]) -> dict[str, Progress]:
     return {i.id: Progress(answered.get(i.id, 0), len(i.questions), i.last_activity_at) for i in interviews}
 
 
+SCORE_MESSAGE = "A score is a number from 0 to 10 (one decimal at most)."
+
+
 def parse_score(value: Any, field_name: str = "score") -> float:
-    """A score from 0 to 10 with at most one decimal; ValidationError with the field otherwise."""
-    message = "A score is a number from 0 to 10 (one decimal at most)."
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValidationError(message, {field_name: message})
-    try:
-        number = float(str(value).strip().replace(",", "."))
-    except ValueError:
-        raise ValidationError(message, {field_name: message}) from None
-    if number != number or not 0 <= number <= 10 or abs(round(number, 1) - number) > 1e-9:
-        raise ValidationError(message, {field_name: message})
-    return round(number, 1)
+    """A score from 0 to 10 with at most one decimal (ASCII digits, a sign, a decimal point or comma:
+    `params.number`); ValidationError with the field otherwise."""
+    number = params.number(value, signed=True, fraction=True, comma=True)
+    if number is None or not 0 <= number <= 10 or abs(round(number, 1) - number) > 1e-9:
+        raise params.BadValue(field_name, SCORE_MESSAGE)
+    return round(number, 1) + 0.0  # + 0.0: "-0" is stored as 0.0, not -0.0
 
 
 def reviewable(repos, user: User, interview_id: str, now: datetime) -> Interview:
@@ -760,25 +760,84 @@ def _not_blind(repos, user: User, interview: Interview, owner_too: bool = False)
                                "their panel rating.")
 
 
+SEEN_MESSAGE = "This form is out of date (its time stamp is unreadable): reload the page."
+
+
+def seen_time(seen: Any, field_name: str = "seen") -> tuple[bool, datetime | None]:
+    """Read a compare-and-set precondition: (whether there is one, the time it names).
+
+    `seen` is the `evaluated_at` or `scored_at` the form or client read: None (left out) for no
+    precondition; "" for "nothing recorded yet"; else ISO 8601 (compared as a time, so "Z" and
+    "+00:00" are the same). ValidationError for `field_name` when it is not a time."""
+    if seen is None:
+        return False, None
+    if seen == "":
+        return True, None
+    try:
+        return True, params.local_datetime(seen, UTC, field_name)
+    except params.BadValue:
+        raise params.BadValue(field_name, SEEN_MESSAGE) from None
+
+
+def clean_feedback(feedback: Any, field_name: str = "feedback") -> str:
+    text = str(feedback or "").strip()
+    if len(text) > FEEDBACK_MAX_CHARS:
+        raise ValidationError("Feedback is too long.", {field_name: f"At most {FEEDBACK_MAX_CHARS:,} characters."})
+    return text
+
+
+def _check_score_seen(response: Response, score: Any, feedback: Any, seen: Any) -> Response | None:
+    """None when `seen` (see `seen_time`) still names the stored score (or is left out): write. When it
+    does not: `response` if it already holds exactly `score` and `feedback` (a double click: nothing
+    to write), else Conflict (409) with the stored score in `details`. Writes nothing."""
+    expected, at = seen_time(seen)
+    if expected and at != response.scored_at:
+        return _score_conflict(response, parse_score(score), clean_feedback(feedback))
+    return None
+
+
 def score_response(repos, user: User, interview_id: str, question_id: str, score: Any, feedback: Any,
-                   now: datetime) -> Response:
-    """HR's score and feedback for one answer (final; the AI only proposes)."""
+                   now: datetime, seen: Any = None) -> Response:
+    """HR's score and feedback for one answer (final; the AI only proposes).
+
+    Never a silent overwrite, as `record_result`: the write is a compare-and-set on the `scored_at`
+    this request read, and `seen` (the `scored_at` the form showed, ISO 8601, "" for none; left out:
+    no precondition) must still be the stored one. A score someone saved meanwhile raises Conflict
+    (409) with it in `details`, nothing written; the same values sent twice are simply accepted.
+    """
     interview = reviewable(repos, user, interview_id, now)
     if interview.question(question_id) is None:
         raise NotFound("No such question in this interview.")
     _not_blind(repos, user, interview, owner_too=True)
     value = parse_score(score)
-    feedback = str(feedback or "").strip()
-    if len(feedback) > FEEDBACK_MAX_CHARS:
-        raise ValidationError("Feedback is too long.", {"feedback": f"At most {FEEDBACK_MAX_CHARS:,} characters."})
+    feedback = clean_feedback(feedback)
+    seen_time(seen)  # an unreadable precondition is a 422 before anything is written
     response = ensure_response(repos, interview, question_id)
-    repos.responses.set_fields(response.id, score=value, feedback=feedback, scored_by=user.id, scored_at=now)
+    if _check_score_seen(response, value, feedback, seen) is not None:
+        return response  # sent twice: already stored, nothing to write
+    if not repos.responses.set_score(response.id, response.scored_at, score=value, feedback=feedback,
+                                     scored_by=user.id, scored_at=now):
+        fresh = repos.responses.get(response.id)
+        if fresh is None:
+            raise NotFound("No such response.")
+        return _score_conflict(fresh, value, feedback)  # lost the compare-and-set to a score saved meanwhile
     if (response.score, response.feedback) != (value, feedback):
         audit.record(repos, user, "answer.score", "response", response.id, now, interview_id=interview.id,
                      before={"score": response.score, "feedback": audit.fingerprint(response.feedback)},
                      after={"score": value, "feedback": audit.fingerprint(feedback),
                             "question": interview.index_of(question_id) + 1})
     return repos.responses.get(response.id)
+
+
+def _score_conflict(current: Response, score: float, feedback: str) -> Response:
+    """The stored response when it holds what was sent (a double click); else Conflict with its score."""
+    if current.score == score and (current.feedback or "") == feedback:
+        return current
+    stored = "no score" if current.score is None else f"{current.score:g}/10"
+    raise Conflict(f"Someone saved a score for this answer meanwhile ({stored}); yours was not saved. "
+                   "Save again to replace it with yours.",
+                   {"response_id": current.id, "question_id": current.question_id, "score": current.score,
+                    "feedback": current.feedback or "", "scored_at": _iso(current.scored_at)})
 
 
 def record_result(repos, user: User, interview_id: str, overall_score: Any, overall_feedback: Any, now: datetime,
@@ -793,14 +852,12 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
     interview = reviewable(repos, user, interview_id, now)
     _not_blind(repos, user, interview, owner_too=True)
     score = parse_score(overall_score, "overall_score")
-    feedback = str(overall_feedback or "").strip()
-    if len(feedback) > FEEDBACK_MAX_CHARS:
-        raise ValidationError("Feedback is too long.", {"overall_feedback": f"At most {FEEDBACK_MAX_CHARS:,} characters."})
+    feedback = clean_feedback(overall_feedback, "overall_feedback")
     fields: dict[str, Any] = {"overall_score": score, "overall_feedback": feedback, "evaluated_at": now}
     if share is not None:
         fields["shared"] = bool(share)
-    if seen is not None and seen != _iso(interview.evaluated_at):
-        return _result_conflict(interview, score, feedback)
+    if _check_result_seen(interview, score, feedback, seen) is not None:
+        return interview  # sent twice: already recorded, nothing to write
     before = {"overall_score": interview.overall_score, "overall_feedback": audit.fingerprint(interview.overall_feedback),
               "shared": interview.shared}
     if interview.status == COMPLETED:
@@ -818,6 +875,31 @@ def record_result(repos, user: User, interview_id: str, overall_score: Any, over
     if fresh is None:
         raise NotFound("No such interview.")
     return _result_conflict(fresh, score, feedback)
+
+
+def _check_result_seen(interview: Interview, overall_score: Any, overall_feedback: Any, seen: Any) -> Interview | None:
+    """None when `seen` (see `seen_time`) still names the recorded result (or is left out): write. When
+    it does not: `interview` if it already holds exactly this result (a double click: nothing to
+    write), else Conflict (409) with the stored result in `details`. Writes nothing."""
+    expected, at = seen_time(seen)
+    if expected and at != interview.evaluated_at:
+        return _result_conflict(interview, parse_score(overall_score, "overall_score"),
+                                clean_feedback(overall_feedback, "overall_feedback"))
+    return None
+
+
+def check_results_seen(repos, user: User, interview_id: str, now: datetime, overall_score: Any, overall_feedback: Any,
+                       seen: Any, answers: list[tuple[Response, Any, Any, Any]]) -> None:
+    """Before a call that records several scores and the result (the API's POST …/results) writes
+    anything: Conflict (409) when one of its preconditions no longer holds, as `score_response` and
+    `record_result` would answer it (after the same access and blind checks, so a refusal never shows a
+    stored score to someone who may not read it). `answers`: (stored response, score, feedback, seen).
+    Each write checks again (a compare-and-set); this only keeps a stale call from writing part of itself."""
+    interview = reviewable(repos, user, interview_id, now)
+    _not_blind(repos, user, interview, owner_too=True)
+    for response, score, feedback, answer_seen in answers:
+        _check_score_seen(response, score, feedback, answer_seen)
+    _check_result_seen(interview, overall_score, overall_feedback, seen)
 
 
 def _iso(value: datetime | None) -> str:

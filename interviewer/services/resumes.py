@@ -9,18 +9,27 @@ at most MAX_PAGES pages and MAX_CHARS characters. A PDF that exceeds the bounds 
 cannot be read whole within them is not worth a partial, surprising copy); the page and
 character caps cut silently, as the character cap always did. At most MAX_CONCURRENT children
 run per server process, so memory stays bounded however many uploads arrive at once.
+
+More uploads than that wait for a slot, first come first served, for up to QUEUE_SECONDS (the
+RESUME_QUEUE_SECONDS setting, 10 s by default) and are then refused as BUSY. An honest PDF takes a
+reader 0.1-0.6 s, so a burst of them (a job fair: 8 at once) is read in turn within a few seconds;
+a flood of hostile files holds each slot for at most WALL_SECONDS, and at most MAX_WAITING requests
+per process wait at all (the rest are refused at once), so a flood holds few server threads, and
+none for longer than QUEUE_SECONDS + WALL_SECONDS.
 """
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import math
 import os
 import re
 import subprocess
 import sys
 import threading
 import unicodedata
+from collections import deque
 from pathlib import Path
 
 from ..errors import NotFound, ValidationError
@@ -36,9 +45,11 @@ CPU_SECONDS = 2
 EXTRA_MEMORY = 256 * 1024 * 1024
 WALL_SECONDS = 5.0
 MAX_CONCURRENT = 2
-# An honest PDF takes a reader 0.1-0.6 s, so a slot frees within a second unless hostile files
-# hold them all; waiting longer would only hold this request's server thread.
-QUEUE_SECONDS = 1.0
+DEFAULT_QUEUE_SECONDS = 10.0
+MAX_QUEUE_SECONDS = 120.0
+# Waiting at most this many per process: 16 honest files clear two slots in ~3-5 s, well within
+# QUEUE_SECONDS; past that a queue is a flood, and its requests are refused without holding a thread.
+MAX_WAITING = 16
 # What text must look like to be kept (see `looks_like_words`).
 MIN_WORD_SHARE = 0.5
 MIN_VOWEL_SHARE = 0.25
@@ -54,9 +65,64 @@ NOT_TEXT = "The text file is not UTF-8 text (or UTF-16 with a byte-order mark). 
 UNSUPPORTED = "Upload a PDF or a plain-text (.txt) file."
 BUSY = "Many resumes are being read right now. Please try again in a minute, or upload a .txt file."
 
+
+def queue_seconds(text: str | None) -> float:
+    """How long an upload waits for a reader slot, from the RESUME_QUEUE_SECONDS setting: a number
+    of seconds from 0 to MAX_QUEUE_SECONDS; DEFAULT_QUEUE_SECONDS when unset or anything else."""
+    try:
+        seconds = float(text or "")
+    except ValueError:
+        return DEFAULT_QUEUE_SECONDS
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_QUEUE_SECONDS else DEFAULT_QUEUE_SECONDS
+
+
+QUEUE_SECONDS = queue_seconds(os.environ.get("RESUME_QUEUE_SECONDS"))  # read once at start-up, like Config
+
+
+class ReaderSlots:
+    """`count` slots handed out first come, first served: a freed slot goes to the longest waiter
+    (a semaphore lets a newcomer take it first, so an early upload could wait out its time)."""
+
+    def __init__(self, count: int):
+        self._lock = threading.Lock()
+        self._free = count
+        self._waiters: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float | None = None, max_waiting: int | None = None) -> bool:
+        """Take a slot, waiting up to `timeout` seconds (None: as long as it takes); False when
+        none came in time or `max_waiting` others are already waiting."""
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return True
+            if timeout == 0 or (max_waiting is not None and len(self._waiters) >= max_waiting):
+                return False
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the time ran out: it is ours
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        """Give a slot back: to the longest waiter, else to the free ones."""
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._free += 1
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiters)
+
+
 PYTHON = sys.executable  # runs pdf_worker.py; the app's own interpreter has pypdf
 _WORKER = Path(pdf_worker.__file__)
-_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+_slots = ReaderSlots(MAX_CONCURRENT)
 
 
 def candidate_with_resume(repos, user: User, candidate_id: str) -> User:
@@ -167,7 +233,7 @@ def looks_like_words(text: str) -> bool:
 def read_pdf(data: bytes) -> str:
     """Raw text of the first MAX_PAGES pages of a PDF (at most MAX_CHARS characters), read by a
     bounded child process; ValidationError (on `resume`) when it cannot be read within bounds."""
-    if not _slots.acquire(timeout=QUEUE_SECONDS):
+    if not _slots.acquire(timeout=QUEUE_SECONDS, max_waiting=MAX_WAITING):
         raise _refuse(BUSY)
     try:
         returncode, stdout, stderr = _run_reader(data)

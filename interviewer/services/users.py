@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +22,9 @@ MIN_PASSWORD = 8
 RESUME_MAX_BYTES = resumes.MAX_BYTES  # what the registration view reads of an upload
 # werkzeug's scrypt; the test suite swaps in a cheap method so thousands of accounts stay fast.
 HASH_METHOD = "scrypt"
+# Reset links one account may be sent per window, whoever asks and from wherever.
+RESET_MAILS_PER_ACCOUNT = 3
+RESET_MAIL_WINDOW = timedelta(hours=1)
 
 
 @functools.cache
@@ -123,18 +126,21 @@ def confirm_email(repos, user: User) -> User:
     return repos.users.get(user.id)
 
 
-def authenticate(repos, email: str, password: str, now: datetime | None = None, address: str = "") -> User | None:
+def authenticate(repos, email: str, password: str, now: datetime | None = None, address: str = "",
+                 device: str = "") -> User | None:
     """The active user with these credentials, else None (one answer for every failure).
 
     Throttled per account as ``throttle.SignInGuard`` describes (the attempt is counted before
-    the password is checked; growing delays on the account, a refusal for one address): raises
-    TooManyAttempts with the wait, whether or not the account exists, so it reveals nothing.
-    `address` is the client's (``throttle.client_address``).
+    the password is checked; growing delays on the account, a refusal for one address; a refused
+    attempt uses up nothing): raises TooManyAttempts with the wait, whether or not the account
+    exists, so it reveals nothing. `address` is the client's (``throttle.client_address``);
+    `device` the id of a valid device cookie for this account (``throttle.device_for``), which
+    exempts the attempt from the strangers' failures and limits it on its own.
     """
     from ..throttle import SignInGuard
 
     now = now or utcnow()
-    guard = SignInGuard(repos, normalise_email(email or "")[:254], address or "unknown", now)
+    guard = SignInGuard(repos, normalise_email(email or "")[:254], address or "unknown", now, device)
     verdict = guard.reserve()
     if not verdict.allowed:
         raise TooManyAttempts(verdict.message, {"retry_after": verdict.retry_after})
@@ -155,16 +161,16 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None, 
     return None
 
 
-def change_password(repos, user: User, current: str, new: str, address: str = "") -> User:
+def change_password(repos, user: User, current: str, new: str, address: str = "", device: str = "") -> User:
     """Replace `user`'s password with `new` once `current` is checked, then end every browser
-    session of the account (the caller starts a new one for the browser that asked; API tokens
-    are kept: they are revoked on their own page).
+    session and revoke every API token of the account: whoever knew the old password is out (the
+    caller starts a new session for the browser that asked).
 
     `current` is checked as a sign-in is (``authenticate``: counted first, throttled, so this form
     cannot be used to guess). Raises ValidationError ``{"current_password": …}`` or
     ``{"password": …}`` (at least 8, at most 1,024 characters; not the current one), TooManyAttempts.
     """
-    if authenticate(repos, user.email, current, address=address) is None:
+    if authenticate(repos, user.email, current, address=address, device=device) is None:
         raise ValidationError("Your current password is not right.",
                               {"current_password": "This is not your current password."})
     problem = _check_identity(user.email, user.name, new).get("password")
@@ -174,6 +180,7 @@ def change_password(repos, user: User, current: str, new: str, address: str = ""
         raise ValidationError(problem, {"password": problem})
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, utcnow())
+    token_service.revoke_all(repos, user.id, utcnow())
     audit.record(repos, user, "password.change", "user", user.audit_ref, utcnow())
     return repos.users.get(user.id)
 
@@ -191,9 +198,14 @@ def invite_staff(repos, email: str, name: str, role: str, now: datetime, actor: 
 
 def request_password_reset(repos, email: str, now: datetime) -> bool:
     """Queue a reset link for the active account with this e-mail (case-insensitive); False when
-    there is none. The caller answers the same either way, so the form reveals no account."""
+    there is none, or when the account was already sent RESET_MAILS_PER_ACCOUNT links in the last
+    RESET_MAIL_WINDOW (counted atomically in ``rate_limits``, so parallel asks send at most that).
+    The caller answers the same in every case, so the form reveals no account and no throttling."""
     user = repos.users.by_email((email or "").strip())
     if user is None or not user.active:
+        return False
+    sent, _ = repos.rate_limits.hit(f"reset:account:{normalise_email(user.email)}", now, RESET_MAIL_WINDOW)
+    if sent > RESET_MAILS_PER_ACCOUNT:
         return False
     outbox.queue(repos, "password_reset", user.id, {}, now)
     audit.record(repos, None, "password.reset_request", "user", user.audit_ref, now)
@@ -202,7 +214,8 @@ def request_password_reset(repos, email: str, now: datetime) -> bool:
 
 def reset_password(repos, user: User, new: str, now: datetime) -> User:
     """Set `user`'s password from a reset link (the link was checked by the caller) and end every
-    browser session and API token of the account: whoever knew the old password is out.
+    browser session and API token of the account: whoever knew the old password is out. The
+    account's sign-in throttling starts over (following the link proved control of the mailbox).
     ValidationError ``{"password": …}`` as for ``change_password``."""
     problem = _check_identity(user.email, user.name, new).get("password")
     if problem:
@@ -210,6 +223,7 @@ def reset_password(repos, user: User, new: str, now: datetime) -> User:
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, now)
     token_service.revoke_all(repos, user.id, now)
+    repos.rate_limits.delete_for_account(normalise_email(user.email)[:254], sign_in_only=True)
     audit.record(repos, user, "password.reset", "user", user.audit_ref, now)
     return repos.users.get(user.id)
 
@@ -282,11 +296,13 @@ def end_sessions(repos, user_id: str, now: datetime) -> int:
 
 
 def sign_out_everywhere(repos, user_id: str, acting_user_id: str | None = None) -> int:
-    """The admin's "sign out everywhere" for one account; NotFound for an unknown user."""
+    """The admin's "sign out everywhere" for one account: every browser session ends and every API
+    token is revoked. Returns how many sessions were live; NotFound for an unknown user."""
     user = repos.users.get(user_id)
     if user is None:
         raise NotFound("No such user.")
     ended = end_sessions(repos, user.id, utcnow())
+    token_service.revoke_all(repos, user.id, utcnow())
     actor = repos.users.get(acting_user_id) if acting_user_id else None
     audit.record(repos, actor, "sessions.end_all", "user", user.audit_ref, utcnow(), after={"ended": ended})
     return ended

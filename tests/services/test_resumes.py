@@ -85,13 +85,12 @@ def test_parallel_hostile_pdfs_are_all_refused_within_a_bound_without_growing_th
         thread.join(timeout=60)
     elapsed = time.perf_counter() - start
 
-    # MAX_CONCURRENT readers run and are stopped; the others wait QUEUE_SECONDS for a slot and are
-    # told to try again.
+    # MAX_CONCURRENT readers run and are stopped; the others wait up to QUEUE_SECONDS for a slot and
+    # are then read and stopped too, or told to try again (tests/services/test_resume_slots.py).
     messages = sorted(message for message, _ in results)
     assert len(messages) == 4 and set(messages) <= {svc.TOO_COMPLEX, svc.BUSY}
-    assert messages.count(svc.BUSY) >= 4 - svc.MAX_CONCURRENT
-    assert all(seconds < BOUND_SECONDS for _, seconds in results)
-    assert elapsed < 2 * BOUND_SECONDS
+    assert all(seconds < svc.QUEUE_SECONDS + BOUND_SECONDS for _, seconds in results)
+    assert elapsed < svc.QUEUE_SECONDS + 2 * BOUND_SECONDS
     # The peak resident size of this process cannot have grown by more than the parsing: none.
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50 * 1024
 

@@ -1151,6 +1151,14 @@ def _steps() -> list[Step]:
                                    scored_at=AT),
             r.responses.set_fields(r.responses.find(ref("i2"), "q1").id, score=0.5),
             r.responses.set_fields(str(ObjectId()), score=1)]),
+        # compare-and-set on the time of the score read: None matches a response never scored
+        Step("responses.set_score", lambda r, ref: [
+            r.responses.set_score(r.responses.find(ref("i1"), "q0").id, None, score=1),
+            r.responses.set_score(r.responses.find(ref("i1"), "q0").id, AT, score=8, scored_at=AT + timedelta(seconds=1)),
+            r.responses.set_score(r.responses.find(ref("i1"), "q0").id, AT, score=9),
+            r.responses.set_score(r.responses.find(ref("i2"), "q1").id, None, score=2, scored_at=AT),
+            r.responses.set_score(str(ObjectId()), None, score=3),
+            [(x.score, x.scored_at) for x in (r.responses.find(ref("i1"), "q0"), r.responses.find(ref("i2"), "q1"))]]),
         # evaluations
         Step("evaluations.new_id", lambda r, ref: r.evaluations.new_id(), "e1"),
         Step("evaluations.add", lambda r, ref: r.evaluations.add(ref("e1"), {
@@ -1216,6 +1224,10 @@ def _steps() -> list[Step]:
             (("a", 0, 1), ("a", 10, 1), ("a", 59, 3), ("a", 60, 1), ("a", 61, 2), ("b", 0, 1))]),
         Step("rate_limits.get", lambda r, ref: [r.rate_limits.get(k, AT + timedelta(seconds=s))
                                                 for k, s in (("a", 61), ("a", 200), ("b", 30), ("c", 0))]),
+        # giving back: only from a live window, never below zero, never starting one
+        Step("rate_limits.hit", lambda r, ref: [
+            r.rate_limits.hit(k, AT + timedelta(seconds=s), timedelta(seconds=60), n) for k, s, n in
+            (("a", 62, -1), ("a", 63, -5), ("a", 64, -1), ("a", 65, -1), ("b", 61, -1), ("g", 0, -1))]),
         Step("rate_limits.purge", lambda r, ref: [r.rate_limits.purge(AT + timedelta(seconds=90)),
                                                   r.rate_limits.get("a", AT + timedelta(seconds=90))]),
         Step("rate_limits.clear", lambda r, ref: [r.rate_limits.clear("a"), r.rate_limits.clear("zz"),
@@ -1426,7 +1438,13 @@ def _steps() -> list[Step]:
                                                                         "signin:account:a.b@x.iox", "signin:account:aXb@x.io")],
             r.rate_limits.delete_for_account("a.b@x.io"),
             [r.rate_limits.get(k, AT) for k in ("signin:account:a.b@x.iox", "signin:account:aXb@x.io",
-                                                "signin:next:a.b@x.io")]]),
+                                                "signin:next:a.b@x.io")],
+            # a completed reset clears the sign-in counters (device cookies too) and keeps the reset e-mails'
+            [r.rate_limits.hit(k, AT, timedelta(seconds=60)) for k in ("signin:device:c@x.io:d1", "reset:account:c@x.io",
+                                                                        "signin:pair:c@x.io:10.0.0.2")],
+            r.rate_limits.delete_for_account("c@x.io", sign_in_only=True),
+            [r.rate_limits.get(k, AT) for k in ("signin:device:c@x.io:d1", "reset:account:c@x.io",
+                                                "signin:pair:c@x.io:10.0.0.2")]]),
         Step("interviews.delete", lambda r, ref: [r.interviews.delete(ref("i9")), r.interviews.delete(ref("i9")),
                                                   r.interviews.get(ref("i9"))]),
         Step("users.delete", lambda r, ref: [r.users.delete(ref("cy")), r.users.delete(ref("cy")), r.users.delete("bad"),
