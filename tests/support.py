@@ -59,3 +59,25 @@ def csrf_token_from(html: str) -> str:
         r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def at_once(n: int, call, refusal: type[BaseException]) -> int:
+    """Call `call()` in `n` threads released together by a barrier; returns how many raised `refusal`
+    (anything else raised fails the caller's test through the missing count)."""
+    import threading
+
+    start, refused = threading.Barrier(n), []
+
+    def one():
+        start.wait()
+        try:
+            call()
+        except refusal:
+            refused.append(1)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(refused)

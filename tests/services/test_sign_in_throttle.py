@@ -3,11 +3,10 @@ growing delays that never lock the owner out for long, per address and overall b
 every attempt is counted before its password is checked, so parallel attempts check at most the limit."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from support import PASSWORD
+from support import PASSWORD, at_once
 
 from interviewer import throttle
 from interviewer.errors import TooManyAttempts
@@ -65,24 +64,10 @@ def test_parallel_attempts_check_at_most_the_limit(repos, user, monkeypatch, now
     checked = []
     real = svc.check_password_hash
     monkeypatch.setattr(svc, "check_password_hash", lambda h, p: checked.append(p) or real(h, p))
-    start = threading.Barrier(40)
-    refusals = []
-
-    def guess():
-        start.wait()
-        try:
-            attempt(repos, user.email, "wrong", now)
-        except TooManyAttempts:
-            refusals.append(1)
-
-    threads = [threading.Thread(target=guess) for _ in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    refused = at_once(40, lambda: attempt(repos, user.email, "wrong", now), TooManyAttempts)
     # Counted before checking: at most the pair limit reach a password check, however they interleave
     # (fewer when the account's growing delay starts meanwhile).
-    assert len(checked) <= throttle.PAIR_FAILURES and len(checked) + len(refusals) == 40
+    assert len(checked) <= throttle.PAIR_FAILURES and len(checked) + refused == 40
 
 
 def test_the_sign_in_page_refuses_with_retry_after(client, repos, user):
