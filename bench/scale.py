@@ -336,6 +336,7 @@ ROWS = [
     Row("cand_dashboard", "candidate dashboard", MS, 100, 3),
     Row("cand_question", "candidate question page", MS, 100, 3),
     Row("autosave", "autosave (one answer)", MS, 100, 1.5),
+    Row("hr_score", "HR scores one answer (compare-and-set, htmx row)", MS, 100, 1.5),
 ]
 ROW_BY_KEY = {r.key: r for r in ROWS}
 STOPPED = "stopped"  # results[(backend, size, STOPPED)]: "t/o" or "err" for the cells a size did not reach
@@ -437,6 +438,28 @@ def stream(client, url: str, trace: bool = False) -> tuple[float, float, int, fl
     return first if first is not None else total, total, size, peak
 
 
+def hr_scorer(hr, api, bearer: dict) -> Callable[[], None]:
+    """A call that saves the timed HR user's score of one answer of an interview in their results,
+    as the score form does with htmx (sending the `seen` the row showed; the reply row carries the next)."""
+    items = json.loads(get_ok(api, "/interview/results/all", bearer))["items"]
+    html = get_ok(hr, f"/hr/interviews/{items[0]['interview_id']}").decode()
+    form = re.search(r'hx-post="(/hr/interviews/[^"]+/score)"(.*?)</form>', html, re.S)
+    if not form:
+        raise RuntimeError("the interview page shows no score form")
+    url, csrf, state = form.group(1), csrf_from(html), {"seen": re.search(r'name="seen" value="([^"]*)"',
+                                                                             form.group(2)).group(1), "n": 0}
+
+    def score() -> None:
+        state["n"] += 1
+        response = hr.post(url, data={"csrf_token": csrf, "score": str(state["n"] % 11), "feedback": "Timed.",
+                                      "seen": state["seen"]}, headers={"HX-Request": "true"})
+        if response.status_code != 200:
+            raise RuntimeError(f"score: HTTP {response.status_code} {response.get_data(as_text=True)[:200]}")
+        state["seen"] = re.search(r'name="seen" value="([^"]*)"', response.get_data(as_text=True)).group(1)
+
+    return score
+
+
 def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], None]) -> None:
     """Every page and call of the table, recorded as they finish (so a timeout keeps the rest); the
     exports last, as they take longest."""
@@ -494,6 +517,7 @@ def time_pages(app, world: World, timer: Timer, record: Callable[[str, float], N
             raise RuntimeError(f"autosave: HTTP {response.status_code} {response.get_data(as_text=True)[:200]}")
 
     record("autosave", timer.run(autosave))
+    record("hr_score", timer.run(hr_scorer(hr, api, bearer)))
     for key, url in (("csv", "/hr/results.csv"), ("csv_resp", "/hr/results.csv?per=response")):
         warm = stream(hr, url)[1]
         runs = [stream(hr, url) for _ in range(min(3, timer.reps) if warm < 10 else 1)]
