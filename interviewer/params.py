@@ -154,11 +154,11 @@ def day(text: str | None, field: str) -> date | None:
     match = _DAY.fullmatch(text) if len(text) <= MAX_DATETIME_CHARS else None
     if match is None:
         raise BadValue(field, "Enter a date as YYYY-MM-DD.")
-    year, month, number = (int(part) for part in match.groups())
+    year, month, day_of_month = (int(part) for part in match.groups())
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise BadValue(field, f"Enter a date between the years {MIN_YEAR} and {MAX_YEAR}.")
     try:
-        return date(year, month, number)
+        return date(year, month, day_of_month)
     except ValueError:
         raise BadValue(field, "Enter a date as YYYY-MM-DD.") from None
 
