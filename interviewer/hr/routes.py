@@ -505,18 +505,16 @@ def reschedule(interview_id: str):
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in ("starts_at", "deadline", "tz")}
         times: dict[str, datetime | None] = {"starts_at": None, "deadline": None}
-        notes: dict[str, str | None] = {}
         try:
             tz = params.zone(values["tz"])
             for name in times:
                 if values[name]:
                     times[name] = params.local_datetime(values[name], tz, name)
-                    notes[name] = params.local_time_note(values[name], tz)
         except ValidationError as exc:
             errors.update(exc.details)
+        notes = _time_notes(request.form)
         if interview.status == "in_progress":  # its opening time stays, whatever was sent
             notes.pop("starts_at", None)
-        notes = {name: note for name, note in notes.items() if note}
         check = " ".join(f"{name}={values[name]}" for name in notes) + f" {values['tz']}" if notes else ""
         if not errors and notes and request.form.get("time_confirmed") != check:
             errors = {**notes, "_form": "Check the times said beside their fields, then send the form again "

@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
 from ..models import CANDIDATE_STATUSES, ROLES, User
 from ..params import one_line
-from ..repositories.users import EMAIL_ADDRESS, normalise_email
+from ..repositories.users import EMAIL_ADDRESS
 from . import audit, outbox, resumes
 from . import interviews as interview_service
 from . import tokens as token_service
@@ -137,10 +137,10 @@ def authenticate(repos, email: str, password: str, now: datetime | None = None, 
     `device` the id of a valid device cookie for this account (``throttle.device_for``), which
     exempts the attempt from the strangers' failures and limits it on its own.
     """
-    from ..throttle import SignInGuard
+    from ..throttle import SignInGuard, account_key
 
     now = now or utcnow()
-    guard = SignInGuard(repos, normalise_email(email or "")[:254], address or "unknown", now, device)
+    guard = SignInGuard(repos, account_key(email), address or "unknown", now, device)
     verdict = guard.reserve()
     if not verdict.allowed:
         raise TooManyAttempts(verdict.message, {"retry_after": verdict.retry_after})
@@ -204,7 +204,9 @@ def request_password_reset(repos, email: str, now: datetime) -> bool:
     user = repos.users.by_email((email or "").strip())
     if user is None or not user.active:
         return False
-    sent, _ = repos.rate_limits.hit(f"reset:account:{normalise_email(user.email)}", now, RESET_MAIL_WINDOW)
+    from ..throttle import account_key
+
+    sent, _ = repos.rate_limits.hit(f"reset:account:{account_key(user.email)}", now, RESET_MAIL_WINDOW)
     if sent > RESET_MAILS_PER_ACCOUNT:
         return False
     outbox.queue(repos, "password_reset", user.id, {}, now)
@@ -223,7 +225,9 @@ def reset_password(repos, user: User, new: str, now: datetime) -> User:
     repos.users.set_fields(user.id, password_hash=generate_password_hash(new, method=HASH_METHOD))
     end_sessions(repos, user.id, now)
     token_service.revoke_all(repos, user.id, now)
-    repos.rate_limits.delete_for_account(normalise_email(user.email)[:254], sign_in_only=True)
+    from ..throttle import account_key
+
+    repos.rate_limits.delete_for_account(account_key(user.email), sign_in_only=True)
     audit.record(repos, user, "password.reset", "user", user.audit_ref, now)
     return repos.users.get(user.id)
 
